@@ -1,0 +1,69 @@
+public import NIOSSL
+
+/// TLS settings for a Conform wire server: its identity, and whose clients it accepts.
+public struct WireServerTLS: Sendable {
+    public var certificateChain: [NIOSSLCertificate]
+    public var privateKey: NIOSSLPrivateKey
+    /// Certificate authorities whose client certificates are accepted.
+    public var clientTrustRoots: [NIOSSLCertificate]
+    /// Mutual TLS: refuse clients that present no certificate signed by a trusted root.
+    public var requireClientCertificate: Bool
+
+    public init(
+        certificateChain: [NIOSSLCertificate],
+        privateKey: NIOSSLPrivateKey,
+        clientTrustRoots: [NIOSSLCertificate],
+        requireClientCertificate: Bool = true
+    ) {
+        self.certificateChain = certificateChain
+        self.privateKey = privateKey
+        self.clientTrustRoots = clientTrustRoots
+        self.requireClientCertificate = requireClientCertificate
+    }
+
+    /// TLS 1.2 at least (1.3 is negotiated whenever the client offers it).
+    public func makeConfiguration() -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: self.certificateChain.map { .certificate($0) },
+            privateKey: .privateKey(self.privateKey)
+        )
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.trustRoots = .certificates(self.clientTrustRoots)
+        // Clients have no host name to check; their chain to a trusted root is what counts.
+        configuration.certificateVerification = self.requireClientCertificate ? .noHostnameVerification : .none
+        return configuration
+    }
+}
+
+/// TLS settings for a Conform wire client: whom it trusts, and who it is.
+public struct WireClientTLS: Sendable {
+    /// The client's own certificate and key, presented for mutual TLS.
+    public var certificateChain: [NIOSSLCertificate]
+    public var privateKey: NIOSSLPrivateKey?
+    /// Certificate authorities the server's certificate must chain to.
+    public var serverTrustRoots: [NIOSSLCertificate]
+    /// The name the server's certificate must carry; the target host when nil.
+    public var serverHostname: String?
+
+    public init(
+        certificateChain: [NIOSSLCertificate],
+        privateKey: NIOSSLPrivateKey?,
+        serverTrustRoots: [NIOSSLCertificate],
+        serverHostname: String? = nil
+    ) {
+        self.certificateChain = certificateChain
+        self.privateKey = privateKey
+        self.serverTrustRoots = serverTrustRoots
+        self.serverHostname = serverHostname
+    }
+
+    public func makeConfiguration() -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.trustRoots = .certificates(self.serverTrustRoots)
+        configuration.certificateVerification = .fullVerification
+        configuration.certificateChain = self.certificateChain.map { .certificate($0) }
+        configuration.privateKey = self.privateKey.map { .privateKey($0) }
+        return configuration
+    }
+}
