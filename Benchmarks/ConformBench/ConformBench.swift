@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// Load tool for the Conform wire and the HTTP/2 gRPC transport, side by side.
+@main
+struct ConformBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conform-bench",
+        abstract: "Measures the Conform wire transport against standard gRPC over HTTP/2.",
+        discussion: """
+            `run` starts the probe server in a child process, drives unary calls through each \
+            transport in turn with the same handler, and reports throughput, latency \
+            percentiles (HDR histogram) and the server's CPU time per call.
+            """,
+        subcommands: [RunCommand.self, ServeCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+}
