@@ -137,3 +137,20 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets have no main (libFuzzer supplies it), so they join the package only
+// for a fuzzing build: CONFORM_FUZZ=1 swift build --sanitize=fuzzer ... (README, development).
+if Context.environment["CONFORM_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "FrameDecoderFuzzer",
+            dependencies: [
+                "ConformWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/Fuzz/FrameDecoderFuzzer",
+            swiftSettings: swiftSettings
+        )
+    )
+    package.products.append(.executable(name: "FrameDecoderFuzzer", targets: ["FrameDecoderFuzzer"]))
+}

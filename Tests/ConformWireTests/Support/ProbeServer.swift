@@ -11,29 +11,18 @@ import GRPCNIOTransportHTTP2
 func withProbeServer<Result: Sendable>(
     wirePort: Int = 0,
     wireConfig: WireConnectionConfig = WireConnectionConfig(),
+    interceptors: [any ServerInterceptor] = [],
     _ body: (ConformServer) async throws -> Result
 ) async throws -> Result {
-    let pki = try TestPKI.shared()
-    let server = try ConformServer(
-        services: [WireProbeService(identify: { PeerIdentity.commonName(of: $0) })],
-        host: "127.0.0.1",
-        wirePort: wirePort,
-        grpcPort: 0,
-        tls: pki.server,
-        wireConfig: wireConfig
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await server.serve() }
-        let outcome: Swift.Result<Result, any Error>
-        do {
-            outcome = .success(try await body(server))
-        } catch {
-            outcome = .failure(error)
-        }
-        server.beginGracefulShutdown()
-        try await group.waitForAll()
-        return try outcome.get()
+    let running = try await RunningProbeServer.start(wirePort: wirePort, wireConfig: wireConfig, interceptors: interceptors)
+    let outcome: Swift.Result<Result, any Error>
+    do {
+        outcome = .success(try await body(running.server))
+    } catch {
+        outcome = .failure(error)
     }
+    try await running.stop()
+    return try outcome.get()
 }
 
 typealias WireProbeClient = Conform_Wire_V1_WireProbe.Client<ConformWireClientTransport>
@@ -55,12 +44,13 @@ func withWireProbeClient<Result: Sendable>(
 /// A probe client over standard gRPC (HTTP/2) for the duration of `body`.
 func withHTTP2ProbeClient<Result: Sendable>(
     port: Int,
+    tls: ServiceTLS? = nil,
     _ body: (Conform_Wire_V1_WireProbe.Client<HTTP2ClientTransport.Posix>) async throws -> Result
 ) async throws -> Result {
-    let pki = try TestPKI.shared()
+    let tls = try tls ?? TestPKI.shared().client
     let transport = try HTTP2ClientTransport.Posix(
         target: .ipv4(address: "127.0.0.1", port: port),
-        transportSecurity: pki.client.http2Client()
+        transportSecurity: tls.http2Client()
     )
     return try await withGRPCClient(transport: transport) { client in
         try await body(Conform_Wire_V1_WireProbe.Client(wrapping: client))
@@ -90,10 +80,15 @@ struct RunningProbeServer {
     let server: ConformServer
     let task: Task<Void, any Error>
 
-    static func start(wirePort: Int = 0, wireConfig: WireConnectionConfig = WireConnectionConfig()) async throws -> RunningProbeServer {
+    static func start(
+        wirePort: Int = 0,
+        wireConfig: WireConnectionConfig = WireConnectionConfig(),
+        interceptors: [any ServerInterceptor] = []
+    ) async throws -> RunningProbeServer {
         let pki = try TestPKI.shared()
         let server = try ConformServer(
             services: [WireProbeService(identify: { PeerIdentity.commonName(of: $0) })],
+            interceptors: interceptors,
             host: "127.0.0.1",
             wirePort: wirePort,
             grpcPort: 0,

@@ -9,6 +9,8 @@ struct TestPKI: Sendable {
     let authority: DevelopmentCA
     let server: ServiceTLS
     let client: ServiceTLS
+    /// Trusted like alice, but a different principal.
+    let otherClient: ServiceTLS
     let strangerClient: ServiceTLS
 
     init() throws {
@@ -24,6 +26,7 @@ struct TestPKI: Sendable {
             trust: caPEM
         )
         self.client = try tls(authority.issue(commonName: "alice", usage: .client), trust: caPEM)
+        self.otherClient = try tls(authority.issue(commonName: "bob", usage: .client), trust: caPEM)
         // Trusts the right server CA, but presents a certificate our server must refuse.
         self.strangerClient = try tls(stranger.issue(commonName: "mallory", usage: .client), trust: caPEM)
     }
