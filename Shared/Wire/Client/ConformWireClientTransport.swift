@@ -62,7 +62,8 @@ public final class ConformWireClientTransport: ClientTransport, Sendable {
         let (parts, continuation) = AsyncThrowingStream.makeStream(of: RPCResponsePart<WireBytes>.self)
         let stream = WireStream(
             inbound: .client(continuation),
-            flow: OutboundFlow(window: connection.peerSettings.initialStreamWindow, writable: true),
+            // Not open until the connection puts it on the wire (it may queue for the server's limit).
+            flow: OutboundFlow(window: connection.peerSettings.initialStreamWindow, writable: true, open: false),
             receiveWindow: window
         )
         continuation.onTermination = { termination in

@@ -26,8 +26,8 @@ public struct WireClientConfig: Sendable {
         func delay(forAttempt attempt: Int) -> Duration {
             let base = Double(self.initial.components.seconds) + Double(self.initial.components.attoseconds) / 1e18
             let cap = Double(self.maximum.components.seconds) + Double(self.maximum.components.attoseconds) / 1e18
-            let grown = min(cap, base * pow(self.multiplier, Double(max(0, attempt - 1))))
-            let jittered = grown * Double.random(in: (1 - self.jitter)...(1 + self.jitter))
+            let grown = base * pow(self.multiplier, Double(max(0, attempt - 1)))
+            let jittered = min(cap, grown * Double.random(in: (1 - self.jitter)...(1 + self.jitter)))
             return .milliseconds(Int64(max(0, jittered) * 1000))
         }
     }

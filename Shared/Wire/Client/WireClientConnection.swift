@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// One established client connection, ready for calls.
 final class WireClientConnection: Sendable {
@@ -13,12 +14,25 @@ final class WireClientConnection: Sendable {
     let unusable: EventLoopFuture<Void>
     let remotePeer: String
     let localPeer: String
+    /// Cleared on the event loop the moment GOAWAY arrives or the connection closes, so
+    /// new calls stop picking this connection before its owner hears of it.
+    private let usable: UsableFlag
+    let establishedAt = ContinuousClock.now
 
-    private init(channel: any Channel, handle: WireConnectionHandle, peerSettings: PeerSettings, unusable: EventLoopFuture<Void>) {
+    final class UsableFlag: Sendable {
+        private let value = Atomic<Bool>(true)
+        var isSet: Bool { self.value.load(ordering: .acquiring) }
+        func clear() { self.value.store(false, ordering: .releasing) }
+    }
+
+    var isUsable: Bool { self.usable.isSet }
+
+    private init(channel: any Channel, handle: WireConnectionHandle, peerSettings: PeerSettings, unusable: EventLoopFuture<Void>, usable: UsableFlag) {
         self.channel = channel
         self.handle = handle
         self.peerSettings = peerSettings
         self.unusable = unusable
+        self.usable = usable
         self.remotePeer = WireConnectionHandler.describe(channel.remoteAddress)
         self.localPeer = WireConnectionHandler.describe(channel.localAddress)
     }
@@ -37,6 +51,7 @@ final class WireClientConnection: Sendable {
         let ready = eventLoop.makePromise(of: PeerSettings.self)
         let unusable = eventLoop.makePromise(of: Void.self)
         let handlePromise = eventLoop.makePromise(of: WireConnectionHandle.self)
+        let usable = UsableFlag()
         let connectionConfig = config.connection
         // An IP literal is not a valid SNI name: without one, NIOSSL checks the
         // certificate against the peer's IP address instead.
@@ -49,7 +64,10 @@ final class WireClientConnection: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = WireConnectionHandler(
-                            role: .client(ready: ready, unusable: { unusable.succeed(()) }),
+                            role: .client(ready: ready, unusable: {
+                                usable.clear()
+                                unusable.succeed(())
+                            }),
                             config: connectionConfig,
                             logger: logger
                         )
@@ -73,7 +91,8 @@ final class WireClientConnection: Sendable {
                 channel: channel,
                 handle: try await handlePromise.futureResult.get(),
                 peerSettings: settings,
-                unusable: unusable.futureResult
+                unusable: unusable.futureResult,
+                usable: usable
             )
         } catch {
             // Promises must always complete; these only matter if connect itself failed.

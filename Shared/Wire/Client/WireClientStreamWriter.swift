@@ -23,6 +23,12 @@ struct WireClientStreamWriter: ClosableRPCWriterProtocol {
                 headers.timeoutMicros = timeout.wholeMicroseconds
             }
             let payload = ByteBuffer(bytes: try headers.serializedBytes() as [UInt8])
+            guard payload.readableBytes <= self.maxMessageSize else {
+                throw RPCError(
+                    code: .resourceExhausted,
+                    message: "request metadata of \(payload.readableBytes) bytes exceeds the server's maximum frame size of \(self.maxMessageSize) bytes"
+                )
+            }
             self.connection.execute { [stream] in $0.openClientStream(stream, headers: payload) }
         case .message(let bytes):
             guard bytes.count <= self.maxMessageSize else {

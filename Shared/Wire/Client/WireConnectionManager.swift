@@ -61,10 +61,10 @@ final class WireConnectionManager: Sendable {
         }
         let immediate: Immediate? = self.state.withLock { state in
             switch state.phase {
-            case .ready(let connection): return .connection(connection)
+            case .ready(let connection) where connection.isUsable: return .connection(connection)
             case .shutdown: return .failure(RPCError(code: .unavailable, message: "the client is shutting down; no new calls to \(self.target)"))
             case .backingOff(let error) where !waitForReady: return .failure(error)
-            case .idle, .connecting, .backingOff: return nil
+            case .idle, .connecting, .backingOff, .ready: return nil
             }
         }
         switch immediate {
@@ -82,10 +82,10 @@ final class WireConnectionManager: Sendable {
                 let outcome: Result<WireClientConnection, any Error>? = self.state.withLock { state in
                     if Task.isCancelled { return .failure(CancellationError()) }
                     switch state.phase {
-                    case .ready(let connection): return .success(connection)
+                    case .ready(let connection) where connection.isUsable: return .success(connection)
                     case .shutdown: return .failure(RPCError(code: .unavailable, message: "the client is shutting down"))
                     case .backingOff(let error) where !waitForReady: return .failure(error)
-                    case .idle, .connecting, .backingOff:
+                    case .idle, .connecting, .backingOff, .ready:
                         state.waiters[id] = Waiter(waitForReady: waitForReady, continuation: continuation)
                         return nil
                     }
@@ -119,7 +119,6 @@ final class WireConnectionManager: Sendable {
                     group: self.group,
                     logger: self.logger
                 )
-                failedAttempts = 0
                 let waiters: [Waiter]? = self.state.withLock { state in
                     if case .shutdown = state.phase { return nil }
                     state.phase = .ready(connection)
@@ -138,6 +137,14 @@ final class WireConnectionManager: Sendable {
                     if case .ready(let current) = state.phase, current === connection {
                         state.phase = .connecting
                     }
+                }
+                // A server that accepts and then drops us at once must not be hammered with
+                // handshakes: only a connection that lived a while resets the backoff.
+                if ContinuousClock.now - connection.establishedAt < .seconds(2) {
+                    failedAttempts += 1
+                    await self.sleep(for: self.config.backoff.delay(forAttempt: failedAttempts))
+                } else {
+                    failedAttempts = 0
                 }
             } catch {
                 failedAttempts += 1

@@ -11,16 +11,21 @@ final class OutboundFlow: Sendable {
     private struct State {
         var window: Int
         var writable: Bool
+        /// False while a client stream waits for the server's concurrency limit.
+        var open: Bool
         var failure: (any Error)?
         var waiter: CheckedContinuation<Bool, any Error>?
 
-        var canSend: Bool { self.window > 0 && self.writable }
+        var canSend: Bool { self.open && self.window > 0 && self.writable }
     }
 
     private let state: Mutex<State>
 
-    init(window: Int, writable: Bool) {
-        self.state = Mutex(State(window: window, writable: writable))
+    /// The largest window a peer may grant, as in HTTP/2.
+    static let maximumWindow = Int(Int32.max)
+
+    init(window: Int, writable: Bool, open: Bool = true) {
+        self.state = Mutex(State(window: window, writable: writable, open: open))
     }
 
     /// Throws the stream's terminal error if it has ended.
@@ -69,9 +74,23 @@ final class OutboundFlow: Sendable {
         }
     }
 
-    /// The peer granted more credit (a WINDOW_UPDATE).
-    func grant(_ increment: Int) {
-        self.update { $0.window += increment }
+    /// The peer granted more credit (a WINDOW_UPDATE). False if that would take the
+    /// window past `maximumWindow`, which is the peer's flow-control error.
+    func grant(_ increment: Int) -> Bool {
+        var overflow = false
+        self.update { state in
+            if state.window > Self.maximumWindow - increment {
+                overflow = true
+            } else {
+                state.window += increment
+            }
+        }
+        return !overflow
+    }
+
+    /// The stream is on the wire now: messages may go.
+    func markOpen() {
+        self.update { $0.open = true }
     }
 
     /// The socket became writable or unwritable.

@@ -17,14 +17,14 @@ extension WireConnectionHandler {
             self.writeReset(id, code: .unavailable, "the server is shutting down and did not process this call; retry on a new connection")
             return
         }
-        guard self.streams.count < self.config.maxConcurrentStreams else {
+        guard self.runningHandlers < self.config.maxConcurrentStreams else {
             self.writeReset(id, code: .resourceExhausted, "this server allows at most \(self.config.maxConcurrentStreams) concurrent calls per connection")
             return
         }
         let headers = try Conform_Wire_V1_RequestHeaders(serializedBytes: Array(frame.payload.readableBytesView))
         let metadata = try Metadata(wireEntries: headers.metadata)
         guard let descriptor = Self.methodDescriptor(headers.method) else {
-            self.writeReset(id, code: .unimplemented, "'\(headers.method)' is not a method path of the form /package.Service/Method")
+            self.writeReset(id, code: .unimplemented, "'\(headers.method.prefix(200))' is not a method path of the form /package.Service/Method")
             return
         }
 
@@ -50,7 +50,7 @@ extension WireConnectionHandler {
             returnCredit: { bytes in handle.execute { $0.returnCredit(stream, bytes) } }
         )
         let writer = WireServerStreamWriter(stream: stream, connection: handle, maxMessageSize: peerSettings.maxFrameSize)
-        accepted.yield(
+        let delivery = accepted.yield(
             AcceptedStream(
                 stream: RPCStream(
                     descriptor: descriptor,
@@ -63,6 +63,20 @@ extension WireConnectionHandler {
                 peer: WirePeerContext(peerCertificate: self.peerCertificate)
             )
         )
+        if case .enqueued = delivery {
+            self.runningHandlers += 1
+        } else {
+            // The listener is gone (its task was cancelled): nobody will run this call.
+            let error = RPCError(code: .unavailable, message: "the server is not accepting calls on this connection")
+            self.writeReset(id, code: .unavailable, error.message)
+            self.endStream(stream, inboundError: error, serverCancelled: false)
+        }
+    }
+
+    /// The handler task for `stream` has returned.
+    func handlerFinished(_ stream: WireStream) {
+        self.runningHandlers -= 1
+        self.finishServerStream(stream, error: nil)
     }
 
     /// Links the handler's cancellation handle to the stream, which may have been
@@ -88,14 +102,28 @@ extension WireConnectionHandler {
         guard self.isOpen(stream), !stream.localClosed else { return }
         var headers = Conform_Wire_V1_ResponseHeaders()
         headers.metadata = metadata.wireEntries
-        self.writeControl(.headers, streamID: stream.id, headers)
+        if !self.writeControl(.headers, streamID: stream.id, headers) {
+            self.refuseOversizeMetadata(stream, what: "response headers")
+        }
     }
 
     func sendTrailers(_ stream: WireStream, _ status: Status, _ metadata: Metadata) {
         guard self.isOpen(stream), !stream.localClosed else { return }
-        self.writeTrailers(stream.id, status: status, metadata: metadata)
+        guard self.writeTrailers(stream.id, status: status, metadata: metadata) else {
+            self.refuseOversizeMetadata(stream, what: "trailers")
+            return
+        }
         stream.localClosed = true
         self.endStream(stream, inboundError: nil, serverCancelled: false)
+    }
+
+    /// Metadata larger than the client accepts in a frame ends the call, not the connection.
+    private func refuseOversizeMetadata(_ stream: WireStream, what: String) {
+        let limit = self.peerSettings?.maxFrameSize ?? 0
+        let error = RPCError(code: .internalError, message: "the server's \(what) exceed the client's maximum frame size of \(limit) bytes")
+        self.logger.warning("oversize metadata", metadata: ["method": "\(stream.method)", "what": "\(what)"])
+        self.writeReset(stream.id, code: error.code, error.message)
+        self.endStream(stream, inboundError: error, serverCancelled: true)
     }
 
     /// The handler is done with the stream. Normally trailers went out already; if not,
@@ -107,12 +135,13 @@ extension WireConnectionHandler {
         self.endStream(stream, inboundError: rpcError, serverCancelled: true)
     }
 
-    private func writeTrailers(_ id: UInt32, status: Status, metadata: Metadata) {
+    @discardableResult
+    private func writeTrailers(_ id: UInt32, status: Status, metadata: Metadata) -> Bool {
         var trailers = Conform_Wire_V1_Trailers()
         trailers.code = Int32(status.code.rawValue)
-        trailers.message = status.message
+        trailers.message = status.message.truncatedForWire
         trailers.metadata = metadata.wireEntries
-        self.writeControl(.trailers, streamID: id, trailers)
+        return self.writeControl(.trailers, streamID: id, trailers)
     }
 
     // MARK: Client side
@@ -131,13 +160,50 @@ extension WireConnectionHandler {
             self.endUnopened(stream, RPCError(code: .unavailable, message: "this connection has used all its stream ids; retry on a new one"))
             return
         }
+        if let limit = self.peerSettings?.maxConcurrentStreams, self.streams.count >= limit {
+            // Waits its turn here; its writer waits too, as its flow is not open yet.
+            stream.queuedHeaders = headers
+            self.queuedStreams.append(stream)
+            return
+        }
+        self.putOnWire(stream, headers: headers)
+    }
+
+    private func putOnWire(_ stream: WireStream, headers: ByteBuffer) {
         self.lastStreamID += 1
         stream.id = self.lastStreamID
+        stream.queuedHeaders = nil
         self.streams[stream.id] = stream
         self.writeFrame(.headers, streamID: stream.id, payload: headers)
+        stream.flow.markOpen()
+        if stream.halfCloseWhenOpened {
+            self.halfClose(stream)
+        }
+    }
+
+    /// Client: opens queued streams while the server's limit allows.
+    private func openQueuedStreams() {
+        guard self.state == .active else { return }
+        let limit = self.peerSettings?.maxConcurrentStreams ?? Int.max
+        while self.streams.count < limit, let next = self.queuedStreams.popFirst() {
+            guard let headers = next.queuedHeaders else { continue }
+            self.putOnWire(next, headers: headers)
+        }
+    }
+
+    /// Client: queued streams cannot open on this connection any more.
+    func failQueuedStreams(_ error: RPCError) {
+        while let stream = self.queuedStreams.popFirst() {
+            stream.queuedHeaders = nil
+            self.endUnopened(stream, error)
+        }
     }
 
     func halfClose(_ stream: WireStream) {
+        if stream.id == 0, stream.queuedHeaders != nil {
+            stream.halfCloseWhenOpened = true
+            return
+        }
         guard self.isOpen(stream), !stream.localClosed else { return }
         stream.localClosed = true
         self.writeFrame(.halfClose, streamID: stream.id, payload: ByteBuffer())
@@ -148,6 +214,12 @@ extension WireConnectionHandler {
     func abandonClientStream(_ stream: WireStream, reason: String, error: RPCError? = nil) {
         let localError = error ?? RPCError(code: .cancelled, message: reason)
         if stream.id == 0 {
+            if stream.queuedHeaders != nil {
+                stream.queuedHeaders = nil
+                if let index = self.queuedStreams.firstIndex(where: { $0 === stream }) {
+                    self.queuedStreams.remove(at: index)
+                }
+            }
             self.endUnopened(stream, localError)
             return
         }
@@ -239,7 +311,9 @@ extension WireConnectionHandler {
             throw WireProtocolError(.protocolError, "WINDOW_UPDATE on stream \(frame.streamID) grants nothing")
         }
         guard let stream = self.streams[frame.streamID] else { return try self.checkClosedStream(frame) }
-        stream.flow.grant(Int(update.increment))
+        guard stream.flow.grant(Int(update.increment)) else {
+            throw WireProtocolError(.flowControlError, "WINDOW_UPDATE on stream \(frame.streamID) takes its window past \(OutboundFlow.maximumWindow) bytes")
+        }
     }
 
     /// Frames for a stream that already ended are expected (they crossed our RESET or
@@ -257,7 +331,7 @@ extension WireConnectionHandler {
     func writeReset(_ id: UInt32, code: RPCError.Code, _ message: String) {
         var reset = Conform_Wire_V1_Reset()
         reset.code = Int32(Status.Code(code).rawValue)
-        reset.message = message
+        reset.message = message.truncatedForWire
         self.writeControl(.reset, streamID: id, reset)
     }
 
@@ -277,6 +351,9 @@ extension WireConnectionHandler {
             } else {
                 stream.cancelRequested = true
             }
+        }
+        if !self.isServer {
+            self.openQueuedStreams()
         }
         self.closeIfDrained()
     }

@@ -38,8 +38,9 @@ struct PeerSettings: Sendable {
 /// One Conform wire connection, client or server side: handshake, stream multiplexing,
 /// flow control, keepalive, drain and shutdown. Lives on the channel's event loop, after
 /// the TLS handler and the frame decoder.
-final class WireConnectionHandler: ChannelInboundHandler {
+final class WireConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = InboundWireUnit
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     enum Role {
@@ -69,6 +70,13 @@ final class WireConnectionHandler: ChannelInboundHandler {
     var sentPreface = false
     var peerSettings: PeerSettings?
     var streams: [UInt32: WireStream] = [:]
+    /// Server: handlers still running, including those of streams already reset. The
+    /// concurrency limit counts these, so RESET cannot be used to start unbounded work.
+    var runningHandlers = 0
+    /// Client: streams waiting for the server's concurrency limit, in order.
+    var queuedStreams = CircularBuffer<WireStream>()
+    /// A read the channel asked for while the socket could not take our writes.
+    var readPending = false
     /// Server: the highest stream id a client opened. Client: the highest id it used.
     var lastStreamID: UInt32 = 0
     /// Client: streams above this id were not processed by a draining server.
@@ -146,7 +154,6 @@ final class WireConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let wasHandshaking = self.state == .handshaking
         self.state = .closed
         self.handshakeTimer?.cancel()
         self.keepaliveTask?.cancel()
@@ -156,13 +163,13 @@ final class WireConnectionHandler: ChannelInboundHandler {
         for stream in self.streams.values {
             self.endStream(stream, inboundError: error, serverCancelled: true)
         }
+        self.failQueuedStreams(error)
         switch self.role {
         case .server(let accepted):
             accepted.finish()
         case .client(let ready, _):
-            if wasHandshaking {
-                ready.fail(error)
-            }
+            // A no-op if the handshake completed; otherwise the connect attempt learns why.
+            ready.fail(error)
             self.notifyUnusable()
         }
         self.logger.debug("connection closed", metadata: ["reason": "\(self.closeReason ?? "closed by peer")"])
@@ -187,7 +194,21 @@ final class WireConnectionHandler: ChannelInboundHandler {
         for stream in self.streams.values {
             stream.flow.setWritable(writable)
         }
+        if writable && self.readPending {
+            self.readPending = false
+            context.read()
+        }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// Stops reading while the peer is not reading what we send: otherwise a peer that
+    /// never reads could make us queue PING answers and RESETs without bound.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            self.readPending = true
+        }
     }
 
     // MARK: Inbound
@@ -313,6 +334,7 @@ final class WireConnectionHandler: ChannelInboundHandler {
             for stream in self.streams.values where stream.id > goAway.lastStreamID {
                 self.endStream(stream, inboundError: unprocessed, serverCancelled: false)
             }
+            self.failQueuedStreams(unprocessed)
         }
         self.closeIfDrained()
     }
@@ -346,11 +368,18 @@ final class WireConnectionHandler: ChannelInboundHandler {
             var goAway = Conform_Wire_V1_GoAway()
             goAway.lastStreamID = self.lastStreamID
             goAway.error = .noError
-            goAway.message = reason
+            goAway.message = reason.truncatedForWire
             self.writeControl(.goAway, streamID: 0, goAway)
             self.notifyUnusable()
             self.closeIfDrained()
         }
+    }
+
+    /// Closes the connection now; its streams fail with `reason`.
+    func close(reason: String) {
+        guard self.state != .closed, let context = self.context else { return }
+        if self.closeReason == nil { self.closeReason = reason }
+        context.close(promise: nil)
     }
 
     /// Ends the connection for a protocol violation: GOAWAY with the reason, then close.
@@ -367,7 +396,7 @@ final class WireConnectionHandler: ChannelInboundHandler {
         var goAway = Conform_Wire_V1_GoAway()
         goAway.lastStreamID = self.lastStreamID
         goAway.error = error.code
-        goAway.message = error.message
+        goAway.message = error.message.truncatedForWire
         self.writeControl(.goAway, streamID: 0, goAway)
         self.state = .draining
         self.flushAndClose(context)
@@ -403,7 +432,8 @@ final class WireConnectionHandler: ChannelInboundHandler {
         guard self.pingTimeout == nil, self.state == .active || self.state == .draining,
             let context = self.context, let loopBound = self.loopBound
         else { return }
-        self.pingOpaque &+= 1
+        // Unpredictable, so a peer that never reads cannot answer blindly.
+        self.pingOpaque = UInt64.random(in: 1...UInt64.max)
         var ping = Conform_Wire_V1_Ping()
         ping.opaque = self.pingOpaque
         self.writeControl(.ping, streamID: 0, ping)
@@ -423,14 +453,23 @@ final class WireConnectionHandler: ChannelInboundHandler {
         self.scheduleFlush()
     }
 
-    func writeControl(_ type: FrameType, streamID: UInt32, _ message: some SwiftProtobuf.Message) {
+    /// Writes a control frame. Returns false, writing nothing, if its payload would exceed
+    /// the peer's maximum frame size (only metadata can make it that large).
+    @discardableResult
+    func writeControl(_ type: FrameType, streamID: UInt32, _ message: some SwiftProtobuf.Message) -> Bool {
+        let bytes: [UInt8]
         do {
-            let bytes: [UInt8] = try message.serializedBytes()
-            self.writeFrame(type, streamID: streamID, payload: ByteBuffer(bytes: bytes))
+            bytes = try message.serializedBytes()
         } catch {
             // proto3 messages without required fields always serialize; this is a bug.
             self.logger.error("could not encode \(type) frame", metadata: ["error": "\(error)"])
+            return false
         }
+        if let limit = self.peerSettings?.maxFrameSize, bytes.count > limit {
+            return false
+        }
+        self.writeFrame(type, streamID: streamID, payload: ByteBuffer(bytes: bytes))
+        return true
     }
 
     /// Flushes once after every write queued in this event-loop tick, so a call's
@@ -464,6 +503,14 @@ final class WireConnectionHandler: ChannelInboundHandler {
     }
 }
 
+extension String {
+    /// Text sent in RESET, TRAILERS and GOAWAY is cut to 1,024 characters, so an error
+    /// that quotes peer input cannot be used to make us send large frames.
+    var truncatedForWire: String {
+        self.count <= 1024 ? self : String(self.prefix(1021)) + "..."
+    }
+}
+
 /// A sendable reference to one connection's handler; every call runs on its event loop,
 /// in the order made.
 struct WireConnectionHandle: Sendable {
@@ -479,9 +526,3 @@ struct WireConnectionHandle: Sendable {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -29,8 +29,12 @@ final class WireStream: @unchecked Sendable {
     /// Server side: cancelled before the handler's handle was attached.
     var cancelRequested = false
     var deadlineTimer: Scheduled<Void>?
-    /// Client side: the method path, for messages about this call.
+    /// The method path, for messages about this call.
     var method: String = ""
+    /// Client side: HEADERS waiting for the server's concurrency limit, and whether the
+    /// caller half-closed meanwhile.
+    var queuedHeaders: ByteBuffer?
+    var halfCloseWhenOpened = false
 
     init(inbound: Inbound, flow: OutboundFlow, receiveWindow: Int) {
         self.inbound = inbound

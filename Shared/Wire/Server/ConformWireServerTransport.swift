@@ -128,10 +128,12 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
                         await streamHandler(call.stream, call.context(cancellation: cancellation))
                     }
                     // A handler that returned without a status still must not leave the client waiting.
-                    connection.handle.execute { $0.finishServerStream(call.wireStream, error: nil) }
+                    connection.handle.execute { $0.handlerFinished(call.wireStream) }
                 }
             }
         }
+        // Normally the connection is closed already; if this task was cancelled, close it now.
+        connection.handle.execute { $0.close(reason: "the server stopped serving this connection") }
         self.state.withLock { _ = $0.connections.removeValue(forKey: key) }
     }
 

@@ -211,3 +211,64 @@ struct HostilePeerTests {
         }
     }
 }
+
+@Suite("Limits a peer cannot push past", .timeLimit(.minutes(2)))
+struct PeerLimitTests {
+    @Test("a client queues calls beyond the server's concurrency limit instead of failing them")
+    func clientQueuesBeyondServerLimit() async throws {
+        var config = WireConnectionConfig()
+        config.maxConcurrentStreams = 3
+        try await withProbeServer(wireConfig: config) { server in
+            try await withWireProbeClient(port: try await server.wirePort) { client in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<20 {
+                        group.addTask {
+                            let response = try await client.echo(.probe(payload: "q\(index)", delayMillis: 30))
+                            #expect(String(decoding: response.payload, as: UTF8.self) == "q\(index)")
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        }
+    }
+
+    @Test("a WINDOW_UPDATE past 2^31-1 is a flow-control error, not an overflow")
+    func windowOverflow() async throws {
+        try await withProbeServer { server in
+            let port = try await server.wirePort
+            let raw = try await RawWireConnection.connect(port: port)
+            try await raw.handshake(window: 1)
+            var headers = Conform_Wire_V1_RequestHeaders()
+            headers.method = "/conform.wire.v1.WireProbe/Expand"
+            try await raw.send(.headers, stream: 1, headers)
+            var request = Conform_Wire_V1_ProbeRequest()
+            request.count = 1_000
+            request.delayMillis = 50
+            try await raw.send(.message, stream: 1, payload: ByteBuffer(bytes: try request.serializedBytes() as [UInt8]))
+            var update = Conform_Wire_V1_WindowUpdate()
+            update.increment = UInt32.max
+            try await raw.send(.windowUpdate, stream: 1, update)
+            #expect(try await raw.wait { $0.isClosed })
+            #expect(try raw.goAway()?.error == .flowControlError)
+        }
+    }
+
+    @Test("an absurd deadline is treated as a long one, not a crash")
+    func hugeDeadline() async throws {
+        try await withProbeServer { server in
+            let raw = try await RawWireConnection.connect(port: try await server.wirePort)
+            try await raw.handshake()
+            var headers = Conform_Wire_V1_RequestHeaders()
+            headers.method = "/conform.wire.v1.WireProbe/Echo"
+            headers.timeoutMicros = UInt64.max
+            try await raw.send(.headers, stream: 1, headers)
+            try await raw.send(.message, stream: 1, payload: ByteBuffer(bytes: try Conform_Wire_V1_ProbeRequest().serializedBytes() as [UInt8]))
+            try await raw.send(.halfClose, stream: 1, payload: ByteBuffer())
+            #expect(try await raw.wait { $0.frames.contains { $0.type == .trailers } })
+            let frame = try #require(raw.frames.first { $0.type == .trailers })
+            #expect(try Conform_Wire_V1_Trailers(serializedBytes: Array(frame.payload.readableBytesView)).code == 0)
+            raw.close()
+        }
+    }
+}
