@@ -149,7 +149,7 @@ extension WireConnectionHandler {
     /// Opens a client stream on the wire. Fails it at once if the connection stopped
     /// taking calls after the caller picked it.
     func openClientStream(_ stream: WireStream, headers: ByteBuffer) {
-        guard stream.id == 0 else { return }
+        guard stream.id == 0, !stream.ended else { return }
         guard self.state == .active else {
             let reason = self.closeReason ?? "it is closing"
             self.endUnopened(stream, RPCError(code: .unavailable, message: "the connection to \(self.remotePeer) stopped taking new calls (\(reason)); retry"))
@@ -229,6 +229,7 @@ extension WireConnectionHandler {
     }
 
     private func endUnopened(_ stream: WireStream, _ error: RPCError) {
+        stream.ended = true
         stream.finishInbound(throwing: error)
         stream.flow.fail(error)
     }
@@ -338,6 +339,7 @@ extension WireConnectionHandler {
     /// Forgets a stream: ends what its reader sees, fails its writer, and on the server
     /// optionally cancels the handler still running for it.
     func endStream(_ stream: WireStream, inboundError: (any Error)?, serverCancelled: Bool) {
+        stream.ended = true
         if stream.id != 0, self.streams[stream.id] === stream {
             self.streams.removeValue(forKey: stream.id)
         }

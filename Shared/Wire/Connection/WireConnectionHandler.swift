@@ -144,10 +144,14 @@ final class WireConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
-            if let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
-                let der = try? certificate.toDERBytes()
-            {
-                self.peerCertificate = try? Certificate(derEncoded: der)
+            do {
+                if let certificate = try context.pipeline.syncOperations.nioSSL_peerCertificate() {
+                    self.peerCertificate = try Certificate(derEncoded: try certificate.toDERBytes())
+                }
+            } catch {
+                // TLS verified the chain; a certificate we cannot parse leaves the caller
+                // without an identity, which authorization then refuses.
+                self.logger.warning("could not read the peer's certificate", metadata: ["error": "\(error)"])
             }
         }
         context.fireUserInboundEventTriggered(event)

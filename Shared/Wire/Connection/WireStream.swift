@@ -24,6 +24,9 @@ final class WireStream: @unchecked Sendable {
     var localClosed = false
     /// The peer sent its last frame: HALF_CLOSE (server side) or TRAILERS (client side).
     var remoteClosed = false
+    /// The call is over. A client's open request can reach the event loop after the call
+    /// was abandoned (its writer and its canceller run in different tasks); this stops it.
+    var ended = false
     /// Server side: cancels the handler when the client resets or the deadline passes.
     var cancellation: ServerContext.RPCCancellationHandle?
     /// Server side: cancelled before the handler's handle was attached.
