@@ -27,7 +27,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Folder with the TLS material the server was started with.")
     var tlsDir = ".conform/bench-tls"
 
-    @Option(help: "Give up after this many seconds.")
+    @Option(help: "Give up after this many seconds (0: no deadline).")
     var timeout = 5.0
 
     func validate() throws {
@@ -39,7 +39,7 @@ struct ProbeCommand: AsyncParsableCommand {
         var request = Conform_Wire_V1_ProbeRequest()
         request.payload = Data(self.message.utf8)
         var options = CallOptions.defaults
-        options.timeout = .milliseconds(Int64(self.timeout * 1000))
+        if self.timeout > 0 { options.timeout = .milliseconds(Int64(self.timeout * 1000)) }
         let began = ContinuousClock.now
         let response: Conform_Wire_V1_ProbeResponse
         do {
@@ -49,8 +49,10 @@ struct ProbeCommand: AsyncParsableCommand {
                     try await Conform_Wire_V1_WireProbe.Client(wrapping: client).echo(request, options: options)
                 }
             } else {
+                // An IP literal goes by address, so TLS checks the certificate's IP entry.
+                let isIPv4 = self.host.split(separator: ".").count == 4 && self.host.allSatisfy { $0.isNumber || $0 == "." }
                 let transport = try HTTP2ClientTransport.Posix(
-                    target: .dns(host: self.host, port: self.port),
+                    target: isIPv4 ? .ipv4(address: self.host, port: self.port) : .dns(host: self.host, port: self.port),
                     transportSecurity: tls.client.http2Client()
                 )
                 response = try await withGRPCClient(transport: transport) { client in
@@ -58,7 +60,7 @@ struct ProbeCommand: AsyncParsableCommand {
                 }
             }
         } catch let error as RPCError {
-            throw ValidationError("the call failed with \(error.code): \(error.message)")
+            throw BenchError("the call failed with \(error.code): \(error.message)")
         }
         let elapsed = ContinuousClock.now - began
         print("echo:      \(String(decoding: response.payload, as: UTF8.self))")

@@ -41,7 +41,13 @@ public final class ConformWireClientTransport: ClientTransport, Sendable {
     public var retryThrottle: RetryThrottle? { nil }
 
     public func connect() async throws {
-        await self.manager.run()
+        // GRPCClient's owner cancels this task when it gives up (withGRPCClient does when its
+        // body throws); that must end the connection loop, not leave it retrying forever.
+        await withTaskCancellationHandler {
+            await self.manager.run()
+        } onCancel: {
+            self.manager.shutdown()
+        }
     }
 
     public func beginGracefulShutdown() {

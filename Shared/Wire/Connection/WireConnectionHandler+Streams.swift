@@ -17,7 +17,13 @@ extension WireConnectionHandler {
             self.writeReset(id, code: .unavailable, "the server is shutting down and did not process this call; retry on a new connection")
             return
         }
-        guard self.runningHandlers < self.config.maxConcurrentStreams else {
+        // Open streams count against the advertised limit, which is what a client can see.
+        // Handlers still running for streams that already ended (reset, past their deadline,
+        // or just answered) count against a hard cap of twice that, so RESET cannot be used
+        // to start unbounded work.
+        guard self.streams.count < self.config.maxConcurrentStreams,
+            self.runningHandlers < 2 * self.config.maxConcurrentStreams
+        else {
             self.writeReset(id, code: .resourceExhausted, "this server allows at most \(self.config.maxConcurrentStreams) concurrent calls per connection")
             return
         }

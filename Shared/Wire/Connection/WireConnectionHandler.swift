@@ -70,8 +70,8 @@ final class WireConnectionHandler: ChannelDuplexHandler {
     var sentPreface = false
     var peerSettings: PeerSettings?
     var streams: [UInt32: WireStream] = [:]
-    /// Server: handlers still running, including those of streams already reset. The
-    /// concurrency limit counts these, so RESET cannot be used to start unbounded work.
+    /// Server: handlers still running, including those of streams already ended; capped
+    /// at twice the stream limit, so RESET cannot be used to start unbounded work.
     var runningHandlers = 0
     /// Client: streams waiting for the server's concurrency limit, in order.
     var queuedStreams = CircularBuffer<WireStream>()

@@ -214,13 +214,7 @@ struct HostilePeerTests {
 
 @Suite("Limits a peer cannot push past", .timeLimit(.minutes(2)))
 struct PeerLimitTests {
-    // Disabled: about one run in four, one of the 20 calls never returns to its caller even
-    // though its stream completed on the wire and the transport's withStream returned.
-    // Under investigation (see the issue note); the same load over HTTP/2 does not hang.
-    @Test(
-        "a client queues calls beyond the server's concurrency limit instead of failing them",
-        .disabled("intermittent hang after the transport returns; under investigation")
-    )
+    @Test("a client queues calls beyond the server's concurrency limit instead of failing them")
     func clientQueuesBeyondServerLimit() async throws {
         var config = WireConnectionConfig()
         config.maxConcurrentStreams = 3

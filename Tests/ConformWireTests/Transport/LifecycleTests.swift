@@ -59,6 +59,22 @@ struct LifecycleTests {
         }
     }
 
+    @Test("a client whose owner gives up while the server is unreachable stops reconnecting")
+    func cancelledClientStops() async throws {
+        let gone = try await RunningProbeServer.start()
+        let port = try await gone.server.wirePort
+        try await gone.stop()
+        let began = ContinuousClock.now
+        // withGRPCClient cancels the connection task when its body throws; the transport
+        // must end its reconnect loop then, or this never returns.
+        await #expect(throws: RPCError.self) {
+            try await withWireProbeClient(port: port, config: Self.quickBackoff) { client in
+                try await client.echo(.probe())
+            }
+        }
+        #expect(ContinuousClock.now - began < .seconds(5))
+    }
+
     @Test("a call waiting for a server that never comes gives up at its deadline")
     func waitForReadyRespectsDeadline() async throws {
         // A port nothing listens on: bind, learn the port, stop.
