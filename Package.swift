@@ -13,6 +13,12 @@ let package = Package(
     products: [
         .library(name: "ConformWire", targets: ["ConformWire"]),
         .executable(name: "conform-bench", targets: ["ConformBench"]),
+        .executable(name: "conform", targets: ["ConformCLI"]),
+        .executable(name: "conform-requirement", targets: ["RequirementServer"]),
+        .executable(name: "conform-batch", targets: ["BatchServer"]),
+        .executable(name: "conform-evidence", targets: ["EvidenceServer"]),
+        .executable(name: "conform-supplier", targets: ["SupplierServer"]),
+        .executable(name: "conform-reporting", targets: ["ReportingServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
@@ -27,6 +33,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Generated from Protos/conform/wire/v1/frames.proto: the wire's own control messages.
@@ -98,6 +108,118 @@ let package = Package(
             path: "Shared/WireProbe",
             swiftSettings: swiftSettings
         ),
+        // Domain errors and field rules shared by every service's domain code (no I/O).
+        .target(name: "ConformDomain", path: "Shared/Domain", swiftSettings: swiftSettings),
+        // Principals, roles and customer scope from certificates; access policies.
+        .target(
+            name: "ConformSecurity",
+            dependencies: [.product(name: "X509", package: "swift-certificates")],
+            path: "Shared/Security",
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL: pool with bounded waits, migrations, audit trail, outbox, idempotency, provisioning.
+        .target(
+            name: "ConformStorage",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Shared/Storage",
+            swiftSettings: swiftSettings
+        ),
+        // The service runtime every service runs on: configuration, interceptors, shared services, lifecycle.
+        .target(
+            name: "ConformService",
+            dependencies: [
+                "ConformRuntime",
+                "ConformSecurity",
+                "ConformStorage",
+                "ConformDomain",
+                "ConformProtos",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Shared/Service",
+            swiftSettings: swiftSettings
+        ),
+        // The requirement service: handlers, domain rules, store, migrations.
+        .target(
+            name: "RequirementService",
+            dependencies: [
+                "ConformService",
+                "ConformStorage",
+                "ConformSecurity",
+                "ConformDomain",
+                "ConformProtos",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Requirement/Service",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "RequirementServer",
+            dependencies: ["RequirementService", "ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Requirement/Main",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "BatchServer",
+            dependencies: ["ConformService", "ConformSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Batch/Main",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "EvidenceServer",
+            dependencies: ["ConformService", "ConformSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Evidence/Main",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SupplierServer",
+            dependencies: ["ConformService", "ConformSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Supplier/Main",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ReportingServer",
+            dependencies: ["ConformService", "ConformSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Reporting/Main",
+            swiftSettings: swiftSettings
+        ),
+        // `conform`: the command-line client for people and scripts.
+        .executableTarget(
+            name: "ConformCLI",
+            dependencies: [
+                "ConformWire",
+                "ConformRuntime",
+                "ConformService",
+                "ConformSecurity",
+                "ConformStorage",
+                "ConformCertificates",
+                "ConformProtos",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Services/CLI",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ConformBench",
             dependencies: [
@@ -135,6 +257,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ConformWireTests",
+            swiftSettings: swiftSettings
+        ),
+        // The runtime, storage, security and the requirement service against a real PostgreSQL
+        // (dev/test.sh starts one) over real TLS sockets.
+        .testTarget(
+            name: "ConformServiceTests",
+            dependencies: [
+                "ConformService",
+                "ConformStorage",
+                "ConformSecurity",
+                "ConformDomain",
+                "ConformRuntime",
+                "ConformWire",
+                "ConformCertificates",
+                "ConformProtos",
+                "RequirementService",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Tests/ConformServiceTests",
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// `conform`: the command-line client for people and scripts.
+@main
+struct ConformCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conform",
+        abstract: "Conform: every customer's requirements, enforced and proven.",
+        discussion: """
+            Talks to the services over the Conform wire with mutual TLS, as the principal named by \
+            --as (a certificate in --tls-dir). Tables by default; --json for scripts. Settings also \
+            come from the environment: CONFORM_TLS_DIR, CONFORM_PRINCIPAL, CONFORM_HOST, \
+            CONFORM_<SERVICE>_ADDRESS.
+            """,
+        subcommands: [
+            CustomerCommand.self, ProductCommand.self, AuditCommand.self, HealthCommand.self, CertsCommand.self,
+            DatabaseCommand.self,
+        ]
+    )
+}

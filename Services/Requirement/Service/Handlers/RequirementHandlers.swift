@@ -1,0 +1,103 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import GRPCCore
+
+/// The wire side of the requirement service: messages in, domain rules and store, messages out.
+struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServiceProtocol {
+    let database: Database
+    let writes: Writes
+
+    init(database: Database) {
+        self.database = database
+        self.writes = Writes(database: database)
+    }
+
+    func createCustomer(
+        request: Conform_Requirement_V1_CreateCustomerRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_Customer {
+        let customer = try CustomerRules.validate(
+            code: request.code,
+            name: request.name,
+            industry: Industry(request.industry),
+            contacts: request.contacts.map { Contact(name: $0.name, email: $0.email, role: $0.role) },
+            notes: request.notes
+        )
+        return try await self.writes.write(request) { transaction in
+            let created = try await CustomerStore.insert(customer, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+            let message = Conform_Requirement_V1_Customer(created)
+            try await transaction.recordChange(object: "customer:\(created.code)", before: nil, after: message)
+            try await transaction.publish(type: "customer.created", subject: "customer:\(created.code)", payload: message)
+            return message
+        }
+    }
+
+    func getCustomer(
+        request: Conform_Requirement_V1_GetCustomerRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_Customer {
+        let call = try CallContext.required()
+        let code = try FieldRules.code(request.code, field: "code", maxLength: CustomerRules.maxCodeLength)
+        try await call.requireAccess(toCustomer: code, database: self.database)
+        guard let customer = try await CustomerStore.find(code: code, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no customer with code '\(code)'; 'conform customer list' shows the customers there are")
+        }
+        return Conform_Requirement_V1_Customer(customer)
+    }
+
+    func listCustomers(
+        request: Conform_Requirement_V1_ListCustomersRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_ListCustomersResponse {
+        let call = try CallContext.required()
+        let page = try PageRequest.validate(pageSize: request.pageSize, pageToken: request.pageToken, maxCodeLength: CustomerRules.maxCodeLength)
+        let only = call.principal.customerScope?.uppercased()
+        let result = try await CustomerStore.list(page, only: only, in: self.database, logger: call.logger)
+        return .with {
+            $0.customers = result.items.map(Conform_Requirement_V1_Customer.init)
+            $0.nextPageToken = result.nextPageToken
+        }
+    }
+
+    func createProduct(
+        request: Conform_Requirement_V1_CreateProductRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_Product {
+        let product = try ProductRules.validate(code: request.code, name: request.name, family: request.family, description: request.description_p)
+        return try await self.writes.write(request) { transaction in
+            let created = try await ProductStore.insert(product, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+            let message = Conform_Requirement_V1_Product(created)
+            try await transaction.recordChange(object: "product:\(created.code)", before: nil, after: message)
+            try await transaction.publish(type: "product.created", subject: "product:\(created.code)", payload: message)
+            return message
+        }
+    }
+
+    func getProduct(
+        request: Conform_Requirement_V1_GetProductRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_Product {
+        let call = try CallContext.required()
+        let code = try FieldRules.code(request.code, field: "code", maxLength: ProductRules.maxCodeLength)
+        guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no product with code '\(code)'; 'conform product list' shows the products there are")
+        }
+        return Conform_Requirement_V1_Product(product)
+    }
+
+    func listProducts(
+        request: Conform_Requirement_V1_ListProductsRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_ListProductsResponse {
+        let call = try CallContext.required()
+        let page = try PageRequest.validate(pageSize: request.pageSize, pageToken: request.pageToken, maxCodeLength: ProductRules.maxCodeLength)
+        let family = request.family.isEmpty ? nil : try FieldRules.code(request.family, field: "family", maxLength: ProductRules.maxCodeLength)
+        let result = try await ProductStore.list(page, family: family, in: self.database, logger: call.logger)
+        return .with {
+            $0.products = result.items.map(Conform_Requirement_V1_Product.init)
+            $0.nextPageToken = result.nextPageToken
+        }
+    }
+}

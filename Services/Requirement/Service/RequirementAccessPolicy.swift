@@ -1,0 +1,21 @@
+import ConformSecurity
+
+/// Who may call each RPC of the requirement service. Anything not listed is denied.
+enum RequirementAccessPolicy {
+    private static let service = "conform.requirement.v1.RequirementService/"
+
+    /// The supplier's own people and services, who may read everything here.
+    private static let internalReaders: Set<Role> = [
+        .qualityEngineer, .qualityManager, .operator, .inspector, .auditor, .admin, .service,
+    ]
+
+    static let policy = AccessPolicy([
+        service + "CreateCustomer": .roles([.qualityEngineer, .admin]),
+        // Customer-scoped callers see only their own customer (checked per object).
+        service + "GetCustomer": .roles(internalReaders.union(Role.customerScoped)),
+        service + "ListCustomers": .roles(internalReaders.union(Role.customerScoped)),
+        service + "CreateProduct": .roles([.qualityEngineer, .admin]),
+        service + "GetProduct": .roles(internalReaders),
+        service + "ListProducts": .roles(internalReaders),
+    ])
+}

@@ -1,0 +1,73 @@
+import ConformDomain
+import ConformStorage
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Products in the requirement schema.
+enum ProductStore {
+    /// Inserts a new product; ALREADY_EXISTS when the code is taken.
+    static func insert(_ product: NewProduct, by principal: String, on connection: PostgresConnection, logger: Logger) async throws -> Product {
+        let micros = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+        do {
+            try await connection.query(
+                """
+                INSERT INTO products (code, name, family, description, created_at_micros, created_by)
+                VALUES (\(product.code), \(product.name), \(product.family), \(product.description), \(micros), \(principal))
+                """,
+                logger: logger
+            )
+        } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
+            throw DomainError.alreadyExists("a product with code '\(product.code)' already exists; choose another code, or get it with 'conform product get \(product.code)'")
+        }
+        return Product(
+            code: product.code,
+            name: product.name,
+            family: product.family,
+            description: product.description,
+            createdAtMicros: micros,
+            createdBy: principal
+        )
+    }
+
+    static func find(code: String, in database: Database, logger: Logger) async throws -> Product? {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM products WHERE code = \(code)",
+                logger: logger
+            )
+            return try await Self.decode(rows).first
+        }
+    }
+
+    /// A page of products ordered by code, optionally of one family.
+    static func list(_ page: PageRequest, family: String?, in database: Database, logger: Logger) async throws -> Page<Product> {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM products
+                WHERE code > \(page.afterCode ?? "") AND (\(family)::text IS NULL OR family = \(family))
+                ORDER BY code LIMIT \(page.size + 1)
+                """,
+                logger: logger
+            )
+            let products = try await Self.decode(rows)
+            let items = Array(products.prefix(page.size))
+            return Page(items: items, nextPageToken: products.count > page.size ? items.last?.code ?? "" : "")
+        }
+    }
+
+    private static let columns = "code, name, family, description, created_at_micros, created_by"
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [Product] {
+        var products: [Product] = []
+        for try await (code, name, family, description, micros, createdBy) in rows.decode(
+            (String, String, String, String, Int64, String).self
+        ) {
+            products.append(
+                Product(code: code, name: name, family: family, description: description, createdAtMicros: micros, createdBy: createdBy)
+            )
+        }
+        return products
+    }
+}

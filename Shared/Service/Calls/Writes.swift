@@ -1,0 +1,90 @@
+public import ConformDomain
+public import ConformStorage
+import Crypto
+import Foundation
+public import Logging
+public import PostgresNIO
+public import SwiftProtobuf
+
+/// Runs a handler's write the one way every write runs: in a transaction, replayed from
+/// its idempotency key when retried, with its audit entry and events committed alongside.
+public struct Writes: Sendable {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Runs `body` in a transaction for the current call.
+    ///
+    /// With an `idempotency-key`, the first answer is stored with the write; a retry with
+    /// the same key and request returns that answer and changes nothing; the same key with
+    /// another request is refused (FAILED_PRECONDITION).
+    public func write<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ request: Request,
+        _ body: @escaping @Sendable (WriteTransaction) async throws -> Response
+    ) async throws -> Response {
+        let call = try CallContext.required()
+        let key = try call.idempotencyKey.map(Self.validKey)
+        let digest = Data(SHA256.hash(data: try request.serializedBytes() as [UInt8]))
+        return try await self.database.transaction(logger: call.logger) { connection in
+            if let key {
+                let claim = try await IdempotencyStore.claim(
+                    principal: call.principal.name,
+                    key: key,
+                    method: call.method,
+                    requestDigest: digest,
+                    on: connection,
+                    logger: call.logger
+                )
+                if case .replay(let answer) = claim {
+                    call.logger.info("idempotent retry answered from its first result", metadata: ["idempotency-key": "\(key)"])
+                    return try Response(serializedBytes: [UInt8](answer))
+                }
+            }
+            let response = try await body(WriteTransaction(connection: connection, call: call))
+            if let key {
+                let answer = Data(try response.serializedBytes() as [UInt8])
+                try await IdempotencyStore.complete(principal: call.principal.name, key: key, response: answer, on: connection, logger: call.logger)
+            }
+            return response
+        }
+    }
+
+    static func validKey(_ key: String) throws -> String {
+        guard (1...128).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
+            throw DomainError.invalid(
+                field: "idempotency-key",
+                reason: "must be 1 to 128 printable ASCII characters without spaces (a UUID is a good choice)"
+            )
+        }
+        return key
+    }
+}
+
+/// A write in progress: its connection, and the audit entry and events that commit with it.
+public struct WriteTransaction: Sendable {
+    public let connection: PostgresConnection
+    public let call: CallContext
+
+    public var logger: Logger { self.call.logger }
+
+    /// Writes the change to the audit trail: who, what, when, the state before and after.
+    public func recordChange(object: String, before: (any SwiftProtobuf.Message)?, after: (any SwiftProtobuf.Message)?) async throws {
+        let record = AuditRecord(
+            principal: self.call.principal.name,
+            action: self.call.method,
+            outcome: .write,
+            object: object,
+            detail: try JSONText.change(before: before, after: after),
+            requestID: self.call.requestID
+        )
+        try await AuditTrailStore.append(record, on: self.connection, logger: self.logger)
+    }
+
+    /// Adds an event to the service's feed, visible once this transaction commits.
+    public func publish(type: String, subject: String, payload: any SwiftProtobuf.Message) async throws {
+        let event = OutboxEvent(type: type, subject: subject, payload: try JSONText.message(payload))
+        try await Outbox.append(event, on: self.connection, logger: self.logger)
+    }
+}

@@ -1,0 +1,125 @@
+public import ConformStorage
+public import Foundation
+public import Logging
+
+/// Everything a service needs to start, resolved and checked.
+public struct ServiceConfiguration: Sendable {
+    public var listenHost: String
+    public var wirePort: Int
+    public var grpcPort: Int
+    public var metricsPort: Int
+    public var tlsDirectory: String
+    public var database: DatabaseSettings
+    public var logLevel: Logger.Level
+
+    public init(
+        listenHost: String,
+        wirePort: Int,
+        grpcPort: Int,
+        metricsPort: Int,
+        tlsDirectory: String,
+        database: DatabaseSettings,
+        logLevel: Logger.Level
+    ) {
+        self.listenHost = listenHost
+        self.wirePort = wirePort
+        self.grpcPort = grpcPort
+        self.metricsPort = metricsPort
+        self.tlsDirectory = tlsDirectory
+        self.database = database
+        self.logLevel = logLevel
+    }
+}
+
+/// A setting that is missing or cannot be used.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension ServiceOptions {
+    /// Resolves flags, then environment variables, then defaults, for `service`.
+    public func resolve(
+        for service: ServiceDefinition,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ServiceConfiguration {
+        let settings = SettingReader(environment: environment)
+        let tlsDirectory = try settings.required(self.tlsDir, flag: "--tls-dir", env: "CONFORM_TLS_DIR")
+        let password: String?
+        if let file = self.dbPasswordFile ?? environment["CONFORM_DB_PASSWORD_FILE"] {
+            guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError("cannot read the database password file '\(file)' (--db-password-file or CONFORM_DB_PASSWORD_FILE)")
+            }
+            password = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            password = environment["CONFORM_DB_PASSWORD"]
+        }
+        let schema = self.dbSchema ?? environment["CONFORM_DB_SCHEMA"] ?? service.name
+        let database = DatabaseSettings(
+            host: self.dbHost ?? environment["CONFORM_DB_HOST"] ?? "127.0.0.1",
+            port: try settings.port(self.dbPort, flag: "--db-port", env: "CONFORM_DB_PORT", default: 5432),
+            database: self.dbName ?? environment["CONFORM_DB_NAME"] ?? "conform",
+            username: self.dbUser ?? environment["CONFORM_DB_USER"] ?? "conform_\(service.name)",
+            password: password,
+            schema: schema,
+            statementTimeout: .milliseconds(
+                try settings.positive(self.dbStatementTimeoutMs, flag: "--db-statement-timeout-ms", env: "CONFORM_DB_STATEMENT_TIMEOUT_MS", default: 10_000)
+            ),
+            connectTimeout: .milliseconds(
+                try settings.positive(self.dbConnectTimeoutMs, flag: "--db-connect-timeout-ms", env: "CONFORM_DB_CONNECT_TIMEOUT_MS", default: 5_000)
+            ),
+            applicationName: "conform-\(service.name)",
+            requireTLS: self.dbRequireTls ?? (environment["CONFORM_DB_REQUIRE_TLS"] == "1")
+        )
+        let levelText = self.logLevel ?? environment["CONFORM_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ConfigurationError("log level '\(levelText)' (--log-level or CONFORM_LOG_LEVEL) must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        return ServiceConfiguration(
+            listenHost: self.listenHost ?? environment["CONFORM_LISTEN_HOST"] ?? "127.0.0.1",
+            wirePort: try settings.port(self.wirePort, flag: "--wire-port", env: "CONFORM_WIRE_PORT", default: service.ports.wire),
+            grpcPort: try settings.port(self.grpcPort, flag: "--grpc-port", env: "CONFORM_GRPC_PORT", default: service.ports.grpc),
+            metricsPort: try settings.port(self.metricsPort, flag: "--metrics-port", env: "CONFORM_METRICS_PORT", default: service.ports.metrics),
+            tlsDirectory: tlsDirectory,
+            database: database,
+            logLevel: level
+        )
+    }
+}
+
+/// Reads one setting from its flag or environment variable, naming both when it is wrong.
+private struct SettingReader {
+    let environment: [String: String]
+
+    func required(_ flag: String?, flag name: String, env: String) throws -> String {
+        guard let value = flag ?? self.environment[env], !value.isEmpty else {
+            throw ConfigurationError("missing setting: pass \(name) or set \(env)")
+        }
+        return value
+    }
+
+    func port(_ flag: Int?, flag name: String, env: String, default value: Int) throws -> Int {
+        let port = try self.integer(flag, flag: name, env: env) ?? value
+        guard (0...65_535).contains(port) else {
+            throw ConfigurationError("\(name) / \(env) is \(port); a port is 0 (any free port) to 65535")
+        }
+        return port
+    }
+
+    func positive(_ flag: Int?, flag name: String, env: String, default value: Int) throws -> Int {
+        let number = try self.integer(flag, flag: name, env: env) ?? value
+        guard number > 0 else {
+            throw ConfigurationError("\(name) / \(env) is \(number); it must be greater than 0")
+        }
+        return number
+    }
+
+    private func integer(_ flag: Int?, flag name: String, env: String) throws -> Int? {
+        if let flag { return flag }
+        guard let text = self.environment[env] else { return nil }
+        guard let number = Int(text) else {
+            throw ConfigurationError("\(env) is '\(text)'; it must be a whole number (or pass \(name))")
+        }
+        return number
+    }
+}

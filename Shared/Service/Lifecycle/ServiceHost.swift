@@ -1,0 +1,163 @@
+import ConformProtos
+public import ConformRuntime
+public import ConformStorage
+import Foundation
+import GRPCCore
+public import Logging
+public import Prometheus
+public import ServiceLifecycle
+
+/// Runs one Conform service: its database pool, its migrations, its handlers behind the
+/// access and metrics interceptors on both transports, its metrics endpoint, and graceful
+/// drain on SIGTERM or SIGINT (no new calls, in-flight calls finish, then the pool closes).
+public final class ServiceHost: Sendable {
+    public let definition: ServiceDefinition
+    public let configuration: ServiceConfiguration
+    public let database: Database
+    public let server: ConformServer
+    private let metrics: MetricsEndpoint
+    private let group: ServiceGroup
+    private let ready: Latch<Void>
+    private let metricsBound: Latch<Int>
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - tls: the service's TLS identity; read from the configuration's TLS folder when nil.
+    ///   - registry: where metrics are kept for the endpoint.
+    ///   - handleSignals: drain on SIGTERM/SIGINT (an executable); off in tests.
+    public init(
+        definition: ServiceDefinition,
+        configuration: ServiceConfiguration,
+        tls: ServiceTLS? = nil,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        handleSignals: Bool = true,
+        logger: Logger
+    ) throws {
+        self.definition = definition
+        self.configuration = configuration
+        self.logger = logger
+        let ready = Latch<Void>()
+        let metricsBound = Latch<Int>()
+        self.ready = ready
+        self.metricsBound = metricsBound
+        let database = Database(settings: configuration.database, logger: logger)
+        self.database = database
+        let tls = try tls ?? ServiceTLS.load(from: configuration.tlsDirectory, service: definition.name)
+
+        let health = HealthService(database: database, serviceNames: Set(definition.grpcServiceNames), logger: logger)
+        let services: [any RegistrableRPCService] = definition.makeHandlers(database) + [
+            health,
+            EventFeedService(database: database, serviceName: definition.name),
+            AuditTrailService(database: database),
+        ]
+        let interceptors: [any ServerInterceptor] = [
+            MetricsInterceptor(service: definition.name),
+            AccessInterceptor(policy: definition.accessPolicy.merging(SharedAccessRules.policy), database: database, logger: logger),
+        ]
+        let server = try ConformServer(
+            services: services,
+            interceptors: interceptors,
+            host: configuration.listenHost,
+            wirePort: configuration.wirePort,
+            grpcPort: configuration.grpcPort,
+            tls: tls,
+            logger: logger
+        )
+        self.server = server
+        let metrics = MetricsEndpoint(
+            host: configuration.listenHost,
+            port: configuration.metricsPort,
+            registry: registry,
+            logger: logger,
+            onBound: { metricsBound.resolve(.success($0)) }
+        )
+        self.metrics = metrics
+        let serving = ServingService(
+            server: server,
+            database: database,
+            migrator: Migrator(migrations: definition.allMigrations),
+            ready: ready,
+            logger: logger
+        )
+        self.group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    // Shut down in reverse: calls drain first, the pool closes last.
+                    .init(service: database.client, serviceName: "postgres"),
+                    .init(service: metrics, serviceName: "metrics"),
+                    .init(
+                        service: serving,
+                        successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup,
+                        serviceName: "server"
+                    ),
+                ],
+                gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger
+            )
+        )
+    }
+
+    /// Runs until a signal, `shutDown()`, or a failure.
+    public func run() async throws {
+        do {
+            try await self.group.run()
+        } catch {
+            self.ready.resolve(.failure(error))
+            self.metricsBound.resolve(.failure(error))
+            throw error
+        }
+        self.ready.resolve(.failure(CancellationError()))
+        self.metricsBound.resolve(.failure(CancellationError()))
+    }
+
+    /// Begins the graceful drain.
+    public func shutDown() async {
+        await self.group.triggerGracefulShutdown()
+    }
+
+    /// Waits until migrations are done and both ports accept calls; returns (wire, grpc).
+    public func listeningPorts() async throws -> (wire: Int, grpc: Int) {
+        try await self.ready.value()
+        return (try await self.server.wirePort, try await self.server.grpcPort)
+    }
+
+    /// The bound metrics port, once listening.
+    public func metricsPort() async throws -> Int {
+        try await self.metricsBound.value()
+    }
+}
+
+/// Migrates, then serves until the group shuts down gracefully.
+private struct ServingService: Service {
+    let server: ConformServer
+    let database: Database
+    let migrator: Migrator
+    let ready: Latch<Void>
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            let applied = try await self.migrator.migrate(self.database, logger: self.logger)
+            self.logger.info("schema ready", metadata: ["version": "\(self.migrator.latestVersion)", "applied": "\(applied)"])
+        } catch {
+            self.logger.critical("cannot prepare the schema", metadata: ["error": "\(error)"])
+            self.ready.resolve(.failure(error))
+            throw error
+        }
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.server.serve() }
+                group.addTask {
+                    _ = try await self.server.wirePort
+                    _ = try await self.server.grpcPort
+                    self.ready.resolve(.success(()))
+                }
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            self.logger.info("draining: no new calls; in-flight calls may finish")
+            self.server.beginGracefulShutdown()
+        }
+    }
+}

@@ -1,0 +1,61 @@
+public import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+/// The body of every service executable: resolve the settings, set up logging and metrics,
+/// run until SIGTERM or SIGINT.
+public enum ServiceMain {
+    public static func run(_ definition: ServiceDefinition, options: ServiceOptions) async throws {
+        let configuration: ServiceConfiguration
+        do {
+            configuration = try options.resolve(for: definition)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "conform.\(definition.name)")
+        let host: ServiceHost
+        do {
+            host = try ServiceHost(definition: definition, configuration: configuration, registry: registry, logger: logger)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        let announce = Task {
+            let ports = try await host.listeningPorts()
+            let metrics = try await host.metricsPort()
+            logger.notice(
+                "serving",
+                metadata: [
+                    "wire": "\(configuration.listenHost):\(ports.wire)",
+                    "grpc": "\(configuration.listenHost):\(ports.grpc)",
+                    "metrics": "http://\(configuration.listenHost):\(metrics)/metrics",
+                ]
+            )
+        }
+        defer { announce.cancel() }
+        try await host.run()
+    }
+
+    /// The part of `--help` every service shares.
+    public static func discussion(for definition: ServiceDefinition, api: String) -> String {
+        """
+        \(api)
+
+        Every Conform service also serves grpc.health.v1.Health, its event feed \
+        (conform.events.v1.EventFeed) and its audit trail (conform.audit.v1.AuditTrail), over the \
+        Conform wire (default port \(definition.ports.wire)) and standard gRPC over HTTP/2 \
+        (\(definition.ports.grpc)), both with mutual TLS; Prometheus metrics at \
+        http://HOST:\(definition.ports.metrics)/metrics. It connects to PostgreSQL as its own role, \
+        applies its migrations at start, and drains gracefully on SIGTERM.
+        """
+    }
+}

@@ -1,0 +1,52 @@
+public import ConformProtos
+public import ConformStorage
+public import GRPCCore
+
+/// `conform.events.v1.EventFeed`: the service's outbox as a resumable stream, in commit order.
+public struct EventFeedService: Conform_Events_V1_EventFeed.SimpleServiceProtocol {
+    private let database: Database
+    private let serviceName: String
+    private let pollInterval: Duration
+    private let pageSize: Int
+
+    public init(database: Database, serviceName: String, pollInterval: Duration = .milliseconds(250), pageSize: Int = 500) {
+        self.database = database
+        self.serviceName = serviceName
+        self.pollInterval = pollInterval
+        self.pageSize = pageSize
+    }
+
+    public func subscribe(
+        request: Conform_Events_V1_SubscribeRequest,
+        response: RPCWriter<Conform_Events_V1_Event>,
+        context: ServerContext
+    ) async throws {
+        let call = try CallContext.required()
+        guard var cursor = OutboxCursor(request.afterCursor) else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "after_cursor '\(request.afterCursor)' is not a cursor of this feed; pass \"\" or the cursor of an event it sent"
+            )
+        }
+        while true {
+            let page = try await Outbox.events(after: cursor, limit: self.pageSize, in: self.database, logger: call.logger)
+            for published in page {
+                try await response.write(
+                    .with {
+                        $0.cursor = published.cursor.description
+                        $0.type = published.event.type
+                        $0.subject = published.event.subject
+                        $0.payloadJson = published.event.payload
+                        $0.occurredAtMicros = published.occurredAtMicros
+                        $0.service = self.serviceName
+                    }
+                )
+                cursor = published.cursor
+            }
+            if page.count < self.pageSize {
+                if request.stopAtEnd { return }
+                try await Task.sleep(for: self.pollInterval)
+            }
+        }
+    }
+}

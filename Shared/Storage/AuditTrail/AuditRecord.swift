@@ -1,0 +1,47 @@
+/// What happened, as a service reports it to its audit trail.
+public struct AuditRecord: Sendable, Equatable {
+    /// How an attempt ended. A struct rather than an enum so that an entry written by a
+    /// newer build still reads, and still hashes, exactly as stored.
+    public struct Outcome: RawRepresentable, Hashable, Sendable {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// A call passed authorization.
+        public static let allowed = Outcome(rawValue: "allowed")
+        /// A call was refused by authentication or authorization.
+        public static let denied = Outcome(rawValue: "denied")
+        /// State changed: `detail` holds what changed.
+        public static let write = Outcome(rawValue: "write")
+    }
+
+    /// The principal's name, or "" when the caller could not be identified.
+    public var principal: String
+    /// The RPC or operation, e.g. "conform.requirement.v1.RequirementService/CreateCustomer".
+    public var action: String
+    public var outcome: Outcome
+    /// What was acted on, e.g. "customer:A" ("" when not known).
+    public var object: String
+    /// JSON: the state before and after for a write, the reason for a denial.
+    public var detail: String
+    public var requestID: String
+
+    public init(principal: String, action: String, outcome: Outcome, object: String = "", detail: String = "{}", requestID: String) {
+        self.principal = principal
+        self.action = action
+        self.outcome = outcome
+        self.object = object
+        self.detail = detail
+        self.requestID = requestID
+    }
+}
+
+/// An audit record as stored: numbered, timed, and chained to the one before it.
+public struct AuditEntry: Sendable, Equatable {
+    public var sequence: Int64
+    /// UTC microseconds since the Unix epoch.
+    public var recordedAtMicros: Int64
+    public var record: AuditRecord
+    /// The hash of the entry before (64 zeros for the first).
+    public var previousHash: String
+    public var hash: String
+}

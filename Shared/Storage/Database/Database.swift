@@ -1,0 +1,107 @@
+public import Logging
+public import PostgresNIO
+import Synchronization
+
+/// A service's connection pool to its own schema, with bounded waits: when PostgreSQL is
+/// down a call fails as unavailable after the connect timeout instead of hanging.
+///
+/// The pool must be running (`run()`, or as a service in a `ServiceGroup`) for calls to work.
+public final class Database: Sendable {
+    public let client: PostgresClient
+    public let settings: DatabaseSettings
+
+    public init(settings: DatabaseSettings, logger: Logger) {
+        self.settings = settings
+        self.client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+    }
+
+    /// Runs the connection pool until cancelled.
+    public func run() async {
+        await self.client.run()
+    }
+
+    /// Runs `body` on a pooled connection. A connection-level failure (the database
+    /// restarted under us) is retried once on a fresh connection: reads are safe to repeat.
+    public func read<Result: Sendable>(
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await self.withLeasedConnection(logger: logger, body)
+        } catch let error as DatabaseError where error.kind == .unavailable {
+            logger.debug("retrying a read on a fresh connection", metadata: ["error": "\(error)"])
+            return try await self.withLeasedConnection(logger: logger, body)
+        }
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    /// Never retried here: a client retries a write with its idempotency key.
+    public func transaction<Result: Sendable>(
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await self.withLeasedConnection(logger: logger) { connection in
+            do {
+                return try await connection.withTransaction(logger: logger) { connection in
+                    try await body(connection)
+                }
+            } catch let error as PostgresTransactionError {
+                // The rule that refused the write matters more than the rollback that followed it.
+                if let failure = error.beginError ?? error.closureError ?? error.commitError {
+                    if let rollback = error.rollbackError {
+                        logger.warning("rollback failed after an error", metadata: ["error": "\(rollback)"])
+                    }
+                    throw failure
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Leases a connection, failing as unavailable if none can be had within the connect
+    /// timeout; PostgresNIO's pool would otherwise wait for the database indefinitely.
+    private func withLeasedConnection<Result: Sendable>(
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let leased = LeaseFlag()
+        let timeout = self.settings.connectTimeout
+        let target = "\(self.settings.host):\(self.settings.port)"
+        do {
+            return try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    try await self.client.withConnection { connection in
+                        leased.set()
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    if !leased.isSet {
+                        throw DatabaseError(
+                            .unavailable,
+                            "no database connection to \(target) within \(timeout); is PostgreSQL running?"
+                        )
+                    }
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let result = next {
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch let error as PSQLError {
+            throw DatabaseError(classifying: error)
+        }
+    }
+}
+
+/// Set once a connection has been leased.
+private final class LeaseFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { self.value.store(true, ordering: .releasing) }
+    var isSet: Bool { self.value.load(ordering: .acquiring) }
+}
