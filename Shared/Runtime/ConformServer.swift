@@ -16,6 +16,9 @@ public final class ConformServer: Sendable {
     /// - Parameters:
     ///   - wirePort: the Conform wire port (0 picks a free one).
     ///   - grpcPort: the HTTP/2 gRPC port (0 picks a free one).
+    ///   - requireClientCertificateOnWire: false lets certificate-less clients reach the
+    ///     interceptors on the Conform wire, which then refuse and audit each call. (The
+    ///     HTTP/2 transport always requires a certificate during the handshake.)
     public init(
         services: [any RegistrableRPCService],
         interceptors: [any ServerInterceptor] = [],
@@ -23,6 +26,7 @@ public final class ConformServer: Sendable {
         wirePort: Int,
         grpcPort: Int,
         tls: ServiceTLS,
+        requireClientCertificateOnWire: Bool = true,
         wireConfig: WireConnectionConfig = WireConnectionConfig(),
         eventLoopGroup: MultiThreadedEventLoopGroup = .singletonMultiThreadedEventLoopGroup,
         logger: Logger = Logger(label: "conform.server")
@@ -30,7 +34,7 @@ public final class ConformServer: Sendable {
         self.wireTransport = ConformWireServerTransport(
             host: host,
             port: wirePort,
-            tls: try tls.wireServer(),
+            tls: try tls.wireServer(requireClientCertificate: requireClientCertificateOnWire),
             config: wireConfig,
             eventLoopGroup: eventLoopGroup,
             logger: logger

@@ -16,12 +16,14 @@ public struct ServiceTLS: Sendable {
         self.trustRootsPEM = trustRootsPEM
     }
 
-    /// Server side of the Conform wire: mutual TLS against the trust roots.
-    public func wireServer() throws -> WireServerTLS {
+    /// Server side of the Conform wire: client certificates verified against the trust roots,
+    /// and, unless `requireClientCertificate` is false, required during the handshake.
+    public func wireServer(requireClientCertificate: Bool = true) throws -> WireServerTLS {
         WireServerTLS(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(self.certificateChainPEM.utf8)),
             privateKey: try NIOSSLPrivateKey(bytes: Array(self.privateKeyPEM.utf8), format: .pem),
-            clientTrustRoots: try NIOSSLCertificate.fromPEMBytes(Array(self.trustRootsPEM.utf8))
+            clientTrustRoots: try NIOSSLCertificate.fromPEMBytes(Array(self.trustRootsPEM.utf8)),
+            requireClientCertificate: requireClientCertificate
         )
     }
 

@@ -61,6 +61,8 @@ public final class ServiceHost: Sendable {
             wirePort: configuration.wirePort,
             grpcPort: configuration.grpcPort,
             tls: tls,
+            // Calls without a certificate reach AccessInterceptor, which refuses and audits them.
+            requireClientCertificateOnWire: false,
             logger: logger
         )
         self.server = server

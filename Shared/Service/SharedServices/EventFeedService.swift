@@ -1,6 +1,7 @@
 public import ConformProtos
 public import ConformStorage
 public import GRPCCore
+import ServiceLifecycle
 
 /// `conform.events.v1.EventFeed`: the service's outbox as a resumable stream, in commit order.
 public struct EventFeedService: Conform_Events_V1_EventFeed.SimpleServiceProtocol {
@@ -45,7 +46,16 @@ public struct EventFeedService: Conform_Events_V1_EventFeed.SimpleServiceProtoco
             }
             if page.count < self.pageSize {
                 if request.stopAtEnd { return }
-                try await Task.sleep(for: self.pollInterval)
+                // A subscription lives as long as its consumer wants; a draining server must
+                // not wait for it, so it ends it and the consumer resumes elsewhere.
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
+                } catch is CancellationError where Task.isShuttingDownGracefully {
+                    throw RPCError(
+                        code: .unavailable,
+                        message: "the \(self.serviceName) service is shutting down; subscribe again after cursor '\(cursor)'"
+                    )
+                }
             }
         }
     }

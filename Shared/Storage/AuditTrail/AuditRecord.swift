@@ -44,4 +44,12 @@ public struct AuditEntry: Sendable, Equatable {
     /// The hash of the entry before (64 zeros for the first).
     public var previousHash: String
     public var hash: String
+
+    public init(sequence: Int64, recordedAtMicros: Int64, record: AuditRecord, previousHash: String, hash: String) {
+        self.sequence = sequence
+        self.recordedAtMicros = recordedAtMicros
+        self.record = record
+        self.previousHash = previousHash
+        self.hash = hash
+    }
 }

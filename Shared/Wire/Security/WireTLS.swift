@@ -6,7 +6,10 @@ public struct WireServerTLS: Sendable {
     public var privateKey: NIOSSLPrivateKey
     /// Certificate authorities whose client certificates are accepted.
     public var clientTrustRoots: [NIOSSLCertificate]
-    /// Mutual TLS: refuse clients that present no certificate signed by a trusted root.
+    /// Refuse, during the handshake, clients that present no certificate. Either way a
+    /// certificate that is presented must chain to a trusted root; without this the server
+    /// lets certificate-less clients connect so that its interceptors can refuse, and record,
+    /// each of their calls.
     public var requireClientCertificate: Bool
 
     public init(
@@ -30,7 +33,7 @@ public struct WireServerTLS: Sendable {
         configuration.minimumTLSVersion = .tlsv12
         configuration.trustRoots = .certificates(self.clientTrustRoots)
         // Clients have no host name to check; their chain to a trusted root is what counts.
-        configuration.certificateVerification = self.requireClientCertificate ? .noHostnameVerification : .none
+        configuration.certificateVerification = self.requireClientCertificate ? .noHostnameVerification : .optionalVerification
         return configuration
     }
 }

@@ -9,6 +9,11 @@ public struct PageRequest: Sendable, Equatable {
     /// The last code of the previous page; nil for the first page.
     public var afterCode: String?
 
+    public init(size: Int, afterCode: String?) {
+        self.size = size
+        self.afterCode = afterCode
+    }
+
     /// Checks a client's page size and token (the token is the last code it was sent).
     public static func validate(pageSize: UInt32, pageToken: String, maxCodeLength: Int) throws -> PageRequest {
         guard pageSize <= maxSize else {

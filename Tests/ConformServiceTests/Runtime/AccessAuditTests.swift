@@ -1,0 +1,108 @@
+import ConformProtos
+import ConformWire
+import GRPCCore
+import PostgresNIO
+import Testing
+
+@Suite("Authorization and the audit trail", .timeLimit(.minutes(2)))
+struct AccessAuditTests {
+    @Test("a principal without the role is denied, and the denial is in the audit trail")
+    func wrongRole() async throws {
+        try await withRequirementService(suite: "deny") { service in
+            try await service.requirement(as: "operator") { client in
+                let error = await #expect(throws: RPCError.self) { try await client.createCustomer(CustomerTests.customerA()) }
+                #expect(error?.code == .permissionDenied)
+                #expect(error?.message == "operator has role operator; conform.requirement.v1.RequirementService/CreateCustomer needs admin or quality-engineer")
+            }
+            let entries = try await service.auditEntries()
+            let denial = try #require(entries.first { $0.outcome == "denied" })
+            #expect(denial.principal == "operator")
+            #expect(denial.action == "conform.requirement.v1.RequirementService/CreateCustomer")
+            #expect(denial.detailJson.contains("needs admin or quality-engineer"))
+            #expect(!entries.contains { $0.outcome == "write" })
+        }
+    }
+
+    @Test("a caller without a certificate is refused as unauthenticated, and the attempt is audited")
+    func noCertificate() async throws {
+        try await withRequirementService(suite: "nocert") { service in
+            try await service.withClient(tls: try ServicePKI.shared().anonymous()) { client in
+                let error = await rpcError {
+                    try await RequirementClient(wrapping: client).listCustomers(.init(), metadata: ["x-request-id": "anon-1"])
+                }
+                #expect(error?.code == .unauthenticated)
+                #expect(error?.message.contains("no client certificate") == true)
+            }
+            let denial = try #require(try await service.auditEntries().first { $0.requestID == "anon-1" })
+            #expect(denial.outcome == "denied")
+            #expect(denial.principal == "")
+        }
+    }
+
+    @Test("a certificate from another CA never gets a call through")
+    func foreignCertificate() async throws {
+        try await withRequirementService(suite: "foreign") { service in
+            var config = WireClientConfig()
+            config.connectTimeout = .seconds(2)
+            let transport = try ConformWireClientTransport(
+                host: "127.0.0.1",
+                port: service.wirePort,
+                tls: try ServicePKI.shared().stranger.wireClient(),
+                config: config
+            )
+            try await withGRPCClient(transport: transport) { client in
+                var options = CallOptions.defaults
+                options.timeout = .seconds(3)
+                let error = await #expect(throws: RPCError.self) {
+                    try await RequirementClient(wrapping: client).listCustomers(.init(), options: options)
+                }
+                #expect(error != nil)
+            }
+            #expect(try await service.auditEntries().allSatisfy { $0.principal != "mallory" })
+        }
+    }
+
+    @Test("every allowed call and every write is recorded with who, what and the request id")
+    func writesAreAudited() async throws {
+        try await withRequirementService(suite: "audwrite") { service in
+            try await service.requirement { client in
+                _ = try await client.createCustomer(CustomerTests.customerA(), metadata: ["x-request-id": "req-42"])
+            }
+            let entries = try await service.auditEntries().filter { $0.requestID == "req-42" }
+            #expect(entries.map(\.outcome) == ["allowed", "write"])
+            let write = entries[1]
+            #expect(write.principal == "quality-engineer")
+            #expect(write.object == "customer:A")
+            #expect(write.detailJson.contains("\"after\""))
+            #expect(write.detailJson.contains("Customer A (Automotive OEM)"))
+            #expect(write.recordedAtMicros % 1_000_000 != 0 || write.recordedAtMicros > 0)
+        }
+    }
+
+    @Test("the service's own role can append to its audit trail but not change, delete or truncate it")
+    func appendOnlyForTheService() async throws {
+        try await withRequirementService(suite: "appendonly") { service in
+            try await service.requirement { client in _ = try await client.listCustomers(.init()) }
+            let database = service.database
+            let configuration = PostgresConnection.Configuration(
+                host: database.host, port: database.port, username: database.username, password: database.password,
+                database: database.database, tls: .disable
+            )
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: .test)
+            for statement in [
+                "UPDATE requirement.audit_trail SET principal = 'nobody'",
+                "DELETE FROM requirement.audit_trail",
+                "TRUNCATE requirement.audit_trail",
+                "DROP TABLE requirement.audit_trail",
+                "ALTER TABLE requirement.audit_trail DISABLE TRIGGER audit_trail_no_change",
+            ] {
+                await #expect(throws: PSQLError.self, "\(statement) must be refused") {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: .test)
+                }
+            }
+            try await connection.close()
+            let verdict = try await service.auditTrail { try await $0.verify(.init()) }
+            #expect(verdict.intact)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ConformProtos
+import GRPCCore
+import Testing
+
+@Suite("Event feed (outbox)", .timeLimit(.minutes(2)))
+struct EventFeedTests {
+    @Test("events come in commit order and a consumer resumes after its cursor")
+    func orderAndResume() async throws {
+        try await withRequirementService(suite: "feed") { service in
+            try await service.requirement { client in
+                _ = try await client.createCustomer(CustomerTests.customerA())
+                _ = try await client.createProduct(.with { $0.code = "ABC"; $0.name = "Bracket" })
+            }
+            let first = try await service.events()
+            #expect(first.map(\.type) == ["customer.created", "product.created"])
+            #expect(first.map(\.subject) == ["customer:A", "product:ABC"])
+            #expect(first.allSatisfy { $0.service == "requirement" && $0.occurredAtMicros > 0 })
+            #expect(first[0].payloadJson.contains("\"code\":\"A\""))
+
+            try await service.requirement { client in
+                _ = try await client.createCustomer(.with { $0.code = "B"; $0.name = "Customer B"; $0.industry = .aerospace })
+            }
+            let resumed = try await service.events(after: first[1].cursor)
+            #expect(resumed.map(\.subject) == ["customer:B"])
+            #expect(try await service.events(after: resumed[0].cursor).isEmpty)
+        }
+    }
+
+    @Test("a live subscriber receives an event written after it subscribed")
+    func liveDelivery() async throws {
+        try await withRequirementService(suite: "feedlive") { service in
+            let received = try await service.withClient(tls: try ServicePKI.shared().principal("reporting").wireClient()) { client in
+                try await Conform_Events_V1_EventFeed.Client(wrapping: client).subscribe(.init()) { response in
+                    try await service.requirement { client in _ = try await client.createCustomer(CustomerTests.customerA()) }
+                    for try await event in response.messages { return event.subject }
+                    return ""
+                }
+            }
+            #expect(received == "customer:A")
+        }
+    }
+
+    @Test("a cursor the feed never gave out is refused")
+    func badCursor() async throws {
+        try await withRequirementService(suite: "feedbad") { service in
+            let error = await #expect(throws: RPCError.self) { try await service.events(after: "yesterday") }
+            #expect(error?.code == .invalidArgument)
+        }
+    }
+
+    @Test("a quality engineer may not read the feed")
+    func feedNeedsRole() async throws {
+        try await withRequirementService(suite: "feedrole") { service in
+            try await service.withClient(tls: try ServicePKI.shared().principal("quality-engineer").wireClient()) { client in
+                let error = await #expect(throws: RPCError.self) {
+                    try await Conform_Events_V1_EventFeed.Client(wrapping: client).subscribe(.with { $0.stopAtEnd = true }) { response in
+                        for try await _ in response.messages {}
+                    }
+                }
+                #expect(error?.code == .permissionDenied)
+            }
+        }
+    }
+}
