@@ -1,68 +1,117 @@
 #!/usr/bin/env bash
-# Starts Conform locally in the background, or stops it.
+# Starts the whole of Conform locally in the background, with demo data; or stops it.
 #
 # Usage: dev/start.sh [start|stop|status]
 #
-# Today the system is the wire (Foundation 1): the conform.wire.v1 probe service served over
-# the Conform wire protocol on 127.0.0.1:7443 and over standard gRPC (HTTP/2) on :7444, both
-# with mutual TLS from a development CA made on first start in .conform/bench-tls.
-# A second start reuses what is there.
+# start: builds, starts a private PostgreSQL (Debian's, installed when missing) in
+#        .conform/postgres on 127.0.0.1:${CONFORM_PG_PORT:-7432}, makes a development CA and
+#        certificates in .conform/tls, provisions each service's role, schema and audit trail,
+#        starts the five services (each migrates its own schema), loads the demo data, and
+#        prints how to use the CLI. A second start reuses all of it.
+# stop:  drains the services (SIGTERM) and stops PostgreSQL; the data stays for next time.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 state="$root/.conform"
-pidfile="$state/probe.pid"
-log="$state/probe.log"
-wire_port="${CONFORM_WIRE_PORT:-7443}"
-grpc_port="${CONFORM_GRPC_PORT:-7444}"
+services=(requirement batch evidence supplier reporting)
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+pid_of() { cat "$state/run/$1.pid" 2>/dev/null || true; }
+running() { local pid; pid="$(pid_of "$1")"; [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+start() {
+    if ! command -v swift >/dev/null 2>&1; then
+        echo "dev/start.sh: no 'swift' on PATH; install the Swift 6 toolchain first" >&2
+        exit 1
+    fi
+    echo "== build (the first build takes several minutes)"
+    swift build
+    bin="$(swift build --show-bin-path)"
+
+    echo "== PostgreSQL"
+    dev/postgres.sh start "$state/postgres" "${CONFORM_PG_PORT:-7432}"
+    eval "$(dev/postgres.sh env "$state/postgres")"
+
+    echo "== certificates and database roles"
+    "$bin/conform" certs init --dir "$state/tls"
+    "$bin/conform" db provision --secrets-dir "$state/secrets" >/dev/null
+    echo "Provisioned roles, schemas and audit trails for: ${services[*]}"
+
+    echo "== services"
+    mkdir -p "$state/run" "$state/logs"
+    for service in "${services[@]}"; do
+        if running "$service"; then
+            echo "$service: already running (pid $(pid_of "$service"))"
+            continue
+        fi
+        CONFORM_TLS_DIR="$state/tls" \
+        CONFORM_DB_HOST="$CONFORM_PG_HOST" CONFORM_DB_PORT="$CONFORM_PG_PORT" \
+        CONFORM_DB_PASSWORD_FILE="$state/secrets/$service.password" \
+            nohup "$bin/conform-$service" >>"$state/logs/$service.log" 2>&1 &
+        echo $! >"$state/run/$service.pid"
+        echo "$service: started (pid $!, log .conform/logs/$service.log)"
+    done
+
+    export CONFORM_TLS_DIR="$state/tls"
+    for _ in $(seq 1 60); do
+        if "$bin/conform" health --as operator >/dev/null 2>&1; then break; fi
+        for service in "${services[@]}"; do
+            if ! running "$service"; then
+                echo "dev/start.sh: $service stopped; the end of .conform/logs/$service.log:" >&2
+                tail -15 "$state/logs/$service.log" >&2
+                exit 1
+            fi
+        done
+        sleep 0.5
+    done
+    "$bin/conform" health --as operator
+
+    echo "== demo data"
+    dev/demo.sh "$bin/conform"
+
+    cat <<MSG
+
+Conform is running. Try it (every command has --help):
+  export PATH="$bin:\$PATH" CONFORM_TLS_DIR="$state/tls"
+  conform customer list
+  conform product list --family FASTENERS
+  conform customer get B --json
+  conform customer add E --name "Customer E" --industry medical-device --as operator    # denied: wrong role
+  conform audit list --service requirement --as auditor
+  conform audit verify --service requirement --as auditor
+Principals (--as): quality-engineer (default), quality-manager, operator, inspector, auditor,
+  admin, customer-a-auditor; 'conform certs list --dir $state/tls' shows their roles.
+Metrics: http://127.0.0.1:7301/metrics (requirement; 7302-7305 for the others).
+Stop it: dev/start.sh stop
+MSG
+}
+
+stop() {
+    for service in "${services[@]}"; do
+        if running "$service"; then
+            kill -TERM "$(pid_of "$service")"
+            for _ in $(seq 1 50); do running "$service" || break; sleep 0.2; done
+            if running "$service"; then kill -KILL "$(pid_of "$service")"; fi
+            echo "$service: stopped"
+        fi
+        rm -f "$state/run/$service.pid"
+    done
+    if [ -d "$state/postgres" ]; then dev/postgres.sh stop "$state/postgres"; fi
+}
+
+status() {
+    local all=0
+    for service in "${services[@]}"; do
+        if running "$service"; then echo "$service: running (pid $(pid_of "$service"))"; else echo "$service: not running"; all=1; fi
+    done
+    if [ -d "$state/postgres" ]; then dev/postgres.sh status "$state/postgres" || all=1; else echo "postgres: not created"; all=1; fi
+    return $all
+}
 
 case "${1:-start}" in
-    start)
-        if running; then
-            echo "Conform is already running (pid $(cat "$pidfile")); 'dev/start.sh stop' stops it."
-            exit 0
-        fi
-        mkdir -p "$state"
-        echo "Building (the first build takes several minutes)..."
-        swift build --product conform-bench
-        bin="$(swift build --show-bin-path)/conform-bench"
-        nohup "$bin" serve --wire-port "$wire_port" --grpc-port "$grpc_port" --tls-dir "$state/bench-tls" >"$log" 2>&1 &
-        echo $! >"$pidfile"
-        for _ in $(seq 1 50); do
-            if grep -q wirePort "$log" 2>/dev/null; then break; fi
-            if ! running; then echo "Conform failed to start; see $log:" >&2; tail -20 "$log" >&2; exit 1; fi
-            sleep 0.2
-        done
-        cat <<MSG
-Conform is running (pid $(cat "$pidfile"), log $log):
-  Conform wire   127.0.0.1:$wire_port   (mutual TLS)
-  gRPC (HTTP/2)  127.0.0.1:$grpc_port   (mutual TLS)
-TLS material: $state/bench-tls (CA, server and client certificates)
-
-Try it:
-  $bin probe --port $wire_port
-  $bin probe --transport http2 --port $grpc_port
-  $bin run --duration 5        # load test of both transports
-Stop it:
-  dev/start.sh stop
-MSG
-        ;;
-    stop)
-        if running; then
-            kill "$(cat "$pidfile")"
-            for _ in $(seq 1 50); do running || break; sleep 0.2; done
-            echo "Conform stopped."
-        else
-            echo "Conform is not running."
-        fi
-        rm -f "$pidfile"
-        ;;
-    status)
-        if running; then echo "running (pid $(cat "$pidfile"))"; else echo "not running"; exit 1; fi
-        ;;
-    *)
-        sed -n '2,4p' "$0"; exit 2 ;;
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    -h|--help) sed -n '2,12p' "$0" ;;
+    *) echo "dev/start.sh: unknown command '$1'; use start, stop or status" >&2; exit 2 ;;
 esac

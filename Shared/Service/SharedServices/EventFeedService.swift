@@ -1,6 +1,7 @@
 public import ConformProtos
 public import ConformStorage
 public import GRPCCore
+import Logging
 import ServiceLifecycle
 
 /// `conform.events.v1.EventFeed`: the service's outbox as a resumable stream, in commit order.
@@ -23,14 +24,26 @@ public struct EventFeedService: Conform_Events_V1_EventFeed.SimpleServiceProtoco
         context: ServerContext
     ) async throws {
         let call = try CallContext.required()
-        guard var cursor = OutboxCursor(request.afterCursor) else {
+        guard let cursor = OutboxCursor(request.afterCursor) else {
             throw RPCError(
                 code: .invalidArgument,
                 message: "after_cursor '\(request.afterCursor)' is not a cursor of this feed; pass \"\" or the cursor of an event it sent"
             )
         }
+        try await untilCancelled(context) {
+            try await self.stream(after: cursor, stopAtEnd: request.stopAtEnd, to: response, logger: call.logger)
+        }
+    }
+
+    private func stream(
+        after start: OutboxCursor,
+        stopAtEnd: Bool,
+        to response: RPCWriter<Conform_Events_V1_Event>,
+        logger: Logger
+    ) async throws {
+        var cursor = start
         while true {
-            let page = try await Outbox.events(after: cursor, limit: self.pageSize, in: self.database, logger: call.logger)
+            let page = try await Outbox.events(after: cursor, limit: self.pageSize, in: self.database, logger: logger)
             for published in page {
                 try await response.write(
                     .with {
@@ -45,7 +58,7 @@ public struct EventFeedService: Conform_Events_V1_EventFeed.SimpleServiceProtoco
                 cursor = published.cursor
             }
             if page.count < self.pageSize {
-                if request.stopAtEnd { return }
+                if stopAtEnd { return }
                 // A subscription lives as long as its consumer wants; a draining server must
                 // not wait for it, so it ends it and the consumer resumes elsewhere.
                 do {

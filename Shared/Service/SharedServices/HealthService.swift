@@ -39,14 +39,16 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
             try await response.write(.with { $0.status = .serviceUnknown })
             return
         }
-        var last: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
-        while !Task.isCancelled {
-            let status = await self.currentStatus()
-            if status != last {
-                try await response.write(.with { $0.status = status })
-                last = status
+        try await untilCancelled(context) {
+            var last: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
+            while true {
+                let status = await self.currentStatus()
+                if status != last {
+                    try await response.write(.with { $0.status = status })
+                    last = status
+                }
+                try await Task.sleep(for: self.watchInterval)
             }
-            try await Task.sleep(for: self.watchInterval)
         }
     }
 

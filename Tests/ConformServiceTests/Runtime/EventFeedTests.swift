@@ -1,5 +1,8 @@
 import ConformProtos
 import GRPCCore
+import ConformService
+import Prometheus
+import RequirementService
 import Testing
 
 @Suite("Event feed (outbox)", .timeLimit(.minutes(2)))
@@ -37,6 +40,28 @@ struct EventFeedTests {
                 }
             }
             #expect(received == "customer:A")
+        }
+    }
+
+    @Test("a subscription its consumer abandons ends on the server too")
+    func abandonedSubscriptionEnds() async throws {
+        // Its own service name keeps its metrics apart from the suites running beside it.
+        var definition = ServiceDefinition.requirement
+        definition.name = "requirement-feedgone"
+        try await withRequirementService(suite: "feedgone", definition: definition) { service in
+            try await service.requirement { client in _ = try await client.createCustomer(CustomerTests.customerA()) }
+            try await service.withClient(tls: try ServicePKI.shared().principal("reporting").wireClient()) { client in
+                try await Conform_Events_V1_EventFeed.Client(wrapping: client).subscribe(.init()) { response in
+                    for try await _ in response.messages { break }
+                }
+            }
+            // The handler's end is counted by the metrics interceptor, whatever its status.
+            let finished = "service=\"requirement-feedgone\",method=\"conform.events.v1.EventFeed/Subscribe\""
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !TestMetrics.registry.emitToString().contains(finished), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(TestMetrics.registry.emitToString().contains(finished))
         }
     }
 

@@ -70,6 +70,7 @@ struct RunningService: Sendable {
 func withRequirementService<Result: Sendable>(
     suite: String,
     settings adjust: @Sendable (inout DatabaseSettings) -> Void = { _ in },
+    definition: ServiceDefinition = .requirement,
     postgres: TestPostgres? = nil,
     _ body: (RunningService) async throws -> Result
 ) async throws -> Result {
@@ -86,7 +87,7 @@ func withRequirementService<Result: Sendable>(
         logLevel: .critical
     )
     let host = try ServiceHost(
-        definition: .requirement,
+        definition: definition,
         configuration: configuration,
         tls: try ServicePKI.shared().service,
         registry: TestMetrics.registry,
