@@ -177,25 +177,25 @@ let package = Package(
         ),
         .executableTarget(
             name: "BatchServer",
-            dependencies: ["ConformService", "ConformSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Batch/Main",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "EvidenceServer",
-            dependencies: ["ConformService", "ConformSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Evidence/Main",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "SupplierServer",
-            dependencies: ["ConformService", "ConformSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Supplier/Main",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "ReportingServer",
-            dependencies: ["ConformService", "ConformSecurity", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Reporting/Main",
             swiftSettings: swiftSettings
         ),

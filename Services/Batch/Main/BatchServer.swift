@@ -1,17 +1,9 @@
 import ArgumentParser
-import ConformSecurity
 import ConformService
 
 extension ServiceDefinition {
     /// The batch service: orders, batches, requirement snapshots and release decisions (its API comes with the batch issue).
-    static let batch = ServiceDefinition(
-        name: "batch",
-        ports: Ports(wire: 7102, grpc: 7202, metrics: 7302),
-        migrations: [],
-        accessPolicy: AccessPolicy(),
-        grpcServiceNames: [],
-        makeHandlers: { _ in [] }
-    )
+    static let batch = ServiceDefinition.withoutAPI(name: "batch", ports: Ports(wire: 7102, grpc: 7202, metrics: 7302))
 }
 
 /// The conform-batch executable.

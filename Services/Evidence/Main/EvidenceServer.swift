@@ -1,17 +1,9 @@
 import ArgumentParser
-import ConformSecurity
 import ConformService
 
 extension ServiceDefinition {
     /// The evidence service: evidence files, tags, e-signatures and qualifications (its API comes with the evidence issue).
-    static let evidence = ServiceDefinition(
-        name: "evidence",
-        ports: Ports(wire: 7103, grpc: 7203, metrics: 7303),
-        migrations: [],
-        accessPolicy: AccessPolicy(),
-        grpcServiceNames: [],
-        makeHandlers: { _ in [] }
-    )
+    static let evidence = ServiceDefinition.withoutAPI(name: "evidence", ports: Ports(wire: 7103, grpc: 7203, metrics: 7303))
 }
 
 /// The conform-evidence executable.

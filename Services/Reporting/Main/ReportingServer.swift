@@ -1,17 +1,9 @@
 import ArgumentParser
-import ConformSecurity
 import ConformService
 
 extension ServiceDefinition {
     /// The reporting service: dashboards, alerts, audit reports and customer exports (its API comes with the reporting issue).
-    static let reporting = ServiceDefinition(
-        name: "reporting",
-        ports: Ports(wire: 7105, grpc: 7205, metrics: 7305),
-        migrations: [],
-        accessPolicy: AccessPolicy(),
-        grpcServiceNames: [],
-        makeHandlers: { _ in [] }
-    )
+    static let reporting = ServiceDefinition.withoutAPI(name: "reporting", ports: Ports(wire: 7105, grpc: 7205, metrics: 7305))
 }
 
 /// The conform-reporting executable.

@@ -1,17 +1,9 @@
 import ArgumentParser
-import ConformSecurity
 import ConformService
 
 extension ServiceDefinition {
     /// The supplier (ASL) service: approved suppliers, audits, receipts and exceptions (its API comes with the supplier issue).
-    static let supplier = ServiceDefinition(
-        name: "supplier",
-        ports: Ports(wire: 7104, grpc: 7204, metrics: 7304),
-        migrations: [],
-        accessPolicy: AccessPolicy(),
-        grpcServiceNames: [],
-        makeHandlers: { _ in [] }
-    )
+    static let supplier = ServiceDefinition.withoutAPI(name: "supplier", ports: Ports(wire: 7104, grpc: 7204, metrics: 7304))
 }
 
 /// The conform-supplier executable.

@@ -64,7 +64,7 @@ public struct AccessInterceptor: ServerInterceptor {
             principal: principal,
             requestID: requestID,
             method: method,
-            idempotencyKey: request.metadata[stringValues: CallMetadata.idempotencyKey].first(where: { _ in true }),
+            idempotencyKey: request.metadata.firstString(CallMetadata.idempotencyKey),
             logger: logger
         )
         var response: StreamingServerResponse<Output>
@@ -112,11 +112,19 @@ public struct AccessInterceptor: ServerInterceptor {
 
     /// The caller's request id if it is sane, otherwise a new one.
     static func requestID(from metadata: Metadata) -> String {
-        if let given = metadata[stringValues: CallMetadata.requestID].first(where: { _ in true }),
+        if let given = metadata.firstString(CallMetadata.requestID),
            (1...64).contains(given.count),
            given.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }) {
             return given
         }
         return UUID().uuidString.lowercased()
+    }
+}
+
+extension Metadata {
+    /// The first string value under `key`, if any.
+    fileprivate func firstString(_ key: String) -> String? {
+        var values = self[stringValues: key].makeIterator()
+        return values.next()
     }
 }

@@ -82,6 +82,12 @@ public struct WriteTransaction: Sendable {
         try await AuditTrailStore.append(record, on: self.connection, logger: self.logger)
     }
 
+    /// A new record: its audit entry (no state before) and its event, e.g. "customer.created".
+    public func recordCreation(of message: any SwiftProtobuf.Message, object: String, event type: String) async throws {
+        try await self.recordChange(object: object, before: nil, after: message)
+        try await self.publish(type: type, subject: object, payload: message)
+    }
+
     /// Adds an event to the service's feed, visible once this transaction commits.
     public func publish(type: String, subject: String, payload: any SwiftProtobuf.Message) async throws {
         let event = OutboxEvent(type: type, subject: subject, payload: try JSONText.message(payload))

@@ -45,6 +45,19 @@ public struct ServiceDefinition: Sendable {
         self.makeHandlers = makeHandlers
     }
 
+    /// A service whose own API has not been built yet: it serves health, its event feed and
+    /// its audit trail, and keeps its schema (shared tables only).
+    public static func withoutAPI(name: String, ports: Ports) -> ServiceDefinition {
+        ServiceDefinition(
+            name: name,
+            ports: ports,
+            migrations: [],
+            accessPolicy: AccessPolicy(),
+            grpcServiceNames: [],
+            makeHandlers: { _ in [] }
+        )
+    }
+
     /// Every migration, shared ones first.
     public var allMigrations: [Migration] {
         [SharedMigrations.outboxAndIdempotency] + self.migrations

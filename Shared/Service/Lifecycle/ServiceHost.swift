@@ -15,7 +15,6 @@ public final class ServiceHost: Sendable {
     public let configuration: ServiceConfiguration
     public let database: Database
     public let server: ConformServer
-    private let metrics: MetricsEndpoint
     private let group: ServiceGroup
     private let ready: Latch<Void>
     private let metricsBound: Latch<Int>
@@ -73,7 +72,6 @@ public final class ServiceHost: Sendable {
             logger: logger,
             onBound: { metricsBound.resolve(.success($0)) }
         )
-        self.metrics = metrics
         let serving = ServingService(
             server: server,
             database: database,

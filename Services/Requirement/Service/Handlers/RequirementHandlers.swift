@@ -28,8 +28,7 @@ struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServ
         return try await self.writes.write(request) { transaction in
             let created = try await CustomerStore.insert(customer, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
             let message = Conform_Requirement_V1_Customer(created)
-            try await transaction.recordChange(object: "customer:\(created.code)", before: nil, after: message)
-            try await transaction.publish(type: "customer.created", subject: "customer:\(created.code)", payload: message)
+            try await transaction.recordCreation(of: message, object: "customer:\(created.code)", event: "customer.created")
             return message
         }
     }
@@ -69,8 +68,7 @@ struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServ
         return try await self.writes.write(request) { transaction in
             let created = try await ProductStore.insert(product, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
             let message = Conform_Requirement_V1_Product(created)
-            try await transaction.recordChange(object: "product:\(created.code)", before: nil, after: message)
-            try await transaction.publish(type: "product.created", subject: "product:\(created.code)", payload: message)
+            try await transaction.recordCreation(of: message, object: "product:\(created.code)", event: "product.created")
             return message
         }
     }
