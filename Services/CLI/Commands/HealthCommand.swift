@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConformProtos
+import Foundation
 import GRPCCore
 
 struct HealthCommand: AsyncParsableCommand {
@@ -17,6 +18,7 @@ struct HealthCommand: AsyncParsableCommand {
     func run() async throws {
         var healthy = true
         var table = Table("SERVICE", "ADDRESS", "STATUS")
+        var report: [[String: String]] = []
         for service in self.service.map({ [$0] }) ?? ServiceName.allCases {
             let (host, port) = try self.connection.endpoint(of: service)
             let status: String
@@ -35,8 +37,14 @@ struct HealthCommand: AsyncParsableCommand {
                 healthy = false
             }
             table.add(service.rawValue, "\(host):\(port)", status)
+            report.append(["service": service.rawValue, "address": "\(host):\(port)", "status": status])
         }
-        print(table.render())
+        if self.connection.json {
+            let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(table.render())
+        }
         if !healthy { throw ExitCode(1) }
     }
 }
