@@ -43,35 +43,12 @@ struct PostgresCluster: Sendable {
     func startAgain() async throws { _ = try await Self.run("start", self.directory) }
     func destroy() async throws { _ = try await Self.run("destroy", self.directory) }
 
-    /// Runs dev/postgres.sh without blocking a thread of the cooperative pool. The exit
-    /// status is written to a file and polled for: Foundation's Process does not report the
-    /// script's exit reliably here (the server it starts outlives it).
     @discardableResult
     static func run(_ arguments: String...) async throws -> String {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("conform-pg-\(UUID().uuidString)").path
-        let outputPath = base + ".out"
-        let statusPath = base + ".status"
-        defer {
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: statusPath)
+        let result = try await ProcessRunner.run(Self.script, arguments)
+        guard result.status == 0 else {
+            throw TestSetupError("dev/postgres.sh \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.output)")
         }
-        let quoted = ([Self.script] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "\(quoted) >'\(outputPath)' 2>&1 </dev/null; echo $? >'\(statusPath).tmp'; mv '\(statusPath).tmp' '\(statusPath)'"]
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !FileManager.default.fileExists(atPath: statusPath) {
-            guard ContinuousClock.now < deadline else {
-                throw TestSetupError("dev/postgres.sh \(arguments.joined(separator: " ")) did not finish within 60 s")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let status = (try? String(contentsOfFile: statusPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        guard status == "0" else {
-            throw TestSetupError("dev/postgres.sh \(arguments.joined(separator: " ")) failed (\(status)): \(text)")
-        }
-        return text
+        return result.output
     }
 }

@@ -1,0 +1,82 @@
+import ConformRuntime
+import Foundation
+import Testing
+
+/// The `conform` executable against a running service: what a person or a script sees.
+@Suite("The conform CLI", .timeLimit(.minutes(2)))
+struct CLITests {
+    static let binary = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/conform").path
+
+    /// A TLS folder as `conform certs init` lays it out, holding the test principals.
+    static func tlsFolder() throws -> String {
+        let pki = try ServicePKI.shared()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conform-cli-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try pki.caPEM.write(toFile: folder + "/ca.pem", atomically: true, encoding: .utf8)
+        for name in ["quality-engineer", "operator", "auditor"] {
+            let tls = pki.principal(name)
+            try tls.certificateChainPEM.write(toFile: "\(folder)/\(name).pem", atomically: true, encoding: .utf8)
+            try tls.privateKeyPEM.write(toFile: "\(folder)/\(name)-key.pem", atomically: true, encoding: .utf8)
+        }
+        return folder
+    }
+
+    func conform(_ service: RunningService, tls: String, _ arguments: String...) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run(
+            Self.binary,
+            arguments,
+            environment: ["CONFORM_TLS_DIR": tls, "CONFORM_REQUIREMENT_ADDRESS": "127.0.0.1:\(service.wirePort)"]
+        )
+    }
+
+    @Test("add, get and list customers as tables and as JSON; errors exit non-zero with the reason")
+    func customers() async throws {
+        let tls = try Self.tlsFolder()
+        defer { try? FileManager.default.removeItem(atPath: tls) }
+        try await withRequirementService(suite: "cli") { service in
+            let added = try await self.conform(
+                service, tls: tls, "customer", "add", "A", "--name", "Customer A", "--industry", "automotive",
+                "--contact", "Jo Park <jo@a.example> SQE", "--idempotency-key", "cli-1"
+            )
+            #expect(added.status == 0)
+            #expect(added.output.contains("Added customer A (Customer A)."))
+
+            let json = try await self.conform(service, tls: tls, "customer", "get", "a", "--json")
+            #expect(json.status == 0)
+            let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+            #expect(object?["code"] as? String == "A")
+            #expect(object?["industry"] as? String == "INDUSTRY_AUTOMOTIVE")
+
+            let table = try await self.conform(service, tls: tls, "customer", "list")
+            #expect(table.output.contains("CODE  NAME        INDUSTRY    CONTACTS"))
+            #expect(table.output.contains("A     Customer A  automotive  1"))
+
+            let duplicate = try await self.conform(service, tls: tls, "customer", "add", "A", "--name", "Again", "--industry", "other")
+            #expect(duplicate.status != 0)
+            #expect(duplicate.output.contains("alreadyExists: a customer with code 'A' already exists"))
+
+            let denied = try await self.conform(service, tls: tls, "product", "add", "ABC", "--name", "Bracket", "--as", "operator")
+            #expect(denied.status != 0)
+            #expect(denied.output.contains("needs admin or quality-engineer"))
+            #expect(denied.output.contains("--as NAME"))
+
+            let verify = try await self.conform(service, tls: tls, "audit", "verify", "--service", "requirement", "--as", "auditor")
+            #expect(verify.status == 0)
+            #expect(verify.output.contains("audit trail is intact"))
+        }
+    }
+
+    @Test("a missing certificate says which file and how to make it")
+    func missingCertificate() async throws {
+        let tls = try Self.tlsFolder()
+        defer { try? FileManager.default.removeItem(atPath: tls) }
+        try await withRequirementService(suite: "clicert") { service in
+            let result = try await self.conform(service, tls: tls, "customer", "list", "--as", "nobody")
+            #expect(result.status != 0)
+            #expect(result.output.contains("nobody.pem"))
+            #expect(result.output.contains("conform certs init"))
+        }
+    }
+}
