@@ -28,6 +28,8 @@ generate() { # generate MODULE messages|services FILE...
     local dir="$out/$module"
     local grpc=()
     if [ "$kind" = services ]; then
+        # The commas belong to protoc's option values, not to the array.
+        # shellcheck disable=SC2054
         grpc=(--plugin=protoc-gen-grpc-swift="$plugins/protoc-gen-grpc-swift-2"
               --grpc-swift_out="$dir"
               --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,Server=true,Client=true)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the project: a private throwaway PostgreSQL, the build, then XCTest and
-# Swift Testing.
+# Runs every test of the project: the compose file and shell scripts, a private throwaway
+# PostgreSQL, the build, then XCTest and Swift Testing.
 #
 # Usage: dev/test.sh [--check-generated] [-- SWIFT-TEST-ARGS...]
 #   --check-generated  also fail if Shared/Generated/ drifted from Protos/ (always on in CI;
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --check-generated) check_generated=true ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "dev/test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -35,6 +35,9 @@ if $check_generated; then
     echo "== generated code matches Protos/"
     dev/check-generated-code.sh
 fi
+
+echo "== docker-compose deployment and shell scripts"
+dev/check-compose.sh
 
 echo "== build (debug, with tests)"
 swift build --build-tests

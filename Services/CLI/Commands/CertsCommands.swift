@@ -39,6 +39,9 @@ struct CertsCommand: AsyncParsableCommand {
         @Option(help: "Extra host names the services answer to (repeatable), e.g. a container host name.")
         var host: [String] = []
 
+        @Option(help: "Host names of the PostgreSQL server, for its TLS certificate postgres.pem (repeatable).")
+        var databaseHost: [String] = ["postgres"]
+
         func run() async throws {
             let store = CertificateFolder(path: self.dir)
             let authority = try store.loadOrCreateAuthority()
@@ -54,6 +57,18 @@ struct CertsCommand: AsyncParsableCommand {
                 )
                 try store.write(issued, as: service.rawValue)
                 made.append(service.rawValue)
+            }
+            if !store.has("postgres") {
+                // PostgreSQL's own server certificate, so services can require TLS to it.
+                let issued = try authority.issue(
+                    commonName: "postgres",
+                    dnsNames: ["localhost"] + self.databaseHost,
+                    ipAddresses: ["127.0.0.1"],
+                    usage: .service,
+                    validFor: 365 * 86_400
+                )
+                try store.write(issued, as: "postgres")
+                made.append("postgres")
             }
             for principal in CertsCommand.defaultPrincipals where !store.has(principal.name) {
                 try store.write(

@@ -11,6 +11,13 @@ public struct ServiceConfiguration: Sendable {
     public var tlsDirectory: String
     public var database: DatabaseSettings
     public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable {
+        case text
+        case json
+    }
 
     public init(
         listenHost: String,
@@ -19,7 +26,8 @@ public struct ServiceConfiguration: Sendable {
         metricsPort: Int,
         tlsDirectory: String,
         database: DatabaseSettings,
-        logLevel: Logger.Level
+        logLevel: Logger.Level,
+        logFormat: LogFormat = .text
     ) {
         self.listenHost = listenHost
         self.wirePort = wirePort
@@ -28,6 +36,7 @@ public struct ServiceConfiguration: Sendable {
         self.tlsDirectory = tlsDirectory
         self.database = database
         self.logLevel = logLevel
+        self.logFormat = logFormat
     }
 }
 
@@ -69,11 +78,16 @@ extension ServiceOptions {
                 try settings.positive(self.dbConnectTimeoutMs, flag: "--db-connect-timeout-ms", env: "CONFORM_DB_CONNECT_TIMEOUT_MS", default: 5_000)
             ),
             applicationName: "conform-\(service.name)",
-            requireTLS: self.dbRequireTls ?? (environment["CONFORM_DB_REQUIRE_TLS"] == "1")
+            requireTLS: self.dbRequireTls ?? (environment["CONFORM_DB_REQUIRE_TLS"] == "1"),
+            tlsTrustRootsFile: self.dbTlsCaFile ?? environment["CONFORM_DB_TLS_CA_FILE"]
         )
         let levelText = self.logLevel ?? environment["CONFORM_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ConfigurationError("log level '\(levelText)' (--log-level or CONFORM_LOG_LEVEL) must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        let formatText = self.logFormat ?? environment["CONFORM_LOG_FORMAT"] ?? "text"
+        guard let format = ServiceConfiguration.LogFormat(rawValue: formatText.lowercased()) else {
+            throw ConfigurationError("log format '\(formatText)' (--log-format or CONFORM_LOG_FORMAT) must be text or json")
         }
         return ServiceConfiguration(
             listenHost: self.listenHost ?? environment["CONFORM_LISTEN_HOST"] ?? "127.0.0.1",
@@ -82,7 +96,8 @@ extension ServiceOptions {
             metricsPort: try settings.port(self.metricsPort, flag: "--metrics-port", env: "CONFORM_METRICS_PORT", default: service.ports.metrics),
             tlsDirectory: tlsDirectory,
             database: database,
-            logLevel: level
+            logLevel: level,
+            logFormat: format
         )
     }
 }

@@ -46,8 +46,14 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(help: "Require TLS to PostgreSQL. [env: CONFORM_DB_REQUIRE_TLS=1; default: off]")
     public var dbRequireTls: Bool?
 
+    @Option(help: "Require TLS to PostgreSQL, verifying it against the CA in this PEM file. [env: CONFORM_DB_TLS_CA_FILE]")
+    public var dbTlsCaFile: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: CONFORM_LOG_LEVEL; default: info]")
     public var logLevel: String?
+
+    @Option(help: "text (for people) or json (one object per line, for log collectors). [env: CONFORM_LOG_FORMAT; default: text]")
+    public var logFormat: String?
 
     public init() {}
 }

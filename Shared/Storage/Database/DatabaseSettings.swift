@@ -1,4 +1,5 @@
 public import Logging
+import NIOSSL
 public import PostgresNIO
 
 /// Where a service's database is and how to talk to it.
@@ -18,8 +19,11 @@ public struct DatabaseSettings: Sendable {
     public var maximumConnections: Int
     /// Names the connections in `pg_stat_activity`.
     public var applicationName: String
-    /// Require TLS to PostgreSQL (verify against the system roots) instead of preferring it.
+    /// Require TLS to PostgreSQL, verifying the server against the system roots.
     public var requireTLS: Bool
+    /// Require TLS to PostgreSQL, verifying the server against the CA in this PEM file
+    /// (the deployment's own CA); implies `requireTLS`.
+    public var tlsTrustRootsFile: String?
 
     public init(
         host: String,
@@ -32,7 +36,8 @@ public struct DatabaseSettings: Sendable {
         connectTimeout: Duration = .seconds(5),
         maximumConnections: Int = 10,
         applicationName: String = "conform",
-        requireTLS: Bool = false
+        requireTLS: Bool = false,
+        tlsTrustRootsFile: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -45,6 +50,16 @@ public struct DatabaseSettings: Sendable {
         self.maximumConnections = maximumConnections
         self.applicationName = applicationName
         self.requireTLS = requireTLS
+        self.tlsTrustRootsFile = tlsTrustRootsFile
+    }
+
+    private var tls: PostgresClient.Configuration.TLS {
+        if let file = self.tlsTrustRootsFile {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.trustRoots = .file(file)
+            return .require(configuration)
+        }
+        return self.requireTLS ? .require(.makeClientConfiguration()) : .disable
     }
 
     /// The PostgresNIO client configuration these settings describe.
@@ -55,7 +70,7 @@ public struct DatabaseSettings: Sendable {
             username: self.username,
             password: self.password,
             database: self.database,
-            tls: self.requireTLS ? .require(.makeClientConfiguration()) : .disable
+            tls: self.tls
         )
         configuration.options.connectTimeout = self.connectTimeout
         configuration.options.maximumConnections = self.maximumConnections

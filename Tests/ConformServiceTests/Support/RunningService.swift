@@ -72,10 +72,16 @@ func withRequirementService<Result: Sendable>(
     settings adjust: @Sendable (inout DatabaseSettings) -> Void = { _ in },
     definition: ServiceDefinition = .requirement,
     postgres: TestPostgres? = nil,
+    existing: DatabaseSettings? = nil,
     _ body: (RunningService) async throws -> Result
 ) async throws -> Result {
     let postgres = try postgres ?? TestPostgres.fromEnvironment()
-    var settings = try await postgres.makeServiceDatabase(suite: suite)
+    var settings: DatabaseSettings
+    if let existing {
+        settings = existing
+    } else {
+        settings = try await postgres.makeServiceDatabase(suite: suite)
+    }
     adjust(&settings)
     let configuration = ServiceConfiguration(
         listenHost: "127.0.0.1",
