@@ -43,6 +43,9 @@ struct DatabaseCommand: AsyncParsableCommand {
         @Option(help: "File with the administrator's password. [env: CONFORM_PG_ADMIN_PASSWORD_FILE, or the password in CONFORM_PG_ADMIN_PASSWORD]")
         var adminPasswordFile: String?
 
+        @Option(help: "Require TLS to PostgreSQL, verifying it against the CA in this PEM file. [env: CONFORM_PG_TLS_CA_FILE]")
+        var adminTlsCaFile: String?
+
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             var password = environment["CONFORM_PG_ADMIN_PASSWORD"]
@@ -60,7 +63,8 @@ struct DatabaseCommand: AsyncParsableCommand {
                 host: self.adminHost ?? environment["CONFORM_PG_HOST"] ?? "127.0.0.1",
                 port: port,
                 username: self.adminUser ?? environment["CONFORM_PG_ADMIN_USER"] ?? "postgres",
-                password: password
+                password: password,
+                tlsTrustRootsFile: self.adminTlsCaFile ?? environment["CONFORM_PG_TLS_CA_FILE"]
             )
             var logger = Logger(label: "conform.db")
             logger.logLevel = .warning

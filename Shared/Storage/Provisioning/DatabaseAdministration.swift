@@ -1,5 +1,5 @@
 public import Logging
-import NIOPosix
+import NIOSSL
 public import PostgresNIO
 
 /// How to reach PostgreSQL as an administrator (a superuser, or a role with CREATEDB and CREATEROLE).
@@ -8,12 +8,22 @@ public struct AdministratorSettings: Sendable {
     public var port: Int
     public var username: String
     public var password: String?
+    /// Require TLS, verifying the server against the CA in this PEM file.
+    public var tlsTrustRootsFile: String?
 
-    public init(host: String, port: Int, username: String, password: String?) {
+    public init(host: String, port: Int, username: String, password: String?, tlsTrustRootsFile: String? = nil) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
+        self.tlsTrustRootsFile = tlsTrustRootsFile
+    }
+
+    func tls() throws -> PostgresConnection.Configuration.TLS {
+        guard let file = self.tlsTrustRootsFile else { return .disable }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .file(file)
+        return .require(try NIOSSLContext(configuration: configuration))
     }
 }
 
@@ -54,13 +64,19 @@ public enum DatabaseAdministration {
         logger: Logger,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            tls = try admin.tls()
+        } catch {
+            throw ProvisioningError("cannot use the CA file '\(admin.tlsTrustRootsFile ?? "")' for TLS to PostgreSQL: \(error)")
+        }
         let configuration = PostgresConnection.Configuration(
             host: admin.host,
             port: admin.port,
             username: admin.username,
             password: admin.password,
             database: database,
-            tls: .disable
+            tls: tls
         )
         let connection: PostgresConnection
         do {

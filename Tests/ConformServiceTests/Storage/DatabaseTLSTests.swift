@@ -52,6 +52,19 @@ struct DatabaseTLSTests {
         }
         #expect(encrypted)
 
+        // Provisioning (`conform db provision --admin-tls-ca-file`) goes over TLS too.
+        var admin = postgres.admin
+        admin.tlsTrustRootsFile = trusted
+        let adminEncrypted = try await DatabaseAdministration.withConnection(to: "postgres", as: admin, logger: .test) { connection in
+            var ssl = false
+            for try await value in try await connection.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: .test)
+                .decode(Bool.self) {
+                ssl = value
+            }
+            return ssl
+        }
+        #expect(adminEncrypted)
+
         settings.tlsTrustRootsFile = stranger
         settings.connectTimeout = .seconds(1)
         let error = await #expect(throws: DatabaseError.self) {
