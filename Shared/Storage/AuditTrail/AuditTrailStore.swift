@@ -6,14 +6,14 @@ public import PostgresNIO
 /// read in order, and verify the chain.
 public enum AuditTrailStore {
     /// Appends `record` in the transaction `connection` is in; the entry commits or rolls
-    /// back with the caller's write. Appends are serialised per schema to keep one chain.
+    /// back with the caller's write. Appends are serialised per schema (`WriteOrder`) to keep one chain.
     @discardableResult
     public static func append(
         _ record: AuditRecord,
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> AuditEntry {
-        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.audit_trail'))", logger: logger)
+        try await WriteOrder.lock(on: connection, logger: logger)
         var previousSequence: Int64 = 0
         var previousHash = AuditChain.genesis
         let last = try await connection.query(

@@ -9,17 +9,14 @@ public enum SharedMigrations {
         statements: [
             """
             CREATE TABLE outbox (
+                -- Drawn under the schema's write lock (WriteOrder), so it is commit order.
                 sequence bigserial PRIMARY KEY,
-                -- The writing transaction: the feed orders by it and serves only transactions
-                -- older than every one still running, so no event is ever skipped.
-                transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
                 type text NOT NULL,
                 subject text NOT NULL,
                 payload text NOT NULL,
                 occurred_at_micros bigint NOT NULL
             )
             """,
-            "CREATE INDEX outbox_feed_order ON outbox (transaction_id, sequence)",
             """
             CREATE TABLE idempotency_keys (
                 principal text NOT NULL,

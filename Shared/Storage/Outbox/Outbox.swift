@@ -25,20 +25,17 @@ public struct PublishedEvent: Sendable, Equatable {
     public var occurredAtMicros: Int64
 }
 
-/// A position in a service's event feed: the writing transaction and the row within it.
+/// A position in a service's event feed: the sequence number of the last event consumed.
 ///
-/// Events are served in (transaction, sequence) order, and only from transactions older
-/// than every transaction still in progress, so a slow transaction that commits late can
-/// never land behind a cursor a consumer has already passed.
+/// Sequence numbers are drawn in commit order (`WriteOrder`), so everything after a cursor
+/// that will ever be committed is still ahead of it.
 public struct OutboxCursor: Sendable, Hashable, CustomStringConvertible {
-    public var transactionID: UInt64
     public var sequence: Int64
 
     /// Before the first event.
-    public static let start = OutboxCursor(transactionID: 0, sequence: 0)
+    public static let start = OutboxCursor(sequence: 0)
 
-    public init(transactionID: UInt64, sequence: Int64) {
-        self.transactionID = transactionID
+    public init(sequence: Int64) {
         self.sequence = sequence
     }
 
@@ -48,21 +45,18 @@ public struct OutboxCursor: Sendable, Hashable, CustomStringConvertible {
             self = .start
             return
         }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let transaction = UInt64(parts[0]), let sequence = Int64(parts[1]), sequence >= 0 else {
-            return nil
-        }
-        self.init(transactionID: transaction, sequence: sequence)
+        guard let sequence = Int64(text), sequence >= 0 else { return nil }
+        self.init(sequence: sequence)
     }
 
-    /// "transaction:sequence".
-    public var description: String { "\(self.transactionID):\(self.sequence)" }
+    public var description: String { String(self.sequence) }
 }
 
 /// The outbox table of one service's schema.
 public enum Outbox {
     /// Records `event` in the transaction `connection` is in.
     public static func append(_ event: OutboxEvent, on connection: PostgresConnection, logger: Logger) async throws {
+        try await WriteOrder.lock(on: connection, logger: logger)
         let micros = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
         try await connection.query(
             """
@@ -80,27 +74,20 @@ public enum Outbox {
         in database: Database,
         logger: Logger
     ) async throws -> [PublishedEvent] {
-        let transaction = String(cursor.transactionID)
         let sequence = cursor.sequence
         return try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT transaction_id::text, sequence, type, subject, payload, occurred_at_micros
-                FROM outbox
-                WHERE (transaction_id, sequence) > (\(transaction)::xid8, \(sequence))
-                  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-                ORDER BY transaction_id, sequence
-                LIMIT \(limit)
+                SELECT sequence, type, subject, payload, occurred_at_micros
+                FROM outbox WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(limit)
                 """,
                 logger: logger
             )
             var events: [PublishedEvent] = []
-            for try await (transaction, sequence, type, subject, payload, micros) in rows.decode(
-                (String, Int64, String, String, String, Int64).self
-            ) {
+            for try await (sequence, type, subject, payload, micros) in rows.decode((Int64, String, String, String, Int64).self) {
                 events.append(
                     PublishedEvent(
-                        cursor: OutboxCursor(transactionID: UInt64(transaction) ?? 0, sequence: sequence),
+                        cursor: OutboxCursor(sequence: sequence),
                         event: OutboxEvent(type: type, subject: subject, payload: payload),
                         occurredAtMicros: micros
                     )

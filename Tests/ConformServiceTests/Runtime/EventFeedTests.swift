@@ -15,6 +15,7 @@ struct EventFeedTests {
                 _ = try await client.createProduct(.with { $0.code = "ABC"; $0.name = "Bracket" })
             }
             let first = try await service.events()
+            try #require(first.count == 2, "\(first.map(\.type))")
             #expect(first.map(\.type) == ["customer.created", "product.created"])
             #expect(first.map(\.subject) == ["customer:A", "product:ABC"])
             #expect(first.allSatisfy { $0.service == "requirement" && $0.occurredAtMicros > 0 })
@@ -24,8 +25,30 @@ struct EventFeedTests {
                 _ = try await client.createCustomer(.with { $0.code = "B"; $0.name = "Customer B"; $0.industry = .aerospace })
             }
             let resumed = try await service.events(after: first[1].cursor)
+            try #require(resumed.count == 1)
             #expect(resumed.map(\.subject) == ["customer:B"])
             #expect(try await service.events(after: resumed[0].cursor).isEmpty)
+        }
+    }
+
+    @Test("concurrent writes all reach the feed, each once, in increasing cursor order")
+    func concurrentWrites() async throws {
+        try await withRequirementService(suite: "feedrace") { service in
+            try await service.requirement { client in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<20 {
+                        group.addTask {
+                            _ = try await client.createCustomer(.with { $0.code = "C\(index)"; $0.name = "Customer \(index)"; $0.industry = .other })
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let events = try await service.events()
+            #expect(events.count == 20)
+            #expect(Set(events.map(\.subject)).count == 20)
+            let cursors = events.compactMap { Int64($0.cursor) }
+            #expect(cursors == cursors.sorted() && Set(cursors).count == cursors.count)
         }
     }
 
