@@ -34,4 +34,54 @@ add product add FAST-M8-12.9 --idempotency-key demo-product-FAST-M8 --family FAS
 add product add SENSOR-HOUSING-7 --idempotency-key demo-product-SENSOR-7 --family HOUSINGS \
     --name "Sensor housing 7" --description "Serialized for customer B."
 
-echo "Demo data: customers A, B, D; products ABC, FAST-M8-12.9, SENSOR-HOUSING-7."
+# link CUSTOMER PRODUCT CONTRACT: the customer orders the product, unless recorded already.
+link() {
+    if "$conform" customer products "$1" | grep -q "^$2 "; then return 0; fi
+    "$conform" customer link "$1" "$2" --contract "$3" >/dev/null
+}
+link A ABC "PO-A-2024-118"
+link B ABC "Frame agreement B-77"
+link D ABC "PO-D-5531"
+link A FAST-M8-12.9 "PO-A-2024-120"
+link B SENSOR-HOUSING-7 "Frame agreement B-77"
+
+# requirement CUSTOMER ID ARGS...: adds it unless the customer already has it.
+requirement() {
+    if "$conform" requirement get "$1" "$2" >/dev/null 2>&1; then return 0; fi
+    "$conform" requirement add "$@" >/dev/null
+}
+requirement A CSR-AUTO-0847 --category documentation --strength mandatory --scope family:FASTENERS \
+    --version 1.0 --title "Fastener material certificates" \
+    --text "All fasteners in sub-assemblies must include a Certificate of Analysis attached to the batch, showing smelter production date, material grade, tensile strength test results and chemical composition." \
+    --criteria "CoA in PDF, complete, all fields populated, signed by the supplier quality representative, attached before release." \
+    --source-kind customer-specification --source-ref "Customer A supplier quality manual rev. C, section 4.2" \
+    --received 2024-07-15 --effective 2024-08-01
+requirement A CSR-A-0202 --category quality --strength mandatory --scope products:ABC \
+    --version 1.0 --title "NDT photographic documentation" \
+    --text "Critical welds of bracket assembly ABC are inspected by NDT with photographs of every inspected area." \
+    --criteria "At least 4 NDT photos per batch, taken by a certified NDT Level II technician." \
+    --source-kind email --source-ref "J. Park, 'NDT evidence for ABC', 2024-07-20" --received 2024-07-20 --effective 2024-08-01
+requirement B CSR-B-0156 --category traceability --strength mandatory --scope all \
+    --version 1.0 --title "QR serialization" \
+    --text "Products must carry a QR code with the batch number and a traceability link." \
+    --criteria "Every unit scans to its batch genealogy." \
+    --source-kind customer-portal --source-ref "B supplier portal notice 2024-031" --received 2024-06-01 --effective 2024-06-15
+if ! "$conform" requirement get B CSR-B-0156 | grep -q "^2.0 "; then
+    "$conform" requirement revise B CSR-B-0156 --version 2.0 --title "QR and NFC serialization" \
+        --text "Products must carry a QR code, an NFC tag, and traceability with cryptographic proof of supplier identity and batch authenticity." \
+        --criteria "Every unit scans (QR) and reads (NFC) to its batch genealogy." \
+        --source-kind customer-portal --source-ref "B supplier portal notice 2024-118" --received 2024-11-02 \
+        --effective 2025-01-01 --needs nfc-tagging >/dev/null
+fi
+requirement B CSR-B-0892 --category documentation --strength mandatory --scope all \
+    --version 1.0 --title "Monthly XML data export" \
+    --text "Quality data of every batch shipped in a month is delivered as XML in B's layout by the 5th of the next month." \
+    --source-kind customer-specification --source-ref "B EDI guideline v3" --received 2024-06-01 --effective 2024-06-15
+requirement D CSR-D-0234 --category regulatory --strength mandatory --scope all \
+    --version 1.0 --title "Certified inspector signature on manufacturing records" \
+    --text "Every manufacturing record is signed electronically (21 CFR Part 11) by a certified quality inspector." \
+    --criteria "Signature with printed name, time and meaning by a signer certified on the signing date." \
+    --source-kind meeting --source-ref "Quality review with D, minutes 2024-09-12" --received 2024-09-12 --effective 2024-10-01
+
+echo "Demo data: customers A, B, D; products ABC, FAST-M8-12.9, SENSOR-HOUSING-7; who orders what;"
+echo "  requirements CSR-AUTO-0847, CSR-A-0202, CSR-B-0156 (v2.0 awaiting validation of nfc-tagging), CSR-B-0892, CSR-D-0234."

@@ -76,6 +76,8 @@ Conform is running. Try it (every command has --help):
   conform customer list
   conform product list --family FASTENERS
   conform customer get B --json
+  conform product requirements ABC
+  conform requirement resolve --customer B --product ABC --date 2025-01-05
   conform customer add E --name "Customer E" --industry medical-device --as operator    # denied: wrong role
   conform audit list --service requirement --as auditor
   conform audit verify --service requirement --as auditor

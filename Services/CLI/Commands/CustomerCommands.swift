@@ -7,7 +7,7 @@ struct CustomerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer",
         abstract: "Customers whose requirements Conform keeps.",
-        subcommands: [Add.self, Get.self, List.self]
+        subcommands: [Add.self, Get.self, List.self, LinkCommand.self, CustomerProductsCommand.self]
     )
 
     struct Add: AsyncParsableCommand {

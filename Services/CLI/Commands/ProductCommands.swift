@@ -6,7 +6,7 @@ struct ProductCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "product",
         abstract: "Products the supplier makes.",
-        subcommands: [Add.self, Get.self, List.self]
+        subcommands: [Add.self, Get.self, List.self, ProductRequirementsCommand.self]
     )
 
     struct Add: AsyncParsableCommand {

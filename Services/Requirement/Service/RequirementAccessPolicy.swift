@@ -3,6 +3,7 @@ import ConformSecurity
 /// Who may call each RPC of the requirement service. Anything not listed is denied.
 enum RequirementAccessPolicy {
     private static let service = "conform.requirement.v1.RequirementService/"
+    private static let catalog = "conform.requirement.v1.RequirementCatalog/"
 
     /// The supplier's own people and services, who may read everything here.
     private static let internalReaders: Set<Role> = [
@@ -17,5 +18,16 @@ enum RequirementAccessPolicy {
         service + "CreateProduct": .roles([.qualityEngineer, .admin]),
         service + "GetProduct": .roles(internalReaders),
         service + "ListProducts": .roles(internalReaders),
+        catalog + "LinkProduct": .roles([.qualityEngineer, .admin]),
+        catalog + "ListCustomerProducts": .roles(internalReaders.union(Role.customerScoped)),
+        catalog + "CreateRequirement": .roles([.qualityEngineer, .admin]),
+        catalog + "AddRequirementVersion": .roles([.qualityEngineer, .admin]),
+        catalog + "GetRequirement": .roles(internalReaders.union(Role.customerScoped)),
+        catalog + "ListRequirements": .roles(internalReaders.union(Role.customerScoped)),
+        // Validation of a new capability is quality engineering's call.
+        catalog + "RecordValidation": .roles([.qualityEngineer]),
+        catalog + "ListValidations": .roles(internalReaders),
+        catalog + "Resolve": .roles(internalReaders.union(Role.customerScoped)),
+        catalog + "DescribeProduct": .roles(internalReaders),
     ])
 }

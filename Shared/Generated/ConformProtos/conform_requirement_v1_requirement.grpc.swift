@@ -1367,3 +1367,2224 @@ extension Conform_Requirement_V1_RequirementService.ClientProtocol {
         )
     }
 }
+
+// MARK: - conform.requirement.v1.RequirementCatalog
+
+/// Namespace containing generated types for the "conform.requirement.v1.RequirementCatalog" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Conform_Requirement_V1_RequirementCatalog: Sendable {
+    /// Service descriptor for the "conform.requirement.v1.RequirementCatalog" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "LinkProduct" metadata.
+        public enum LinkProduct: Sendable {
+            /// Request type for "LinkProduct".
+            public typealias Input = Conform_Requirement_V1_LinkProductRequest
+            /// Response type for "LinkProduct".
+            public typealias Output = Conform_Requirement_V1_CustomerProduct
+            /// Descriptor for "LinkProduct".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "LinkProduct",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListCustomerProducts" metadata.
+        public enum ListCustomerProducts: Sendable {
+            /// Request type for "ListCustomerProducts".
+            public typealias Input = Conform_Requirement_V1_ListCustomerProductsRequest
+            /// Response type for "ListCustomerProducts".
+            public typealias Output = Conform_Requirement_V1_ListCustomerProductsResponse
+            /// Descriptor for "ListCustomerProducts".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "ListCustomerProducts",
+                type: .unary
+            )
+        }
+        /// Namespace for "CreateRequirement" metadata.
+        public enum CreateRequirement: Sendable {
+            /// Request type for "CreateRequirement".
+            public typealias Input = Conform_Requirement_V1_CreateRequirementRequest
+            /// Response type for "CreateRequirement".
+            public typealias Output = Conform_Requirement_V1_Requirement
+            /// Descriptor for "CreateRequirement".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "CreateRequirement",
+                type: .unary
+            )
+        }
+        /// Namespace for "AddRequirementVersion" metadata.
+        public enum AddRequirementVersion: Sendable {
+            /// Request type for "AddRequirementVersion".
+            public typealias Input = Conform_Requirement_V1_AddRequirementVersionRequest
+            /// Response type for "AddRequirementVersion".
+            public typealias Output = Conform_Requirement_V1_Requirement
+            /// Descriptor for "AddRequirementVersion".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "AddRequirementVersion",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetRequirement" metadata.
+        public enum GetRequirement: Sendable {
+            /// Request type for "GetRequirement".
+            public typealias Input = Conform_Requirement_V1_GetRequirementRequest
+            /// Response type for "GetRequirement".
+            public typealias Output = Conform_Requirement_V1_Requirement
+            /// Descriptor for "GetRequirement".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "GetRequirement",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListRequirements" metadata.
+        public enum ListRequirements: Sendable {
+            /// Request type for "ListRequirements".
+            public typealias Input = Conform_Requirement_V1_ListRequirementsRequest
+            /// Response type for "ListRequirements".
+            public typealias Output = Conform_Requirement_V1_ListRequirementsResponse
+            /// Descriptor for "ListRequirements".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "ListRequirements",
+                type: .unary
+            )
+        }
+        /// Namespace for "RecordValidation" metadata.
+        public enum RecordValidation: Sendable {
+            /// Request type for "RecordValidation".
+            public typealias Input = Conform_Requirement_V1_RecordValidationRequest
+            /// Response type for "RecordValidation".
+            public typealias Output = Conform_Requirement_V1_CapabilityValidation
+            /// Descriptor for "RecordValidation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "RecordValidation",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListValidations" metadata.
+        public enum ListValidations: Sendable {
+            /// Request type for "ListValidations".
+            public typealias Input = Conform_Requirement_V1_ListValidationsRequest
+            /// Response type for "ListValidations".
+            public typealias Output = Conform_Requirement_V1_ListValidationsResponse
+            /// Descriptor for "ListValidations".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "ListValidations",
+                type: .unary
+            )
+        }
+        /// Namespace for "Resolve" metadata.
+        public enum Resolve: Sendable {
+            /// Request type for "Resolve".
+            public typealias Input = Conform_Requirement_V1_ResolveRequest
+            /// Response type for "Resolve".
+            public typealias Output = Conform_Requirement_V1_ResolveResponse
+            /// Descriptor for "Resolve".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "Resolve",
+                type: .unary
+            )
+        }
+        /// Namespace for "DescribeProduct" metadata.
+        public enum DescribeProduct: Sendable {
+            /// Request type for "DescribeProduct".
+            public typealias Input = Conform_Requirement_V1_DescribeProductRequest
+            /// Response type for "DescribeProduct".
+            public typealias Output = Conform_Requirement_V1_DescribeProductResponse
+            /// Descriptor for "DescribeProduct".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "DescribeProduct",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "conform.requirement.v1.RequirementCatalog" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            LinkProduct.descriptor,
+            ListCustomerProducts.descriptor,
+            CreateRequirement.descriptor,
+            AddRequirementVersion.descriptor,
+            GetRequirement.descriptor,
+            ListRequirements.descriptor,
+            RecordValidation.descriptor,
+            ListValidations.descriptor,
+            Resolve.descriptor,
+            DescribeProduct.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "conform.requirement.v1.RequirementCatalog" service.
+    public static let conform_requirement_v1_RequirementCatalog = GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog")
+}
+
+// MARK: conform.requirement.v1.RequirementCatalog (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Conform_Requirement_V1_RequirementCatalog {
+    /// Streaming variant of the service protocol for the "conform.requirement.v1.RequirementCatalog" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "LinkProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a customer orders a product (under a contract or order reference).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_LinkProductRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_CustomerProduct` messages.
+        func linkProduct(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_LinkProductRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_CustomerProduct>
+
+        /// Handle the "ListCustomerProducts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ListCustomerProductsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ListCustomerProductsResponse` messages.
+        func listCustomerProducts(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ListCustomerProductsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ListCustomerProductsResponse>
+
+        /// Handle the "CreateRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's new requirement with its first version. ALREADY_EXISTS for a taken id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_CreateRequirementRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_Requirement` messages.
+        func createRequirement(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_CreateRequirementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "AddRequirementVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new version: it supersedes the previous one from its effective date.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_AddRequirementVersionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_Requirement` messages.
+        func addRequirementVersion(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_AddRequirementVersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "GetRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_GetRequirementRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_Requirement` messages.
+        func getRequirement(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_GetRequirementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "ListRequirements" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ListRequirementsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ListRequirementsResponse` messages.
+        func listRequirements(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ListRequirementsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ListRequirementsResponse>
+
+        /// Handle the "RecordValidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Quality engineering's record that a capability is validated; versions needing it are
+        /// > enforced from its date on.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_RecordValidationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_CapabilityValidation` messages.
+        func recordValidation(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_RecordValidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_CapabilityValidation>
+
+        /// Handle the "ListValidations" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ListValidationsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ListValidationsResponse` messages.
+        func listValidations(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ListValidationsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ListValidationsResponse>
+
+        /// Handle the "Resolve" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exactly the versions in force for a customer's product on a date, each explained.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ResolveRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ResolveResponse` messages.
+        func resolve(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ResolveRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ResolveResponse>
+
+        /// Handle the "DescribeProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which customers order a product and what each requires of it on a date.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_DescribeProductRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_DescribeProductResponse` messages.
+        func describeProduct(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_DescribeProductRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_DescribeProductResponse>
+    }
+
+    /// Service protocol for the "conform.requirement.v1.RequirementCatalog" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    public protocol ServiceProtocol: Conform_Requirement_V1_RequirementCatalog.StreamingServiceProtocol {
+        /// Handle the "LinkProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a customer orders a product (under a contract or order reference).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_LinkProductRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_CustomerProduct` message.
+        func linkProduct(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_LinkProductRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_CustomerProduct>
+
+        /// Handle the "ListCustomerProducts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListCustomerProductsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ListCustomerProductsResponse` message.
+        func listCustomerProducts(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_ListCustomerProductsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ListCustomerProductsResponse>
+
+        /// Handle the "CreateRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's new requirement with its first version. ALREADY_EXISTS for a taken id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_CreateRequirementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_Requirement` message.
+        func createRequirement(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_CreateRequirementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "AddRequirementVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new version: it supersedes the previous one from its effective date.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_AddRequirementVersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_Requirement` message.
+        func addRequirementVersion(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_AddRequirementVersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "GetRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_GetRequirementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_Requirement` message.
+        func getRequirement(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_GetRequirementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "ListRequirements" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListRequirementsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ListRequirementsResponse` message.
+        func listRequirements(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_ListRequirementsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ListRequirementsResponse>
+
+        /// Handle the "RecordValidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Quality engineering's record that a capability is validated; versions needing it are
+        /// > enforced from its date on.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_RecordValidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_CapabilityValidation` message.
+        func recordValidation(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_RecordValidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_CapabilityValidation>
+
+        /// Handle the "ListValidations" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListValidationsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ListValidationsResponse` message.
+        func listValidations(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_ListValidationsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ListValidationsResponse>
+
+        /// Handle the "Resolve" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exactly the versions in force for a customer's product on a date, each explained.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ResolveRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ResolveResponse` message.
+        func resolve(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_ResolveRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ResolveResponse>
+
+        /// Handle the "DescribeProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which customers order a product and what each requires of it on a date.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_DescribeProductRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_DescribeProductResponse` message.
+        func describeProduct(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_DescribeProductRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_DescribeProductResponse>
+    }
+
+    /// Simple service protocol for the "conform.requirement.v1.RequirementCatalog" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    public protocol SimpleServiceProtocol: Conform_Requirement_V1_RequirementCatalog.ServiceProtocol {
+        /// Handle the "LinkProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a customer orders a product (under a contract or order reference).
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_LinkProductRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_CustomerProduct` to respond with.
+        func linkProduct(
+            request: Conform_Requirement_V1_LinkProductRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_CustomerProduct
+
+        /// Handle the "ListCustomerProducts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_ListCustomerProductsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ListCustomerProductsResponse` to respond with.
+        func listCustomerProducts(
+            request: Conform_Requirement_V1_ListCustomerProductsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ListCustomerProductsResponse
+
+        /// Handle the "CreateRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's new requirement with its first version. ALREADY_EXISTS for a taken id.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_CreateRequirementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_Requirement` to respond with.
+        func createRequirement(
+            request: Conform_Requirement_V1_CreateRequirementRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_Requirement
+
+        /// Handle the "AddRequirementVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new version: it supersedes the previous one from its effective date.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_AddRequirementVersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_Requirement` to respond with.
+        func addRequirementVersion(
+            request: Conform_Requirement_V1_AddRequirementVersionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_Requirement
+
+        /// Handle the "GetRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_GetRequirementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_Requirement` to respond with.
+        func getRequirement(
+            request: Conform_Requirement_V1_GetRequirementRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_Requirement
+
+        /// Handle the "ListRequirements" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_ListRequirementsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ListRequirementsResponse` to respond with.
+        func listRequirements(
+            request: Conform_Requirement_V1_ListRequirementsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ListRequirementsResponse
+
+        /// Handle the "RecordValidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Quality engineering's record that a capability is validated; versions needing it are
+        /// > enforced from its date on.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_RecordValidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_CapabilityValidation` to respond with.
+        func recordValidation(
+            request: Conform_Requirement_V1_RecordValidationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_CapabilityValidation
+
+        /// Handle the "ListValidations" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_ListValidationsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ListValidationsResponse` to respond with.
+        func listValidations(
+            request: Conform_Requirement_V1_ListValidationsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ListValidationsResponse
+
+        /// Handle the "Resolve" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exactly the versions in force for a customer's product on a date, each explained.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_ResolveRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ResolveResponse` to respond with.
+        func resolve(
+            request: Conform_Requirement_V1_ResolveRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ResolveResponse
+
+        /// Handle the "DescribeProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which customers order a product and what each requires of it on a date.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_DescribeProductRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_DescribeProductResponse` to respond with.
+        func describeProduct(
+            request: Conform_Requirement_V1_DescribeProductRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_DescribeProductResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Conform_Requirement_V1_RequirementCatalog.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.LinkProduct.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_LinkProductRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_CustomerProduct>(),
+            handler: { request, context in
+                try await self.linkProduct(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.ListCustomerProducts.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ListCustomerProductsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ListCustomerProductsResponse>(),
+            handler: { request, context in
+                try await self.listCustomerProducts(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.CreateRequirement.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_CreateRequirementRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_Requirement>(),
+            handler: { request, context in
+                try await self.createRequirement(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.AddRequirementVersion.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_AddRequirementVersionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_Requirement>(),
+            handler: { request, context in
+                try await self.addRequirementVersion(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.GetRequirement.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_GetRequirementRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_Requirement>(),
+            handler: { request, context in
+                try await self.getRequirement(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.ListRequirements.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ListRequirementsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ListRequirementsResponse>(),
+            handler: { request, context in
+                try await self.listRequirements(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.RecordValidation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_RecordValidationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_CapabilityValidation>(),
+            handler: { request, context in
+                try await self.recordValidation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.ListValidations.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ListValidationsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ListValidationsResponse>(),
+            handler: { request, context in
+                try await self.listValidations(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.Resolve.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ResolveRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ResolveResponse>(),
+            handler: { request, context in
+                try await self.resolve(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.DescribeProduct.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_DescribeProductRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_DescribeProductResponse>(),
+            handler: { request, context in
+                try await self.describeProduct(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Conform_Requirement_V1_RequirementCatalog.ServiceProtocol {
+    public func linkProduct(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_LinkProductRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_CustomerProduct> {
+        let response = try await self.linkProduct(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listCustomerProducts(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ListCustomerProductsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ListCustomerProductsResponse> {
+        let response = try await self.listCustomerProducts(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createRequirement(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_CreateRequirementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement> {
+        let response = try await self.createRequirement(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func addRequirementVersion(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_AddRequirementVersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement> {
+        let response = try await self.addRequirementVersion(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getRequirement(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_GetRequirementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement> {
+        let response = try await self.getRequirement(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listRequirements(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ListRequirementsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ListRequirementsResponse> {
+        let response = try await self.listRequirements(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func recordValidation(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_RecordValidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_CapabilityValidation> {
+        let response = try await self.recordValidation(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listValidations(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ListValidationsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ListValidationsResponse> {
+        let response = try await self.listValidations(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func resolve(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ResolveRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ResolveResponse> {
+        let response = try await self.resolve(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func describeProduct(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_DescribeProductRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_DescribeProductResponse> {
+        let response = try await self.describeProduct(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Conform_Requirement_V1_RequirementCatalog.SimpleServiceProtocol {
+    public func linkProduct(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_LinkProductRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_CustomerProduct> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_CustomerProduct>(
+            message: try await self.linkProduct(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listCustomerProducts(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_ListCustomerProductsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ListCustomerProductsResponse> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ListCustomerProductsResponse>(
+            message: try await self.listCustomerProducts(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createRequirement(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_CreateRequirementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>(
+            message: try await self.createRequirement(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func addRequirementVersion(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_AddRequirementVersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>(
+            message: try await self.addRequirementVersion(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getRequirement(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_GetRequirementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>(
+            message: try await self.getRequirement(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listRequirements(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_ListRequirementsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ListRequirementsResponse> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ListRequirementsResponse>(
+            message: try await self.listRequirements(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func recordValidation(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_RecordValidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_CapabilityValidation> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_CapabilityValidation>(
+            message: try await self.recordValidation(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listValidations(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_ListValidationsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ListValidationsResponse> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ListValidationsResponse>(
+            message: try await self.listValidations(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func resolve(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_ResolveRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ResolveResponse> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ResolveResponse>(
+            message: try await self.resolve(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func describeProduct(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_DescribeProductRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_DescribeProductResponse> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_DescribeProductResponse>(
+            message: try await self.describeProduct(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: conform.requirement.v1.RequirementCatalog (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Conform_Requirement_V1_RequirementCatalog {
+    /// Generated client protocol for the "conform.requirement.v1.RequirementCatalog" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "LinkProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a customer orders a product (under a contract or order reference).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_LinkProductRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_LinkProductRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_CustomerProduct` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func linkProduct<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_LinkProductRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_LinkProductRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_CustomerProduct>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_CustomerProduct>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListCustomerProducts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListCustomerProductsRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ListCustomerProductsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ListCustomerProductsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listCustomerProducts<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListCustomerProductsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ListCustomerProductsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ListCustomerProductsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListCustomerProductsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreateRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's new requirement with its first version. ALREADY_EXISTS for a taken id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_CreateRequirementRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_CreateRequirementRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createRequirement<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_CreateRequirementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_CreateRequirementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AddRequirementVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new version: it supersedes the previous one from its effective date.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_AddRequirementVersionRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_AddRequirementVersionRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addRequirementVersion<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_AddRequirementVersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_AddRequirementVersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_GetRequirementRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_GetRequirementRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getRequirement<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_GetRequirementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_GetRequirementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListRequirements" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListRequirementsRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ListRequirementsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ListRequirementsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listRequirements<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListRequirementsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ListRequirementsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ListRequirementsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListRequirementsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RecordValidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Quality engineering's record that a capability is validated; versions needing it are
+        /// > enforced from its date on.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_RecordValidationRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_RecordValidationRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_CapabilityValidation` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func recordValidation<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_RecordValidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_RecordValidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_CapabilityValidation>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_CapabilityValidation>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListValidations" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListValidationsRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ListValidationsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ListValidationsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listValidations<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListValidationsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ListValidationsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ListValidationsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListValidationsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Resolve" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exactly the versions in force for a customer's product on a date, each explained.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ResolveRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ResolveRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ResolveResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func resolve<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ResolveRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ResolveRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ResolveResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ResolveResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DescribeProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which customers order a product and what each requires of it on a date.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_DescribeProductRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_DescribeProductRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_DescribeProductResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func describeProduct<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_DescribeProductRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_DescribeProductRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_DescribeProductResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_DescribeProductResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "conform.requirement.v1.RequirementCatalog" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "LinkProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a customer orders a product (under a contract or order reference).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_LinkProductRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_LinkProductRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_CustomerProduct` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func linkProduct<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_LinkProductRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_LinkProductRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_CustomerProduct>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_CustomerProduct>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.LinkProduct.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListCustomerProducts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListCustomerProductsRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ListCustomerProductsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ListCustomerProductsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listCustomerProducts<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListCustomerProductsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ListCustomerProductsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ListCustomerProductsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListCustomerProductsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.ListCustomerProducts.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CreateRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's new requirement with its first version. ALREADY_EXISTS for a taken id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_CreateRequirementRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_CreateRequirementRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createRequirement<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_CreateRequirementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_CreateRequirementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.CreateRequirement.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "AddRequirementVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new version: it supersedes the previous one from its effective date.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_AddRequirementVersionRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_AddRequirementVersionRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addRequirementVersion<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_AddRequirementVersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_AddRequirementVersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.AddRequirementVersion.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_GetRequirementRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_GetRequirementRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getRequirement<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_GetRequirementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_GetRequirementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.GetRequirement.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListRequirements" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListRequirementsRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ListRequirementsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ListRequirementsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listRequirements<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListRequirementsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ListRequirementsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ListRequirementsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListRequirementsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.ListRequirements.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RecordValidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Quality engineering's record that a capability is validated; versions needing it are
+        /// > enforced from its date on.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_RecordValidationRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_RecordValidationRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_CapabilityValidation` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func recordValidation<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_RecordValidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_RecordValidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_CapabilityValidation>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_CapabilityValidation>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.RecordValidation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListValidations" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ListValidationsRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ListValidationsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ListValidationsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listValidations<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListValidationsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ListValidationsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ListValidationsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListValidationsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.ListValidations.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "Resolve" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exactly the versions in force for a customer's product on a date, each explained.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ResolveRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ResolveRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ResolveResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func resolve<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ResolveRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ResolveRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ResolveResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ResolveResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.Resolve.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DescribeProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which customers order a product and what each requires of it on a date.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_DescribeProductRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_DescribeProductRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_DescribeProductResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func describeProduct<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_DescribeProductRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_DescribeProductRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_DescribeProductResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_DescribeProductResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.DescribeProduct.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Conform_Requirement_V1_RequirementCatalog.ClientProtocol {
+    /// Call the "LinkProduct" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Records that a customer orders a product (under a contract or order reference).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_LinkProductRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func linkProduct<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_LinkProductRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_CustomerProduct>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.linkProduct(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_LinkProductRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_CustomerProduct>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListCustomerProducts" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_ListCustomerProductsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listCustomerProducts<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListCustomerProductsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListCustomerProductsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listCustomerProducts(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ListCustomerProductsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ListCustomerProductsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateRequirement" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A customer's new requirement with its first version. ALREADY_EXISTS for a taken id.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_CreateRequirementRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createRequirement<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_CreateRequirementRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createRequirement(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_CreateRequirementRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_Requirement>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddRequirementVersion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A new version: it supersedes the previous one from its effective date.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_AddRequirementVersionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addRequirementVersion<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_AddRequirementVersionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addRequirementVersion(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_AddRequirementVersionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_Requirement>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetRequirement" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_GetRequirementRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getRequirement<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_GetRequirementRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getRequirement(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_GetRequirementRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_Requirement>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListRequirements" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_ListRequirementsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listRequirements<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListRequirementsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListRequirementsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listRequirements(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ListRequirementsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ListRequirementsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RecordValidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Quality engineering's record that a capability is validated; versions needing it are
+    /// > enforced from its date on.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_RecordValidationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func recordValidation<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_RecordValidationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_CapabilityValidation>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.recordValidation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_RecordValidationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_CapabilityValidation>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListValidations" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_ListValidationsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listValidations<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_ListValidationsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListValidationsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listValidations(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ListValidationsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ListValidationsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Resolve" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Exactly the versions in force for a customer's product on a date, each explained.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_ResolveRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func resolve<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_ResolveRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ResolveResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.resolve(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ResolveRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ResolveResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DescribeProduct" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Which customers order a product and what each requires of it on a date.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_DescribeProductRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func describeProduct<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_DescribeProductRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_DescribeProductResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.describeProduct(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_DescribeProductRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_DescribeProductResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Conform_Requirement_V1_RequirementCatalog.ClientProtocol {
+    /// Call the "LinkProduct" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Records that a customer orders a product (under a contract or order reference).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func linkProduct<Result>(
+        _ message: Conform_Requirement_V1_LinkProductRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_CustomerProduct>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_LinkProductRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.linkProduct(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListCustomerProducts" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listCustomerProducts<Result>(
+        _ message: Conform_Requirement_V1_ListCustomerProductsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListCustomerProductsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_ListCustomerProductsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listCustomerProducts(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateRequirement" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A customer's new requirement with its first version. ALREADY_EXISTS for a taken id.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createRequirement<Result>(
+        _ message: Conform_Requirement_V1_CreateRequirementRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_CreateRequirementRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createRequirement(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddRequirementVersion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A new version: it supersedes the previous one from its effective date.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addRequirementVersion<Result>(
+        _ message: Conform_Requirement_V1_AddRequirementVersionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_AddRequirementVersionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.addRequirementVersion(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetRequirement" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getRequirement<Result>(
+        _ message: Conform_Requirement_V1_GetRequirementRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_GetRequirementRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getRequirement(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListRequirements" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listRequirements<Result>(
+        _ message: Conform_Requirement_V1_ListRequirementsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListRequirementsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_ListRequirementsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listRequirements(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RecordValidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Quality engineering's record that a capability is validated; versions needing it are
+    /// > enforced from its date on.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func recordValidation<Result>(
+        _ message: Conform_Requirement_V1_RecordValidationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_CapabilityValidation>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_RecordValidationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.recordValidation(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListValidations" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listValidations<Result>(
+        _ message: Conform_Requirement_V1_ListValidationsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ListValidationsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_ListValidationsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listValidations(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Resolve" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Exactly the versions in force for a customer's product on a date, each explained.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func resolve<Result>(
+        _ message: Conform_Requirement_V1_ResolveRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ResolveResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_ResolveRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.resolve(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DescribeProduct" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Which customers order a product and what each requires of it on a date.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func describeProduct<Result>(
+        _ message: Conform_Requirement_V1_DescribeProductRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_DescribeProductResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_DescribeProductRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.describeProduct(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

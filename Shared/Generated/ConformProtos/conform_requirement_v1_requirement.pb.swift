@@ -69,6 +69,148 @@ public nonisolated enum Conform_Requirement_V1_Industry: SwiftProtobuf.Enum, Swi
 
 }
 
+public nonisolated enum Conform_Requirement_V1_RequirementCategory: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case quality // = 1
+  case traceability // = 2
+  case documentation // = 3
+  case regulatory // = 4
+  case specialProcessing // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .quality
+    case 2: self = .traceability
+    case 3: self = .documentation
+    case 4: self = .regulatory
+    case 5: self = .specialProcessing
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .quality: return 1
+    case .traceability: return 2
+    case .documentation: return 3
+    case .regulatory: return 4
+    case .specialProcessing: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_RequirementCategory] = [
+    .unspecified,
+    .quality,
+    .traceability,
+    .documentation,
+    .regulatory,
+    .specialProcessing,
+  ]
+
+}
+
+public nonisolated enum Conform_Requirement_V1_RequirementStrength: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Unmet, it blocks release.
+  case mandatory // = 1
+
+  /// Unmet, it only warns.
+  case preferred // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .mandatory
+    case 2: self = .preferred
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .mandatory: return 1
+    case .preferred: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_RequirementStrength] = [
+    .unspecified,
+    .mandatory,
+    .preferred,
+  ]
+
+}
+
+public nonisolated enum Conform_Requirement_V1_SourceKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case email // = 1
+  case customerSpecification // = 2
+  case customerPortal // = 3
+  case auditFinding // = 4
+  case meeting // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .email
+    case 2: self = .customerSpecification
+    case 3: self = .customerPortal
+    case 4: self = .auditFinding
+    case 5: self = .meeting
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .email: return 1
+    case .customerSpecification: return 2
+    case .customerPortal: return 3
+    case .auditFinding: return 4
+    case .meeting: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_SourceKind] = [
+    .unspecified,
+    .email,
+    .customerSpecification,
+    .customerPortal,
+    .auditFinding,
+    .meeting,
+  ]
+
+}
+
 public nonisolated struct Conform_Requirement_V1_Contact: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -263,12 +405,562 @@ public nonisolated struct Conform_Requirement_V1_ListProductsResponse: Sendable 
   public init() {}
 }
 
+public nonisolated struct Conform_Requirement_V1_CustomerProduct: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var product: String = String()
+
+  /// The contract or order the customer orders it under, e.g. "PO-2024-118" ("" when none).
+  public var contractReference: String = String()
+
+  public var createdAtMicros: Int64 = 0
+
+  public var createdBy: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_LinkProductRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var product: String = String()
+
+  public var contractReference: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ListCustomerProductsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One of them, or both: the products a customer orders, the customers ordering a product.
+  public var customer: String = String()
+
+  public var product: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ListCustomerProductsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var links: [Conform_Requirement_V1_CustomerProduct] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_RequirementScope: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var appliesTo: Conform_Requirement_V1_RequirementScope.OneOf_AppliesTo? = nil
+
+  /// Every product the customer orders.
+  public var allProducts: Bool {
+    get {
+      if case .allProducts(let v)? = appliesTo {return v}
+      return false
+    }
+    set {appliesTo = .allProducts(newValue)}
+  }
+
+  /// Every product of this family.
+  public var family: String {
+    get {
+      if case .family(let v)? = appliesTo {return v}
+      return String()
+    }
+    set {appliesTo = .family(newValue)}
+  }
+
+  /// These products.
+  public var products: Conform_Requirement_V1_ProductList {
+    get {
+      if case .products(let v)? = appliesTo {return v}
+      return Conform_Requirement_V1_ProductList()
+    }
+    set {appliesTo = .products(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_AppliesTo: Equatable, Sendable {
+    /// Every product the customer orders.
+    case allProducts(Bool)
+    /// Every product of this family.
+    case family(String)
+    /// These products.
+    case products(Conform_Requirement_V1_ProductList)
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ProductList: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var codes: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_RequirementSource: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Conform_Requirement_V1_SourceKind = .unspecified
+
+  /// e.g. "e-mail from J. Park, 'CoA for fasteners', 2024-07-20" or "QSR-A rev. C §4.2".
+  public var reference: String = String()
+
+  /// YYYY-MM-DD.
+  public var receivedOn: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_RequirementVersion: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// e.g. "1.0", "2.0": digits and dots.
+  public var number: String = String()
+
+  public var title: String = String()
+
+  public var text: String = String()
+
+  public var acceptanceCriteria: String = String()
+
+  public var source: Conform_Requirement_V1_RequirementSource {
+    get {_source ?? Conform_Requirement_V1_RequirementSource()}
+    set {_source = newValue}
+  }
+  /// Returns true if `source` has been explicitly set.
+  public var hasSource: Bool {self._source != nil}
+  /// Clears the value of `source`. Subsequent reads from it will return its default value.
+  public mutating func clearSource() {self._source = nil}
+
+  /// YYYY-MM-DD: the first day it holds.
+  public var effectiveFrom: String = String()
+
+  /// YYYY-MM-DD: the last day a temporary requirement holds ("" when it does not expire).
+  public var expiresOn: String = String()
+
+  /// Capabilities that quality engineering must validate before this version is enforced.
+  public var requiredCapabilities: [String] = []
+
+  /// A draft is kept but never enforced.
+  public var draft: Bool = false
+
+  /// Output only: where it stands today, e.g. "active", "awaiting validation of nfc-tagging".
+  public var status: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _source: Conform_Requirement_V1_RequirementSource? = nil
+}
+
+public nonisolated struct Conform_Requirement_V1_Requirement: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  /// The customer's own id, unique per customer, e.g. "CSR-AUTO-0847".
+  public var requirementID: String = String()
+
+  public var category: Conform_Requirement_V1_RequirementCategory = .unspecified
+
+  public var strength: Conform_Requirement_V1_RequirementStrength = .unspecified
+
+  public var scope: Conform_Requirement_V1_RequirementScope {
+    get {_scope ?? Conform_Requirement_V1_RequirementScope()}
+    set {_scope = newValue}
+  }
+  /// Returns true if `scope` has been explicitly set.
+  public var hasScope: Bool {self._scope != nil}
+  /// Clears the value of `scope`. Subsequent reads from it will return its default value.
+  public mutating func clearScope() {self._scope = nil}
+
+  /// Every version, in version order.
+  public var versions: [Conform_Requirement_V1_RequirementVersion] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _scope: Conform_Requirement_V1_RequirementScope? = nil
+}
+
+public nonisolated struct Conform_Requirement_V1_CreateRequirementRequest: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String {
+    get {_storage._customer}
+    set {_uniqueStorage()._customer = newValue}
+  }
+
+  public var requirementID: String {
+    get {_storage._requirementID}
+    set {_uniqueStorage()._requirementID = newValue}
+  }
+
+  public var category: Conform_Requirement_V1_RequirementCategory {
+    get {_storage._category}
+    set {_uniqueStorage()._category = newValue}
+  }
+
+  public var strength: Conform_Requirement_V1_RequirementStrength {
+    get {_storage._strength}
+    set {_uniqueStorage()._strength = newValue}
+  }
+
+  public var scope: Conform_Requirement_V1_RequirementScope {
+    get {_storage._scope ?? Conform_Requirement_V1_RequirementScope()}
+    set {_uniqueStorage()._scope = newValue}
+  }
+  /// Returns true if `scope` has been explicitly set.
+  public var hasScope: Bool {_storage._scope != nil}
+  /// Clears the value of `scope`. Subsequent reads from it will return its default value.
+  public mutating func clearScope() {_uniqueStorage()._scope = nil}
+
+  /// Its first version.
+  public var firstVersion: Conform_Requirement_V1_RequirementVersion {
+    get {_storage._firstVersion ?? Conform_Requirement_V1_RequirementVersion()}
+    set {_uniqueStorage()._firstVersion = newValue}
+  }
+  /// Returns true if `firstVersion` has been explicitly set.
+  public var hasFirstVersion: Bool {_storage._firstVersion != nil}
+  /// Clears the value of `firstVersion`. Subsequent reads from it will return its default value.
+  public mutating func clearFirstVersion() {_uniqueStorage()._firstVersion = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Conform_Requirement_V1_AddRequirementVersionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var requirementID: String = String()
+
+  public var version: Conform_Requirement_V1_RequirementVersion {
+    get {_version ?? Conform_Requirement_V1_RequirementVersion()}
+    set {_version = newValue}
+  }
+  /// Returns true if `version` has been explicitly set.
+  public var hasVersion: Bool {self._version != nil}
+  /// Clears the value of `version`. Subsequent reads from it will return its default value.
+  public mutating func clearVersion() {self._version = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _version: Conform_Requirement_V1_RequirementVersion? = nil
+}
+
+public nonisolated struct Conform_Requirement_V1_GetRequirementRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var requirementID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ListRequirementsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ListRequirementsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requirements: [Conform_Requirement_V1_Requirement] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_CapabilityValidation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// e.g. "nfc-tagging".
+  public var capability: String = String()
+
+  /// YYYY-MM-DD: versions needing it are enforced from this day on.
+  public var validatedOn: String = String()
+
+  /// The principal who recorded it (from its certificate).
+  public var validatedBy: String = String()
+
+  /// e.g. the validation report's number.
+  public var evidenceReference: String = String()
+
+  public var recordedAtMicros: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_RecordValidationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var capability: String = String()
+
+  public var validatedOn: String = String()
+
+  public var evidenceReference: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ListValidationsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ListValidationsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var validations: [Conform_Requirement_V1_CapabilityValidation] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ResolveRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var product: String = String()
+
+  /// YYYY-MM-DD, e.g. a batch's manufacture date ("" for today, UTC).
+  public var date: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ResolvedRequirement: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String {
+    get {_storage._customer}
+    set {_uniqueStorage()._customer = newValue}
+  }
+
+  public var requirementID: String {
+    get {_storage._requirementID}
+    set {_uniqueStorage()._requirementID = newValue}
+  }
+
+  public var category: Conform_Requirement_V1_RequirementCategory {
+    get {_storage._category}
+    set {_uniqueStorage()._category = newValue}
+  }
+
+  public var strength: Conform_Requirement_V1_RequirementStrength {
+    get {_storage._strength}
+    set {_uniqueStorage()._strength = newValue}
+  }
+
+  public var version: Conform_Requirement_V1_RequirementVersion {
+    get {_storage._version ?? Conform_Requirement_V1_RequirementVersion()}
+    set {_uniqueStorage()._version = newValue}
+  }
+  /// Returns true if `version` has been explicitly set.
+  public var hasVersion: Bool {_storage._version != nil}
+  /// Clears the value of `version`. Subsequent reads from it will return its default value.
+  public mutating func clearVersion() {_uniqueStorage()._version = nil}
+
+  /// How the product fell into the requirement's scope.
+  public var scopeMatch: String {
+    get {_storage._scopeMatch}
+    set {_uniqueStorage()._scopeMatch = newValue}
+  }
+
+  /// Why this version, in words.
+  public var reasons: [String] {
+    get {_storage._reasons}
+    set {_uniqueStorage()._reasons = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Conform_Requirement_V1_ResolveResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var date: String = String()
+
+  public var requirements: [Conform_Requirement_V1_ResolvedRequirement] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_DescribeProductRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var product: String = String()
+
+  /// YYYY-MM-DD ("" for today, UTC).
+  public var date: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_CustomerRequirements: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var contractReferences: [String] = []
+
+  public var requirements: [Conform_Requirement_V1_ResolvedRequirement] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_DescribeProductResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var product: Conform_Requirement_V1_Product {
+    get {_product ?? Conform_Requirement_V1_Product()}
+    set {_product = newValue}
+  }
+  /// Returns true if `product` has been explicitly set.
+  public var hasProduct: Bool {self._product != nil}
+  /// Clears the value of `product`. Subsequent reads from it will return its default value.
+  public mutating func clearProduct() {self._product = nil}
+
+  public var date: String = String()
+
+  /// Each customer that orders it, with what it requires on that date.
+  public var customers: [Conform_Requirement_V1_CustomerRequirements] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _product: Conform_Requirement_V1_Product? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "conform.requirement.v1"
 
 nonisolated extension Conform_Requirement_V1_Industry: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0INDUSTRY_UNSPECIFIED\0\u{1}INDUSTRY_AUTOMOTIVE\0\u{1}INDUSTRY_AEROSPACE\0\u{1}INDUSTRY_MEDICAL_DEVICE\0\u{1}INDUSTRY_OTHER\0")
+}
+
+nonisolated extension Conform_Requirement_V1_RequirementCategory: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REQUIREMENT_CATEGORY_UNSPECIFIED\0\u{1}REQUIREMENT_CATEGORY_QUALITY\0\u{1}REQUIREMENT_CATEGORY_TRACEABILITY\0\u{1}REQUIREMENT_CATEGORY_DOCUMENTATION\0\u{1}REQUIREMENT_CATEGORY_REGULATORY\0\u{1}REQUIREMENT_CATEGORY_SPECIAL_PROCESSING\0")
+}
+
+nonisolated extension Conform_Requirement_V1_RequirementStrength: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REQUIREMENT_STRENGTH_UNSPECIFIED\0\u{1}REQUIREMENT_STRENGTH_MANDATORY\0\u{1}REQUIREMENT_STRENGTH_PREFERRED\0")
+}
+
+nonisolated extension Conform_Requirement_V1_SourceKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SOURCE_KIND_UNSPECIFIED\0\u{1}SOURCE_KIND_EMAIL\0\u{1}SOURCE_KIND_CUSTOMER_SPECIFICATION\0\u{1}SOURCE_KIND_CUSTOMER_PORTAL\0\u{1}SOURCE_KIND_AUDIT_FINDING\0\u{1}SOURCE_KIND_MEETING\0")
 }
 
 nonisolated extension Conform_Requirement_V1_Contact: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -721,6 +1413,1132 @@ nonisolated extension Conform_Requirement_V1_ListProductsResponse: SwiftProtobuf
   public static func ==(lhs: Conform_Requirement_V1_ListProductsResponse, rhs: Conform_Requirement_V1_ListProductsResponse) -> Bool {
     if lhs.products != rhs.products {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_CustomerProduct: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CustomerProduct"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0\u{3}contract_reference\0\u{3}created_at_micros\0\u{3}created_by\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.contractReference) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMicros) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.createdBy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
+    }
+    if !self.contractReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.contractReference, fieldNumber: 3)
+    }
+    if self.createdAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.createdAtMicros, fieldNumber: 4)
+    }
+    if !self.createdBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdBy, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_CustomerProduct, rhs: Conform_Requirement_V1_CustomerProduct) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.product != rhs.product {return false}
+    if lhs.contractReference != rhs.contractReference {return false}
+    if lhs.createdAtMicros != rhs.createdAtMicros {return false}
+    if lhs.createdBy != rhs.createdBy {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_LinkProductRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LinkProductRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0\u{3}contract_reference\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.contractReference) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
+    }
+    if !self.contractReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.contractReference, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_LinkProductRequest, rhs: Conform_Requirement_V1_LinkProductRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.product != rhs.product {return false}
+    if lhs.contractReference != rhs.contractReference {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ListCustomerProductsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListCustomerProductsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ListCustomerProductsRequest, rhs: Conform_Requirement_V1_ListCustomerProductsRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.product != rhs.product {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ListCustomerProductsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListCustomerProductsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}links\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.links) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.links.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.links, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ListCustomerProductsResponse, rhs: Conform_Requirement_V1_ListCustomerProductsResponse) -> Bool {
+    if lhs.links != rhs.links {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_RequirementScope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RequirementScope"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}all_products\0\u{1}family\0\u{1}products\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Bool?
+        try decoder.decodeSingularBoolField(value: &v)
+        if let v = v {
+          if self.appliesTo != nil {try decoder.handleConflictingOneOf()}
+          self.appliesTo = .allProducts(v)
+        }
+      }()
+      case 2: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.appliesTo != nil {try decoder.handleConflictingOneOf()}
+          self.appliesTo = .family(v)
+        }
+      }()
+      case 3: try {
+        var v: Conform_Requirement_V1_ProductList?
+        var hadOneofValue = false
+        if let current = self.appliesTo {
+          hadOneofValue = true
+          if case .products(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.appliesTo = .products(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.appliesTo {
+    case .allProducts?: try {
+      guard case .allProducts(let v)? = self.appliesTo else { preconditionFailure() }
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 1)
+    }()
+    case .family?: try {
+      guard case .family(let v)? = self.appliesTo else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    }()
+    case .products?: try {
+      guard case .products(let v)? = self.appliesTo else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_RequirementScope, rhs: Conform_Requirement_V1_RequirementScope) -> Bool {
+    if lhs.appliesTo != rhs.appliesTo {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ProductList: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProductList"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}codes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.codes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.codes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.codes, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ProductList, rhs: Conform_Requirement_V1_ProductList) -> Bool {
+    if lhs.codes != rhs.codes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_RequirementSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RequirementSource"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}reference\0\u{3}received_on\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reference) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.receivedOn) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.reference.isEmpty {
+      try visitor.visitSingularStringField(value: self.reference, fieldNumber: 2)
+    }
+    if !self.receivedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.receivedOn, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_RequirementSource, rhs: Conform_Requirement_V1_RequirementSource) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.reference != rhs.reference {return false}
+    if lhs.receivedOn != rhs.receivedOn {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_RequirementVersion: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RequirementVersion"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}title\0\u{1}text\0\u{3}acceptance_criteria\0\u{1}source\0\u{3}effective_from\0\u{3}expires_on\0\u{3}required_capabilities\0\u{1}draft\0\u{1}status\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.number) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.title) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.acceptanceCriteria) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._source) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.effectiveFrom) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.expiresOn) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.requiredCapabilities) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.draft) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.number.isEmpty {
+      try visitor.visitSingularStringField(value: self.number, fieldNumber: 1)
+    }
+    if !self.title.isEmpty {
+      try visitor.visitSingularStringField(value: self.title, fieldNumber: 2)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 3)
+    }
+    if !self.acceptanceCriteria.isEmpty {
+      try visitor.visitSingularStringField(value: self.acceptanceCriteria, fieldNumber: 4)
+    }
+    try { if let v = self._source {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.effectiveFrom.isEmpty {
+      try visitor.visitSingularStringField(value: self.effectiveFrom, fieldNumber: 6)
+    }
+    if !self.expiresOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.expiresOn, fieldNumber: 7)
+    }
+    if !self.requiredCapabilities.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.requiredCapabilities, fieldNumber: 8)
+    }
+    if self.draft != false {
+      try visitor.visitSingularBoolField(value: self.draft, fieldNumber: 9)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_RequirementVersion, rhs: Conform_Requirement_V1_RequirementVersion) -> Bool {
+    if lhs.number != rhs.number {return false}
+    if lhs.title != rhs.title {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.acceptanceCriteria != rhs.acceptanceCriteria {return false}
+    if lhs._source != rhs._source {return false}
+    if lhs.effectiveFrom != rhs.effectiveFrom {return false}
+    if lhs.expiresOn != rhs.expiresOn {return false}
+    if lhs.requiredCapabilities != rhs.requiredCapabilities {return false}
+    if lhs.draft != rhs.draft {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_Requirement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Requirement"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{1}category\0\u{1}strength\0\u{1}scope\0\u{1}versions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.category) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.strength) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._scope) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.versions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 2)
+    }
+    if self.category != .unspecified {
+      try visitor.visitSingularEnumField(value: self.category, fieldNumber: 3)
+    }
+    if self.strength != .unspecified {
+      try visitor.visitSingularEnumField(value: self.strength, fieldNumber: 4)
+    }
+    try { if let v = self._scope {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.versions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.versions, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_Requirement, rhs: Conform_Requirement_V1_Requirement) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs.category != rhs.category {return false}
+    if lhs.strength != rhs.strength {return false}
+    if lhs._scope != rhs._scope {return false}
+    if lhs.versions != rhs.versions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_CreateRequirementRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateRequirementRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{1}category\0\u{1}strength\0\u{1}scope\0\u{3}first_version\0")
+
+  fileprivate class _StorageClass {
+    var _customer: String = String()
+    var _requirementID: String = String()
+    var _category: Conform_Requirement_V1_RequirementCategory = .unspecified
+    var _strength: Conform_Requirement_V1_RequirementStrength = .unspecified
+    var _scope: Conform_Requirement_V1_RequirementScope? = nil
+    var _firstVersion: Conform_Requirement_V1_RequirementVersion? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _customer = source._customer
+      _requirementID = source._requirementID
+      _category = source._category
+      _strength = source._strength
+      _scope = source._scope
+      _firstVersion = source._firstVersion
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._customer) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._requirementID) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._category) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._strength) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._scope) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._firstVersion) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._customer.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._customer, fieldNumber: 1)
+      }
+      if !_storage._requirementID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._requirementID, fieldNumber: 2)
+      }
+      if _storage._category != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._category, fieldNumber: 3)
+      }
+      if _storage._strength != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._strength, fieldNumber: 4)
+      }
+      try { if let v = _storage._scope {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._firstVersion {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_CreateRequirementRequest, rhs: Conform_Requirement_V1_CreateRequirementRequest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._customer != rhs_storage._customer {return false}
+        if _storage._requirementID != rhs_storage._requirementID {return false}
+        if _storage._category != rhs_storage._category {return false}
+        if _storage._strength != rhs_storage._strength {return false}
+        if _storage._scope != rhs_storage._scope {return false}
+        if _storage._firstVersion != rhs_storage._firstVersion {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_AddRequirementVersionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddRequirementVersionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{1}version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._version) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 2)
+    }
+    try { if let v = self._version {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_AddRequirementVersionRequest, rhs: Conform_Requirement_V1_AddRequirementVersionRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs._version != rhs._version {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_GetRequirementRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetRequirementRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_GetRequirementRequest, rhs: Conform_Requirement_V1_GetRequirementRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ListRequirementsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRequirementsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ListRequirementsRequest, rhs: Conform_Requirement_V1_ListRequirementsRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ListRequirementsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRequirementsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}requirements\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.requirements) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requirements.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requirements, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ListRequirementsResponse, rhs: Conform_Requirement_V1_ListRequirementsResponse) -> Bool {
+    if lhs.requirements != rhs.requirements {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_CapabilityValidation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CapabilityValidation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}capability\0\u{3}validated_on\0\u{3}validated_by\0\u{3}evidence_reference\0\u{3}recorded_at_micros\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.capability) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.validatedOn) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.validatedBy) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.evidenceReference) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.recordedAtMicros) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.capability.isEmpty {
+      try visitor.visitSingularStringField(value: self.capability, fieldNumber: 1)
+    }
+    if !self.validatedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.validatedOn, fieldNumber: 2)
+    }
+    if !self.validatedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.validatedBy, fieldNumber: 3)
+    }
+    if !self.evidenceReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.evidenceReference, fieldNumber: 4)
+    }
+    if self.recordedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.recordedAtMicros, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_CapabilityValidation, rhs: Conform_Requirement_V1_CapabilityValidation) -> Bool {
+    if lhs.capability != rhs.capability {return false}
+    if lhs.validatedOn != rhs.validatedOn {return false}
+    if lhs.validatedBy != rhs.validatedBy {return false}
+    if lhs.evidenceReference != rhs.evidenceReference {return false}
+    if lhs.recordedAtMicros != rhs.recordedAtMicros {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_RecordValidationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordValidationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}capability\0\u{3}validated_on\0\u{3}evidence_reference\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.capability) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.validatedOn) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.evidenceReference) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.capability.isEmpty {
+      try visitor.visitSingularStringField(value: self.capability, fieldNumber: 1)
+    }
+    if !self.validatedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.validatedOn, fieldNumber: 2)
+    }
+    if !self.evidenceReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.evidenceReference, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_RecordValidationRequest, rhs: Conform_Requirement_V1_RecordValidationRequest) -> Bool {
+    if lhs.capability != rhs.capability {return false}
+    if lhs.validatedOn != rhs.validatedOn {return false}
+    if lhs.evidenceReference != rhs.evidenceReference {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ListValidationsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListValidationsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ListValidationsRequest, rhs: Conform_Requirement_V1_ListValidationsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ListValidationsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListValidationsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}validations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.validations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.validations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.validations, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ListValidationsResponse, rhs: Conform_Requirement_V1_ListValidationsResponse) -> Bool {
+    if lhs.validations != rhs.validations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ResolveRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResolveRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0\u{1}date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ResolveRequest, rhs: Conform_Requirement_V1_ResolveRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.product != rhs.product {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ResolvedRequirement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResolvedRequirement"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{1}category\0\u{1}strength\0\u{1}version\0\u{3}scope_match\0\u{1}reasons\0")
+
+  fileprivate class _StorageClass {
+    var _customer: String = String()
+    var _requirementID: String = String()
+    var _category: Conform_Requirement_V1_RequirementCategory = .unspecified
+    var _strength: Conform_Requirement_V1_RequirementStrength = .unspecified
+    var _version: Conform_Requirement_V1_RequirementVersion? = nil
+    var _scopeMatch: String = String()
+    var _reasons: [String] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _customer = source._customer
+      _requirementID = source._requirementID
+      _category = source._category
+      _strength = source._strength
+      _version = source._version
+      _scopeMatch = source._scopeMatch
+      _reasons = source._reasons
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._customer) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._requirementID) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._category) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._strength) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._version) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._scopeMatch) }()
+        case 7: try { try decoder.decodeRepeatedStringField(value: &_storage._reasons) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._customer.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._customer, fieldNumber: 1)
+      }
+      if !_storage._requirementID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._requirementID, fieldNumber: 2)
+      }
+      if _storage._category != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._category, fieldNumber: 3)
+      }
+      if _storage._strength != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._strength, fieldNumber: 4)
+      }
+      try { if let v = _storage._version {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._scopeMatch.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._scopeMatch, fieldNumber: 6)
+      }
+      if !_storage._reasons.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._reasons, fieldNumber: 7)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ResolvedRequirement, rhs: Conform_Requirement_V1_ResolvedRequirement) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._customer != rhs_storage._customer {return false}
+        if _storage._requirementID != rhs_storage._requirementID {return false}
+        if _storage._category != rhs_storage._category {return false}
+        if _storage._strength != rhs_storage._strength {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._scopeMatch != rhs_storage._scopeMatch {return false}
+        if _storage._reasons != rhs_storage._reasons {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ResolveResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResolveResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}requirements\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.requirements) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    }
+    if !self.requirements.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requirements, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ResolveResponse, rhs: Conform_Requirement_V1_ResolveResponse) -> Bool {
+    if lhs.date != rhs.date {return false}
+    if lhs.requirements != rhs.requirements {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_DescribeProductRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DescribeProductRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}product\0\u{1}date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_DescribeProductRequest, rhs: Conform_Requirement_V1_DescribeProductRequest) -> Bool {
+    if lhs.product != rhs.product {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_CustomerRequirements: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CustomerRequirements"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}contract_references\0\u{1}requirements\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.contractReferences) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.requirements) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.contractReferences.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.contractReferences, fieldNumber: 2)
+    }
+    if !self.requirements.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requirements, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_CustomerRequirements, rhs: Conform_Requirement_V1_CustomerRequirements) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.contractReferences != rhs.contractReferences {return false}
+    if lhs.requirements != rhs.requirements {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_DescribeProductResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DescribeProductResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}product\0\u{1}date\0\u{1}customers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._product) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.customers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._product {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if !self.customers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.customers, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_DescribeProductResponse, rhs: Conform_Requirement_V1_DescribeProductResponse) -> Bool {
+    if lhs._product != rhs._product {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.customers != rhs.customers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -14,7 +14,8 @@ struct MigrationTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.run() }
             let migrator = Migrator(migrations: ServiceDefinition.requirement.allMigrations)
-            #expect(try await migrator.migrate(database, logger: .test) == [1, 2])
+            let all = Array(1...migrator.latestVersion)
+            #expect(try await migrator.migrate(database, logger: .test) == all)
             #expect(try await migrator.migrate(database, logger: .test) == [])
             let versions = try await database.read(logger: .test) { connection in
                 var versions: [Int] = []
@@ -23,7 +24,7 @@ struct MigrationTests {
                 }
                 return versions
             }
-            #expect(versions == [1, 2])
+            #expect(versions == all)
             group.cancelAll()
         }
     }
@@ -41,7 +42,7 @@ struct MigrationTests {
                 try await connection.query("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')", logger: .test)
             }
             let error = await #expect(throws: MigrationError.self) { try await migrator.migrate(database, logger: .test) }
-            #expect(error?.description.contains("version 99, newer than this build knows (2)") == true)
+            #expect(error?.description.contains("version 99, newer than this build knows (\(migrator.latestVersion))") == true)
             group.cancelAll()
         }
     }

@@ -5,5 +5,6 @@ import ConformStorage
 enum RequirementMigrations {
     static let all: [Migration] = [
         CreateCustomersAndProducts.migration,
+        CreateRequirements.migration,
     ]
 }

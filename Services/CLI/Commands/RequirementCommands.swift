@@ -1,0 +1,276 @@
+import ArgumentParser
+import ConformProtos
+import GRPCCore
+
+/// The options that describe one version of a requirement.
+struct VersionOptions: ParsableArguments {
+    @Option(name: .customLong("version"), help: "The version's number, e.g. 1.0.")
+    var number: String
+
+    @Option(help: "A short title.")
+    var title: String
+
+    @Option(help: "The requirement's full text.")
+    var text: String
+
+    @Option(help: "How compliance is judged.")
+    var criteria: String = ""
+
+    @Option(help: "Where it came from: email, customer-specification, customer-portal, audit-finding or meeting.")
+    var sourceKind: String
+
+    @Option(help: "The source's reference, e.g. the e-mail's subject and sender, or the specification's number.")
+    var sourceRef: String
+
+    @Option(help: "When it was received, YYYY-MM-DD.")
+    var received: String
+
+    @Option(help: "The first day it holds, YYYY-MM-DD.")
+    var effective: String
+
+    @Option(help: "The last day a temporary requirement holds, YYYY-MM-DD.")
+    var expires: String = ""
+
+    @Option(help: "A capability that must be validated before this version is enforced, e.g. nfc-tagging (repeatable).")
+    var needs: [String] = []
+
+    @Flag(help: "Keep it as a draft: stored, never enforced.")
+    var draft = false
+
+    var message: Conform_Requirement_V1_RequirementVersion {
+        get throws {
+            let kinds: [String: Conform_Requirement_V1_SourceKind] = [
+                "email": .email, "customer-specification": .customerSpecification, "customer-portal": .customerPortal,
+                "audit-finding": .auditFinding, "meeting": .meeting,
+            ]
+            guard let kind = kinds[self.sourceKind] else {
+                throw ValidationError("--source-kind '\(self.sourceKind)' must be one of \(kinds.keys.sorted().joined(separator: ", "))")
+            }
+            return .with {
+                $0.number = self.number
+                $0.title = self.title
+                $0.text = self.text
+                $0.acceptanceCriteria = self.criteria
+                $0.source = .with {
+                    $0.kind = kind
+                    $0.reference = self.sourceRef
+                    $0.receivedOn = self.received
+                }
+                $0.effectiveFrom = self.effective
+                $0.expiresOn = self.expires
+                $0.requiredCapabilities = self.needs
+                $0.draft = self.draft
+            }
+        }
+    }
+}
+
+struct RequirementCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "requirement",
+        abstract: "Customers' requirements, their versions, and what applies to a product on a date.",
+        subcommands: [Add.self, Revise.self, Get.self, List.self, Resolve.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a customer's requirement with its first version.",
+            discussion: """
+                Example: conform requirement add B CSR-B-0156 --category traceability --strength mandatory --scope all \\
+                  --version 1.0 --title "QR serialization" --text "..." --source-kind customer-specification \\
+                  --source-ref "CSR-B rev A" --received 2024-06-01 --effective 2024-06-15
+                """
+        )
+
+        @Argument(help: "The customer's code.") var customer: String
+        @Argument(help: "The customer's id for it, e.g. CSR-AUTO-0847.") var id: String
+        @Option(help: "quality, traceability, documentation, regulatory or special-processing.") var category: String
+        @Option(help: "mandatory (blocks release) or preferred (warns).") var strength: String
+        @Option(help: "all, family:CODE, or products:CODE,CODE.") var scope: String
+        @OptionGroup var version: VersionOptions
+        @Option(help: "Makes the call safe to repeat.") var idempotencyKey: String?
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let request = try Conform_Requirement_V1_CreateRequirementRequest.with {
+                $0.customer = self.customer
+                $0.requirementID = self.id
+                $0.category = try Self.category(self.category)
+                $0.strength = try Self.strength(self.strength)
+                $0.scope = try Self.scope(self.scope)
+                $0.firstVersion = try self.version.message
+            }
+            let requirement = try await self.connection.withClient(.requirement) { client in
+                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).createRequirement(
+                    request, metadata: self.connection.metadata(idempotencyKey: self.idempotencyKey), options: self.connection.callOptions()
+                )
+            }
+            if self.connection.json { return try printJSON([requirement], asList: false) }
+            print("Added \(requirement.customer)/\(requirement.requirementID) version \(self.version.number) (\(requirement.versions.last?.status ?? "")).")
+        }
+
+        static func category(_ text: String) throws -> Conform_Requirement_V1_RequirementCategory {
+            let all: [String: Conform_Requirement_V1_RequirementCategory] = [
+                "quality": .quality, "traceability": .traceability, "documentation": .documentation,
+                "regulatory": .regulatory, "special-processing": .specialProcessing,
+            ]
+            guard let category = all[text] else { throw ValidationError("--category must be one of \(all.keys.sorted().joined(separator: ", "))") }
+            return category
+        }
+
+        static func strength(_ text: String) throws -> Conform_Requirement_V1_RequirementStrength {
+            switch text {
+            case "mandatory": return .mandatory
+            case "preferred": return .preferred
+            default: throw ValidationError("--strength must be mandatory or preferred")
+            }
+        }
+
+        static func scope(_ text: String) throws -> Conform_Requirement_V1_RequirementScope {
+            if text == "all" { return .with { $0.allProducts = true } }
+            if text.hasPrefix("family:") { return .with { $0.family = String(text.dropFirst(7)) } }
+            if text.hasPrefix("products:") {
+                let codes = text.dropFirst(9).split(separator: ",").map(String.init)
+                return .with { $0.products = .with { $0.codes = codes } }
+            }
+            throw ValidationError("--scope '\(text)' must be all, family:CODE or products:CODE,CODE")
+        }
+    }
+
+    struct Revise: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new version of a requirement; it supersedes the previous one from its effective date.",
+            discussion: "A version that --needs a capability waits, not enforced, until 'conform validation record' validates it."
+        )
+
+        @Argument(help: "The customer's code.") var customer: String
+        @Argument(help: "The requirement's id.") var id: String
+        @OptionGroup var version: VersionOptions
+        @Option(help: "Makes the call safe to repeat.") var idempotencyKey: String?
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let request = try Conform_Requirement_V1_AddRequirementVersionRequest.with {
+                $0.customer = self.customer
+                $0.requirementID = self.id
+                $0.version = try self.version.message
+            }
+            let requirement = try await self.connection.withClient(.requirement) { client in
+                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).addRequirementVersion(
+                    request, metadata: self.connection.metadata(idempotencyKey: self.idempotencyKey), options: self.connection.callOptions()
+                )
+            }
+            if self.connection.json { return try printJSON([requirement], asList: false) }
+            print(RequirementCommand.versionsTable(requirement))
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a requirement and where each of its versions stands today.")
+        @Argument(help: "The customer's code.") var customer: String
+        @Argument(help: "The requirement's id.") var id: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let requirement = try await self.connection.withClient(.requirement) { client in
+                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).getRequirement(
+                    .with { $0.customer = self.customer; $0.requirementID = self.id },
+                    metadata: self.connection.metadata(), options: self.connection.callOptions()
+                )
+            }
+            if self.connection.json { return try printJSON([requirement], asList: false) }
+            print(RequirementCommand.versionsTable(requirement))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a customer's requirements.")
+        @Option(help: "The customer's code.") var customer: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let response = try await self.connection.withClient(.requirement) { client in
+                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).listRequirements(
+                    .with { $0.customer = self.customer }, metadata: self.connection.metadata(), options: self.connection.callOptions()
+                )
+            }
+            if self.connection.json { return try printJSON(response.requirements, asList: true) }
+            var table = Table("ID", "CATEGORY", "STRENGTH", "SCOPE", "VERSIONS (STATUS TODAY)")
+            for requirement in response.requirements {
+                table.add(
+                    requirement.requirementID, requirement.category.label, requirement.strength.label, requirement.scope.label,
+                    requirement.versions.map { "\($0.number) (\($0.status))" }.joined(separator: ", ")
+                )
+            }
+            print(table.render())
+        }
+    }
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Exactly the requirement versions in force for a customer's product on a date, and why."
+        )
+        @Option(help: "The customer's code.") var customer: String
+        @Option(help: "The product's code.") var product: String
+        @Option(help: "The date, YYYY-MM-DD (default today, UTC), e.g. a batch's manufacture date.") var date: String = ""
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let response = try await self.connection.withClient(.requirement) { client in
+                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).resolve(
+                    .with { $0.customer = self.customer; $0.product = self.product; $0.date = self.date },
+                    metadata: self.connection.metadata(), options: self.connection.callOptions()
+                )
+            }
+            if self.connection.json { return try printJSON([response], asList: false) }
+            print("In force for \(self.customer.uppercased()) / \(self.product.uppercased()) on \(response.date):")
+            print(RequirementCommand.resolvedText(response.requirements))
+        }
+    }
+
+    static func versionsTable(_ requirement: Conform_Requirement_V1_Requirement) -> String {
+        var table = Table("VERSION", "STATUS TODAY", "EFFECTIVE", "EXPIRES", "NEEDS", "TITLE")
+        for version in requirement.versions {
+            table.add(version.number, version.status, version.effectiveFrom, version.expiresOn, version.requiredCapabilities.joined(separator: ","), version.title)
+        }
+        let header = "\(requirement.customer)/\(requirement.requirementID): \(requirement.category.label), \(requirement.strength.label), \(requirement.scope.label)"
+        return header + "\n" + table.render()
+    }
+
+    static func resolvedText(_ requirements: [Conform_Requirement_V1_ResolvedRequirement]) -> String {
+        guard !requirements.isEmpty else { return "  nothing" }
+        return requirements.map { resolved in
+            let lines = ["  \(resolved.requirementID) v\(resolved.version.number) [\(resolved.strength.label)] \(resolved.version.title)",
+                         "    scope: \(resolved.scopeMatch)"] + resolved.reasons.map { "    why: \($0)" }
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+}
+
+extension Conform_Requirement_V1_RequirementCategory {
+    var label: String {
+        switch self {
+        case .quality: return "quality"
+        case .traceability: return "traceability"
+        case .documentation: return "documentation"
+        case .regulatory: return "regulatory"
+        case .specialProcessing: return "special-processing"
+        case .unspecified, .UNRECOGNIZED: return "?"
+        }
+    }
+}
+
+extension Conform_Requirement_V1_RequirementStrength {
+    var label: String { self == .mandatory ? "mandatory" : self == .preferred ? "preferred" : "?" }
+}
+
+extension Conform_Requirement_V1_RequirementScope {
+    var label: String {
+        switch self.appliesTo {
+        case .allProducts?: return "all products"
+        case .family(let family)?: return "family \(family)"
+        case .products(let list)?: return "products \(list.codes.joined(separator: ","))"
+        case nil: return "?"
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ConformDomain
+
+/// A calendar day (UTC), the unit of effective dates and manufacture dates.
+public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    /// Parses "YYYY-MM-DD"; nil when it is not a real date.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `text` for `field`, naming it when it is not a date.
+    public static func parse(_ text: String, field: String) throws -> Day {
+        guard let day = Day(text) else {
+            throw DomainError.invalid(field: field, reason: "'\(text)' is not a date; write it as YYYY-MM-DD, e.g. 2025-01-01")
+        }
+        return day
+    }
+
+    public var description: String {
+        String(format: "%04d-%02d-%02d", self.year, self.month, self.day)
+    }
+
+    /// The day before.
+    public var previous: Day {
+        if self.day > 1 { return Day(unchecked: self.year, self.month, self.day - 1) }
+        if self.month > 1 { return Day(unchecked: self.year, self.month - 1, Self.daysIn(month: self.month - 1, year: self.year)) }
+        return Day(unchecked: self.year - 1, 12, 31)
+    }
+
+    public static func < (lhs: Day, rhs: Day) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    private init(unchecked year: Int, _ month: Int, _ day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}

@@ -1,0 +1,262 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import Foundation
+import GRPCCore
+
+/// The wire side of requirements: who orders what, requirements and versions, validations,
+/// and what applies to a product on a date.
+struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceProtocol {
+    let database: Database
+    let writes: Writes
+
+    init(database: Database) {
+        self.database = database
+        self.writes = Writes(database: database)
+    }
+
+    func linkProduct(
+        request: Conform_Requirement_V1_LinkProductRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_CustomerProduct {
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
+        let product = try FieldRules.code(request.product, field: "product", maxLength: ProductRules.maxCodeLength)
+        let contract = try FieldRules.optionalText(request.contractReference, field: "contract_reference", maxLength: 200)
+        return try await self.writes.write(request) { transaction in
+            let link = try await CatalogStore.link(
+                customer: customer, product: product, contract: contract,
+                by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger
+            )
+            let message = link.message
+            try await transaction.recordCreation(of: message, object: "customer:\(customer)/product:\(product)", event: "customer-product.linked")
+            return message
+        }
+    }
+
+    func listCustomerProducts(
+        request: Conform_Requirement_V1_ListCustomerProductsRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_ListCustomerProductsResponse {
+        let call = try CallContext.required()
+        let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
+        let product = request.product.isEmpty ? nil : try FieldRules.code(request.product, field: "product", maxLength: ProductRules.maxCodeLength)
+        guard customer != nil || product != nil else {
+            throw DomainError.invalid(field: "customer", reason: "or product is required: name the customer, the product, or both")
+        }
+        if let customer { try await call.requireAccess(toCustomer: customer, database: self.database) }
+        let links = try await CatalogStore.links(customer: customer ?? call.principal.customerScope, product: product, in: self.database, logger: call.logger)
+        return .with { $0.links = links.map(\.message) }
+    }
+
+    func createRequirement(
+        request: Conform_Requirement_V1_CreateRequirementRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_Requirement {
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
+        let id = try FieldRules.code(request.requirementID, field: "requirement_id", maxLength: RequirementRules.maxIDLength)
+        guard let category = RequirementCategory(request.category) else {
+            throw DomainError.invalid(field: "category", reason: "is required: one of \(RequirementCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let strength = RequirementStrength(request.strength) else {
+            throw DomainError.invalid(field: "strength", reason: "is required: mandatory (blocks release) or preferred (warns)")
+        }
+        guard request.hasFirstVersion else {
+            throw DomainError.invalid(field: "first_version", reason: "is required: a requirement starts with its first version")
+        }
+        let requirement = Requirement(
+            customer: customer,
+            id: id,
+            category: category,
+            strength: strength,
+            scope: try RequirementScope.validate(request.hasScope ? request.scope : nil),
+            versions: [try RequirementVersion.validate(request.firstVersion, field: "first_version")]
+        )
+        let validations = try await self.validations()
+        return try await self.writes.write(request) { transaction in
+            guard try await Self.customerExists(customer, on: transaction) else {
+                throw DomainError.notFound("no customer \(customer); add it first with 'conform customer add'")
+            }
+            try await RequirementStore.insert(requirement, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+            let message = requirement.message(on: Day.today, validations: validations)
+            try await transaction.recordCreation(of: message, object: "requirement:\(customer)/\(id)", event: "requirement.created")
+            return message
+        }
+    }
+
+    func addRequirementVersion(
+        request: Conform_Requirement_V1_AddRequirementVersionRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_Requirement {
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
+        let id = try FieldRules.code(request.requirementID, field: "requirement_id", maxLength: RequirementRules.maxIDLength)
+        let version = try RequirementVersion.validate(request.version, field: "version")
+        let validations = try await self.validations()
+        return try await self.writes.write(request) { transaction in
+            guard var requirement = try await RequirementStore.findForUpdate(
+                customer: customer, id: id, on: transaction.connection, logger: transaction.logger
+            ) else {
+                throw DomainError.notFound("customer \(customer) has no requirement \(id); 'conform requirement list --customer \(customer)' shows its requirements")
+            }
+            let before = requirement.message(on: Day.today, validations: validations)
+            try RequirementRules.checkNewVersion(version, after: requirement.versions, requirement: "\(customer)/\(id)")
+            try await RequirementStore.insert(version, of: requirement, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+            requirement.versions.append(version)
+            let after = requirement.message(on: Day.today, validations: validations)
+            try await transaction.recordChange(object: "requirement:\(customer)/\(id)", before: before, after: after)
+            try await transaction.publish(type: "requirement.version-added", subject: "requirement:\(customer)/\(id)", payload: version.message(status: nil))
+            return after
+        }
+    }
+
+    func getRequirement(
+        request: Conform_Requirement_V1_GetRequirementRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_Requirement {
+        let call = try CallContext.required()
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
+        let id = try FieldRules.code(request.requirementID, field: "requirement_id", maxLength: RequirementRules.maxIDLength)
+        try await call.requireAccess(toCustomer: customer, database: self.database)
+        guard let requirement = try await RequirementStore.find(customer: customer, id: id, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("customer \(customer) has no requirement \(id)")
+        }
+        return requirement.message(on: Day.today, validations: try await self.validations())
+    }
+
+    func listRequirements(
+        request: Conform_Requirement_V1_ListRequirementsRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_ListRequirementsResponse {
+        let call = try CallContext.required()
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
+        try await call.requireAccess(toCustomer: customer, database: self.database)
+        let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
+        let validations = try await self.validations()
+        return .with { $0.requirements = requirements.map { $0.message(on: Day.today, validations: validations) } }
+    }
+
+    func recordValidation(
+        request: Conform_Requirement_V1_RecordValidationRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_CapabilityValidation {
+        let capability = try RequirementRules.capability(request.capability, field: "capability")
+        let day = try Day.parse(request.validatedOn, field: "validated_on")
+        let evidence = try FieldRules.text(request.evidenceReference, field: "evidence_reference", maxLength: 500)
+        return try await self.writes.write(request) { transaction in
+            let validation = CapabilityValidation(
+                capability: capability, validatedOn: day, validatedBy: transaction.call.principal.name, evidenceReference: evidence
+            )
+            let micros = try await CatalogStore.recordValidation(validation, on: transaction.connection, logger: transaction.logger)
+            let message = validation.message(recordedAtMicros: micros)
+            try await transaction.recordCreation(of: message, object: "capability:\(capability)", event: "capability.validated")
+            return message
+        }
+    }
+
+    func listValidations(
+        request: Conform_Requirement_V1_ListValidationsRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_ListValidationsResponse {
+        let call = try CallContext.required()
+        let validations = try await CatalogStore.validations(in: self.database, logger: call.logger)
+        return .with { $0.validations = validations.map { $0.0.message(recordedAtMicros: $0.1) } }
+    }
+
+    func resolve(
+        request: Conform_Requirement_V1_ResolveRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_ResolveResponse {
+        let call = try CallContext.required()
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
+        let code = try FieldRules.code(request.product, field: "product", maxLength: ProductRules.maxCodeLength)
+        let day = request.date.isEmpty ? Day.today : try Day.parse(request.date, field: "date")
+        try await call.requireAccess(toCustomer: customer, database: self.database)
+        guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no product \(code); 'conform product list' shows the products there are")
+        }
+        let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
+        let resolved = RequirementResolution.resolve(
+            requirements, product: product.code, family: product.family, on: day, validations: try await self.validations()
+        )
+        return .with {
+            $0.date = day.description
+            $0.requirements = resolved.map(\.message)
+        }
+    }
+
+    func describeProduct(
+        request: Conform_Requirement_V1_DescribeProductRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_DescribeProductResponse {
+        let call = try CallContext.required()
+        let code = try FieldRules.code(request.product, field: "product", maxLength: ProductRules.maxCodeLength)
+        let day = request.date.isEmpty ? Day.today : try Day.parse(request.date, field: "date")
+        guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no product \(code); 'conform product list' shows the products there are")
+        }
+        let links = try await CatalogStore.links(customer: nil, product: product.code, in: self.database, logger: call.logger)
+        let validations = try await self.validations()
+        var customers: [Conform_Requirement_V1_CustomerRequirements] = []
+        for (customer, customerLinks) in Dictionary(grouping: links, by: \.customer).sorted(by: { $0.key < $1.key }) {
+            let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
+            let resolved = RequirementResolution.resolve(requirements, product: product.code, family: product.family, on: day, validations: validations)
+            customers.append(
+                .with {
+                    $0.customer = customer
+                    $0.contractReferences = customerLinks.map(\.contractReference).filter { !$0.isEmpty }
+                    $0.requirements = resolved.map(\.message)
+                }
+            )
+        }
+        return .with {
+            $0.product = Conform_Requirement_V1_Product(product)
+            $0.date = day.description
+            $0.customers = customers
+        }
+    }
+
+    private func validations() async throws -> [CapabilityValidation] {
+        let call = try CallContext.required()
+        return try await CatalogStore.validations(in: self.database, logger: call.logger).map(\.0)
+    }
+
+    private static func customerExists(_ code: String, on transaction: WriteTransaction) async throws -> Bool {
+        let rows = try await transaction.connection.query("SELECT 1 FROM customers WHERE code = \(code)", logger: transaction.logger)
+        for try await _ in rows { return true }
+        return false
+    }
+}
+
+extension CatalogStore.Link {
+    var message: Conform_Requirement_V1_CustomerProduct {
+        .with {
+            $0.customer = self.customer
+            $0.product = self.product
+            $0.contractReference = self.contractReference
+            $0.createdAtMicros = self.createdAtMicros
+            $0.createdBy = self.createdBy
+        }
+    }
+}
+
+extension CapabilityValidation {
+    func message(recordedAtMicros: Int64) -> Conform_Requirement_V1_CapabilityValidation {
+        .with {
+            $0.capability = self.capability
+            $0.validatedOn = self.validatedOn.description
+            $0.validatedBy = self.validatedBy
+            $0.evidenceReference = self.evidenceReference
+            $0.recordedAtMicros = recordedAtMicros
+        }
+    }
+}
+
+extension Day {
+    /// Today in UTC.
+    static var today: Day {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        return Day(String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1))!
+    }
+}

@@ -1,0 +1,88 @@
+import ConformDomain
+import ConformStorage
+import Logging
+import PostgresNIO
+
+/// Who orders what, and which capabilities quality engineering has validated.
+enum CatalogStore {
+    struct Link: Sendable, Equatable {
+        var customer: String
+        var product: String
+        var contractReference: String
+        var createdAtMicros: Int64
+        var createdBy: String
+    }
+
+    static func link(customer: String, product: String, contract: String, by principal: String, on connection: PostgresConnection, logger: Logger) async throws -> Link {
+        let micros = nowMicros()
+        do {
+            try await connection.query(
+                """
+                INSERT INTO customer_products (customer, product, contract_reference, created_at_micros, created_by)
+                VALUES (\(customer), \(product), \(contract), \(micros), \(principal))
+                """,
+                logger: logger
+            )
+        } catch let error as PSQLError {
+            let classified = DatabaseError(classifying: error)
+            if classified.kind == .uniqueViolation {
+                throw DomainError.alreadyExists("customer \(customer) already orders product \(product) under '\(contract)'")
+            }
+            if error.serverInfo?[.sqlState] == "23503" {
+                throw DomainError.notFound("no customer \(customer) or no product \(product); add them first")
+            }
+            throw error
+        }
+        return Link(customer: customer, product: product, contractReference: contract, createdAtMicros: micros, createdBy: principal)
+    }
+
+    static func links(customer: String?, product: String?, in database: Database, logger: Logger) async throws -> [Link] {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT customer, product, contract_reference, created_at_micros, created_by FROM customer_products
+                WHERE (\(customer)::text IS NULL OR customer = \(customer)) AND (\(product)::text IS NULL OR product = \(product))
+                ORDER BY customer, product, contract_reference
+                """,
+                logger: logger
+            )
+            var links: [Link] = []
+            for try await (customer, product, contract, micros, by) in rows.decode((String, String, String, Int64, String).self) {
+                links.append(Link(customer: customer, product: product, contractReference: contract, createdAtMicros: micros, createdBy: by))
+            }
+            return links
+        }
+    }
+
+    static func recordValidation(_ validation: CapabilityValidation, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let micros = nowMicros()
+        do {
+            try await connection.query(
+                """
+                INSERT INTO capability_validations (capability, validated_on, validated_by, evidence_reference, recorded_at_micros)
+                VALUES (\(validation.capability), \(validation.validatedOn.description)::date, \(validation.validatedBy),
+                        \(validation.evidenceReference), \(micros))
+                """,
+                logger: logger
+            )
+        } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
+            throw DomainError.alreadyExists("capability \(validation.capability) is already validated; 'conform validation list' shows when and by whom")
+        }
+        return micros
+    }
+
+    static func validations(in database: Database, logger: Logger) async throws -> [(CapabilityValidation, Int64)] {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT capability, validated_on::text, validated_by, evidence_reference, recorded_at_micros FROM capability_validations ORDER BY capability",
+                logger: logger
+            )
+            var validations: [(CapabilityValidation, Int64)] = []
+            for try await (capability, day, by, evidence, micros) in rows.decode((String, String, String, String, Int64).self) {
+                guard let validatedOn = Day(day) else { throw DatabaseError(.failed, "validation of \(capability) has a bad date '\(day)'") }
+                validations.append((CapabilityValidation(capability: capability, validatedOn: validatedOn, validatedBy: by, evidenceReference: evidence), micros))
+            }
+            return validations
+        }
+    }
+}

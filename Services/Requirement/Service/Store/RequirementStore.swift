@@ -1,0 +1,161 @@
+import ConformDomain
+import ConformStorage
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Requirements and their versions in the requirement schema.
+enum RequirementStore {
+    static func insert(
+        _ requirement: Requirement,
+        by principal: String,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        let (kind, family, products) = Self.columns(of: requirement.scope)
+        do {
+            try await connection.query(
+                """
+                INSERT INTO requirements
+                    (customer, requirement_id, category, strength, scope_kind, scope_family, scope_products, created_at_micros, created_by)
+                VALUES (\(requirement.customer), \(requirement.id), \(requirement.category.rawValue), \(requirement.strength.rawValue),
+                        \(kind), \(family), \(products), \(nowMicros()), \(principal))
+                """,
+                logger: logger
+            )
+        } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
+            throw DomainError.alreadyExists(
+                "customer \(requirement.customer) already has requirement \(requirement.id); add a version to it with 'conform requirement revise'"
+            )
+        }
+        for version in requirement.versions {
+            try await Self.insert(version, of: requirement, by: principal, on: connection, logger: logger)
+        }
+    }
+
+    static func insert(
+        _ version: RequirementVersion,
+        of requirement: Requirement,
+        by principal: String,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO requirement_versions
+                (customer, requirement_id, number, title, body, acceptance_criteria, source_kind, source_reference,
+                 source_received_on, effective_from, expires_on, required_capabilities, draft, created_at_micros, created_by)
+            VALUES (\(requirement.customer), \(requirement.id), \(version.number.description), \(version.title), \(version.text),
+                    \(version.acceptanceCriteria), \(version.source.kind.rawValue), \(version.source.reference),
+                    \(version.source.receivedOn.description)::date, \(version.effectiveFrom.description)::date,
+                    \(version.expiresOn?.description)::date, \(version.requiredCapabilities), \(version.isDraft),
+                    \(nowMicros()), \(principal))
+            """,
+            logger: logger
+        )
+    }
+
+    /// One requirement with its versions, read in the caller's transaction and locked
+    /// against a concurrent new version.
+    static func findForUpdate(customer: String, id: String, on connection: PostgresConnection, logger: Logger) async throws -> Requirement? {
+        let rows = try await connection.query(
+            """
+            SELECT customer, requirement_id, category, strength, scope_kind, scope_family, scope_products
+            FROM requirements WHERE customer = \(customer) AND requirement_id = \(id) FOR UPDATE
+            """,
+            logger: logger
+        )
+        return try await Self.assemble(rows, on: connection, logger: logger).first
+    }
+
+    static func find(customer: String, id: String, in database: Database, logger: Logger) async throws -> Requirement? {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT customer, requirement_id, category, strength, scope_kind, scope_family, scope_products
+                FROM requirements WHERE customer = \(customer) AND requirement_id = \(id)
+                """,
+                logger: logger
+            )
+            return try await Self.assemble(rows, on: connection, logger: logger).first
+        }
+    }
+
+    /// Every requirement of a customer, ordered by id.
+    static func list(customer: String, in database: Database, logger: Logger) async throws -> [Requirement] {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT customer, requirement_id, category, strength, scope_kind, scope_family, scope_products
+                FROM requirements WHERE customer = \(customer) ORDER BY requirement_id
+                """,
+                logger: logger
+            )
+            return try await Self.assemble(rows, on: connection, logger: logger)
+        }
+    }
+
+    private static func assemble(_ rows: PostgresRowSequence, on connection: PostgresConnection, logger: Logger) async throws -> [Requirement] {
+        var requirements: [Requirement] = []
+        for try await (customer, id, category, strength, kind, family, products) in rows.decode(
+            (String, String, String, String, String, String, [String]).self
+        ) {
+            guard let category = RequirementCategory(rawValue: category), let strength = RequirementStrength(rawValue: strength) else {
+                throw DatabaseError(.failed, "requirement \(customer)/\(id) has an unknown category or strength")
+            }
+            let scope: RequirementScope = kind == "all" ? .allProducts : kind == "family" ? .family(family) : .products(products)
+            requirements.append(Requirement(customer: customer, id: id, category: category, strength: strength, scope: scope, versions: []))
+        }
+        guard let customer = requirements.first?.customer else { return [] }
+        let ids = requirements.map(\.id)
+        let versions = try await connection.query(
+            """
+            SELECT requirement_id, number, title, body, acceptance_criteria, source_kind, source_reference,
+                   source_received_on::text, effective_from::text, expires_on::text, required_capabilities, draft, retired_on::text
+            FROM requirement_versions WHERE customer = \(customer) AND requirement_id = ANY(\(ids))
+            """,
+            logger: logger
+        )
+        var byRequirement: [String: [RequirementVersion]] = [:]
+        for try await row in versions {
+            let (id, number, title, body, criteria, kind, reference, received, effective, expires, capabilities, draft, retired) =
+                try row.decode((String, String, String, String, String, String, String, String, String, String?, [String], Bool, String?).self)
+            guard let version = VersionNumber(number), let kind = SourceKind(rawValue: kind), let received = Day(received),
+                  let effective = Day(effective)
+            else {
+                throw DatabaseError(.failed, "version \(number) of requirement \(customer)/\(id) cannot be read back")
+            }
+            byRequirement[id, default: []].append(
+                RequirementVersion(
+                    number: version,
+                    title: title,
+                    text: body,
+                    acceptanceCriteria: criteria,
+                    source: RequirementSource(kind: kind, reference: reference, receivedOn: received),
+                    effectiveFrom: effective,
+                    expiresOn: expires.flatMap(Day.init),
+                    requiredCapabilities: capabilities,
+                    isDraft: draft,
+                    retiredOn: retired.flatMap(Day.init)
+                )
+            )
+        }
+        return requirements.map { requirement in
+            var complete = requirement
+            complete.versions = (byRequirement[requirement.id] ?? []).sorted { $0.number < $1.number }
+            return complete
+        }
+    }
+
+    private static func columns(of scope: RequirementScope) -> (String, String, [String]) {
+        switch scope {
+        case .allProducts: return ("all", "", [])
+        case .family(let family): return ("family", family, [])
+        case .products(let codes): return ("products", "", codes)
+        }
+    }
+}
+
+func nowMicros() -> Int64 {
+    Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+}

@@ -1,0 +1,240 @@
+import ConformProtos
+import ConformWire
+import GRPCCore
+import Testing
+
+typealias CatalogClient = Conform_Requirement_V1_RequirementCatalog.Client<ConformWireClientTransport>
+
+extension RunningService {
+    /// A requirement catalog client acting as the test principal `name`.
+    func catalog<Result: Sendable>(as name: String = "quality-engineer", _ body: (CatalogClient) async throws -> Result) async throws -> Result {
+        try await self.withClient(tls: try ServicePKI.shared().principal(name).wireClient()) { client in
+            try await body(CatalogClient(wrapping: client))
+        }
+    }
+}
+
+@Suite("Requirements, versions and what applies, over the wire", .timeLimit(.minutes(2)))
+struct RequirementCatalogTests {
+    static func version(
+        _ number: String,
+        from: String,
+        until: String = "",
+        needs: [String] = []
+    ) -> Conform_Requirement_V1_RequirementVersion {
+        .with {
+            $0.number = number
+            $0.title = "QR serialization v\(number)"
+            $0.text = "Products must carry a QR code with the batch number and a traceability link."
+            $0.acceptanceCriteria = "Every unit scans to its batch genealogy."
+            $0.source = .with {
+                $0.kind = .customerSpecification
+                $0.reference = "CSR-B spec rev \(number)"
+                $0.receivedOn = "2024-05-01"
+            }
+            $0.effectiveFrom = from
+            $0.expiresOn = until
+            $0.requiredCapabilities = needs
+        }
+    }
+
+    /// Customers A, B and D, products ABC and FAST-M8; all three order ABC.
+    static func seed(_ service: RunningService) async throws {
+        try await service.requirement { client in
+            for (code, industry) in [("A", Conform_Requirement_V1_Industry.automotive), ("B", .automotive), ("D", .medicalDevice)] {
+                _ = try await client.createCustomer(.with { $0.code = code; $0.name = "Customer \(code)"; $0.industry = industry })
+            }
+            _ = try await client.createProduct(.with { $0.code = "ABC"; $0.name = "Bracket assembly"; $0.family = "BRACKETS" })
+            _ = try await client.createProduct(.with { $0.code = "FAST-M8"; $0.name = "M8 bolt"; $0.family = "FASTENERS" })
+        }
+        try await service.catalog { client in
+            for customer in ["A", "B", "D"] {
+                _ = try await client.linkProduct(.with { $0.customer = customer; $0.product = "ABC"; $0.contractReference = "PO-\(customer)-1" })
+            }
+            _ = try await client.linkProduct(.with { $0.customer = "A"; $0.product = "FAST-M8" })
+        }
+    }
+
+    @Test("who orders what: links by customer and by product; duplicates and unknowns are refused")
+    func links() async throws {
+        try await withRequirementService(suite: "links") { service in
+            try await Self.seed(service)
+            try await service.catalog { client throws in
+                #expect(try await client.listCustomerProducts(.with { $0.product = "ABC" }).links.map(\.customer) == ["A", "B", "D"])
+                #expect(try await client.listCustomerProducts(.with { $0.customer = "A" }).links.map(\.product) == ["ABC", "FAST-M8"])
+                let duplicate = await rpcError {
+                    try await client.linkProduct(.with { $0.customer = "A"; $0.product = "ABC"; $0.contractReference = "PO-A-1" })
+                }
+                #expect(duplicate?.code == .alreadyExists)
+                let unknown = await rpcError { try await client.linkProduct(.with { $0.customer = "Z"; $0.product = "ABC" }) }
+                #expect(unknown?.code == .notFound)
+            }
+        }
+    }
+
+    @Test("a version awaiting validation is not enforced until validation is recorded; resolve explains each answer")
+    func serializationScenario() async throws {
+        try await withRequirementService(suite: "resolve") { service in
+            try await Self.seed(service)
+            try await service.catalog { client in
+                let created = try await client.createRequirement(
+                    .with {
+                        $0.customer = "B"
+                        $0.requirementID = "CSR-B-0156"
+                        $0.category = .traceability
+                        $0.strength = .mandatory
+                        $0.scope = .with { $0.allProducts = true }
+                        $0.firstVersion = Self.version("1.0", from: "2024-06-15")
+                    }
+                )
+                #expect(created.versions.map(\.status) == ["active"])
+                let revised = try await client.addRequirementVersion(
+                    .with {
+                        $0.customer = "B"
+                        $0.requirementID = "CSR-B-0156"
+                        $0.version = Self.version("2.0", from: "2025-01-01", needs: ["nfc-tagging"])
+                    }
+                )
+                #expect(revised.versions.map(\.status) == ["active", "awaiting validation of nfc-tagging"])
+
+                func inForce(_ date: String) async throws -> Conform_Requirement_V1_ResolvedRequirement? {
+                    try await client.resolve(.with { $0.customer = "B"; $0.product = "ABC"; $0.date = date }).requirements.first
+                }
+                #expect(try await inForce("2024-06-14") == nil)
+                #expect(try await inForce("2024-12-31")?.version.number == "1.0")
+                let waiting = try await inForce("2025-01-05")
+                #expect(waiting?.version.number == "1.0")
+                #expect(waiting?.reasons.contains("version 2.0 is effective but awaits validation of nfc-tagging, so 1.0 stays in force") == true)
+                #expect(waiting?.scopeMatch == "applies to all of the customer's products")
+
+                let validation = try await client.recordValidation(
+                    .with { $0.capability = "nfc-tagging"; $0.validatedOn = "2025-01-20"; $0.evidenceReference = "VAL-2025-004" }
+                )
+                #expect(validation.validatedBy == "quality-engineer")
+                #expect(try await inForce("2025-01-19")?.version.number == "1.0")
+                #expect(try await inForce("2025-01-20")?.version.number == "2.0")
+            }
+            let events = try await service.events().map(\.type)
+            #expect(events.contains("requirement.version-added"))
+            #expect(events.contains("capability.validated"))
+        }
+    }
+
+    @Test("a temporary requirement holds through its last day; a product family scope picks only that family")
+    func expiryAndFamilyScope() async throws {
+        try await withRequirementService(suite: "expiry") { service in
+            try await Self.seed(service)
+            try await service.catalog { client in
+                _ = try await client.createRequirement(
+                    .with {
+                        $0.customer = "A"
+                        $0.requirementID = "CSR-AUTO-0847"
+                        $0.category = .documentation
+                        $0.strength = .mandatory
+                        $0.scope = .with { $0.family = "FASTENERS" }
+                        $0.firstVersion = Self.version("1", from: "2025-01-01", until: "2025-03-31")
+                    }
+                )
+                func applies(_ product: String, _ date: String) async throws -> Bool {
+                    !(try await client.resolve(.with { $0.customer = "A"; $0.product = product; $0.date = date }).requirements.isEmpty)
+                }
+                #expect(try await applies("FAST-M8", "2025-03-31"))
+                #expect(!(try await applies("FAST-M8", "2025-04-01")))
+                #expect(!(try await applies("ABC", "2025-02-01")))
+            }
+        }
+    }
+
+    @Test("Product ABC: which customers order it and what each requires of it")
+    func describeProduct() async throws {
+        try await withRequirementService(suite: "describe") { service in
+            try await Self.seed(service)
+            try await service.catalog { client in
+                for (customer, id) in [("A", "CSR-A-0201"), ("D", "CSR-D-0234")] {
+                    _ = try await client.createRequirement(
+                        .with {
+                            $0.customer = customer
+                            $0.requirementID = id
+                            $0.category = .quality
+                            $0.strength = .mandatory
+                            $0.scope = .with { $0.products = .with { $0.codes = ["ABC"] } }
+                            $0.firstVersion = Self.version("1", from: "2024-08-01")
+                        }
+                    )
+                }
+                let view = try await client.describeProduct(.with { $0.product = "abc"; $0.date = "2025-01-05" })
+                #expect(view.customers.map(\.customer) == ["A", "B", "D"])
+                #expect(view.customers.map { $0.requirements.map(\.requirementID) } == [["CSR-A-0201"], [], ["CSR-D-0234"]])
+                #expect(view.customers[0].contractReferences == ["PO-A-1"])
+            }
+        }
+    }
+
+    @Test("bad requirements and versions are refused, naming the field or saying what is wrong")
+    func refusals() async throws {
+        try await withRequirementService(suite: "reqbad") { service in
+            try await Self.seed(service)
+            try await service.catalog { client in
+                var request = Conform_Requirement_V1_CreateRequirementRequest.with {
+                    $0.customer = "B"
+                    $0.requirementID = "CSR-B-0892"
+                    $0.category = .documentation
+                    $0.strength = .mandatory
+                    $0.firstVersion = Self.version("1", from: "2024-06-15")
+                }
+                let noScope = await rpcError { try await client.createRequirement(request) }
+                #expect(noScope?.message.hasPrefix("scope") == true)
+                request.scope = .with { $0.allProducts = true }
+                request.firstVersion.effectiveFrom = "15/06/2024"
+                let badDate = await rpcError { try await client.createRequirement(request) }
+                #expect(badDate?.code == .invalidArgument)
+                #expect(badDate?.message.hasPrefix("first_version.effective_from") == true)
+                request.firstVersion.effectiveFrom = "2024-06-15"
+                request.firstVersion.expiresOn = "2024-01-01"
+                let backwards = await rpcError { try await client.createRequirement(request) }
+                #expect(backwards?.message.hasPrefix("first_version.expires_on") == true)
+                request.firstVersion.expiresOn = ""
+                _ = try await client.createRequirement(request)
+                let taken = await rpcError { try await client.createRequirement(request) }
+                #expect(taken?.code == .alreadyExists)
+
+                let older = await rpcError {
+                    try await client.addRequirementVersion(
+                        .with { $0.customer = "B"; $0.requirementID = "CSR-B-0892"; $0.version = Self.version("0.9", from: "2024-07-01") }
+                    )
+                }
+                #expect(older?.code == .failedPrecondition)
+                let same = await rpcError {
+                    try await client.addRequirementVersion(
+                        .with { $0.customer = "B"; $0.requirementID = "CSR-B-0892"; $0.version = Self.version("1.0", from: "2024-07-01") }
+                    )
+                }
+                #expect(same?.code == .alreadyExists)
+                let missing = await rpcError {
+                    try await client.addRequirementVersion(
+                        .with { $0.customer = "B"; $0.requirementID = "CSR-B-9999"; $0.version = Self.version("2", from: "2025-01-01") }
+                    )
+                }
+                #expect(missing?.code == .notFound)
+            }
+            try await service.catalog(as: "operator") { client in
+                let denied = await rpcError {
+                    try await client.recordValidation(.with { $0.capability = "nfc-tagging"; $0.validatedOn = "2025-01-20"; $0.evidenceReference = "x" })
+                }
+                #expect(denied?.code == .permissionDenied)
+            }
+        }
+    }
+
+    @Test("a customer's auditor may resolve its own customer's requirements, not another's")
+    func customerScope() async throws {
+        try await withRequirementService(suite: "reqscope") { service in
+            try await Self.seed(service)
+            try await service.catalog(as: "customer-a-auditor") { client throws in
+                #expect(try await client.resolve(.with { $0.customer = "A"; $0.product = "ABC" }).requirements.isEmpty)
+                let denied = await rpcError { try await client.resolve(.with { $0.customer = "B"; $0.product = "ABC" }) }
+                #expect(denied?.code == .permissionDenied)
+            }
+        }
+    }
+}
