@@ -20,8 +20,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         request: Conform_Requirement_V1_LinkProductRequest,
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_CustomerProduct {
-        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
-        let product = try FieldRules.code(request.product, field: "product", maxLength: ProductRules.maxCodeLength)
+        let customer = try Codes.customer(request.customer)
+        let product = try Codes.product(request.product)
         let contract = try FieldRules.optionalText(request.contractReference, field: "contract_reference", maxLength: 200)
         return try await self.writes.write(request) { transaction in
             let link = try await CatalogStore.link(
@@ -39,8 +39,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_ListCustomerProductsResponse {
         let call = try CallContext.required()
-        let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
-        let product = request.product.isEmpty ? nil : try FieldRules.code(request.product, field: "product", maxLength: ProductRules.maxCodeLength)
+        let customer = request.customer.isEmpty ? nil : try Codes.customer(request.customer)
+        let product = request.product.isEmpty ? nil : try Codes.product(request.product)
         guard customer != nil || product != nil else {
             throw DomainError.invalid(field: "customer", reason: "or product is required: name the customer, the product, or both")
         }
@@ -53,8 +53,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         request: Conform_Requirement_V1_CreateRequirementRequest,
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_Requirement {
-        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
-        let id = try FieldRules.code(request.requirementID, field: "requirement_id", maxLength: RequirementRules.maxIDLength)
+        let customer = try Codes.customer(request.customer)
+        let id = try Codes.requirement(request.requirementID)
         guard let category = RequirementCategory(request.category) else {
             throw DomainError.invalid(field: "category", reason: "is required: one of \(RequirementCategory.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -88,8 +88,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         request: Conform_Requirement_V1_AddRequirementVersionRequest,
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_Requirement {
-        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
-        let id = try FieldRules.code(request.requirementID, field: "requirement_id", maxLength: RequirementRules.maxIDLength)
+        let customer = try Codes.customer(request.customer)
+        let id = try Codes.requirement(request.requirementID)
         let version = try RequirementVersion.validate(request.version, field: "version")
         let validations = try await self.validations()
         return try await self.writes.write(request) { transaction in
@@ -114,8 +114,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_Requirement {
         let call = try CallContext.required()
-        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
-        let id = try FieldRules.code(request.requirementID, field: "requirement_id", maxLength: RequirementRules.maxIDLength)
+        let customer = try Codes.customer(request.customer)
+        let id = try Codes.requirement(request.requirementID)
         try await call.requireAccess(toCustomer: customer, database: self.database)
         guard let requirement = try await RequirementStore.find(customer: customer, id: id, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("customer \(customer) has no requirement \(id)")
@@ -128,7 +128,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_ListRequirementsResponse {
         let call = try CallContext.required()
-        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
+        let customer = try Codes.customer(request.customer)
         try await call.requireAccess(toCustomer: customer, database: self.database)
         let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
         let validations = try await self.validations()
@@ -167,8 +167,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_ResolveResponse {
         let call = try CallContext.required()
-        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: CustomerRules.maxCodeLength)
-        let code = try FieldRules.code(request.product, field: "product", maxLength: ProductRules.maxCodeLength)
+        let customer = try Codes.customer(request.customer)
+        let code = try Codes.product(request.product)
         let day = request.date.isEmpty ? Day.today : try Day.parse(request.date, field: "date")
         try await call.requireAccess(toCustomer: customer, database: self.database)
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
@@ -189,7 +189,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_DescribeProductResponse {
         let call = try CallContext.required()
-        let code = try FieldRules.code(request.product, field: "product", maxLength: ProductRules.maxCodeLength)
+        let code = try Codes.product(request.product)
         let day = request.date.isEmpty ? Day.today : try Day.parse(request.date, field: "date")
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no product \(code); 'conform product list' shows the products there are")
@@ -224,6 +224,21 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let rows = try await transaction.connection.query("SELECT 1 FROM customers WHERE code = \(code)", logger: transaction.logger)
         for try await _ in rows { return true }
         return false
+    }
+}
+
+/// The codes a catalog request names, checked and normalised, each error naming its field.
+private enum Codes {
+    static func customer(_ text: String) throws -> String {
+        try FieldRules.code(text, field: "customer", maxLength: CustomerRules.maxCodeLength)
+    }
+
+    static func product(_ text: String) throws -> String {
+        try FieldRules.code(text, field: "product", maxLength: ProductRules.maxCodeLength)
+    }
+
+    static func requirement(_ text: String) throws -> String {
+        try FieldRules.code(text, field: "requirement_id", maxLength: RequirementRules.maxIDLength)
     }
 }
 

@@ -60,7 +60,7 @@ enum RequirementStore {
     static func findForUpdate(customer: String, id: String, on connection: PostgresConnection, logger: Logger) async throws -> Requirement? {
         let rows = try await connection.query(
             """
-            SELECT customer, requirement_id, category, strength, scope_kind, scope_family, scope_products
+            SELECT \(unescaped: Self.selectList)
             FROM requirements WHERE customer = \(customer) AND requirement_id = \(id) FOR UPDATE
             """,
             logger: logger
@@ -72,7 +72,7 @@ enum RequirementStore {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT customer, requirement_id, category, strength, scope_kind, scope_family, scope_products
+                SELECT \(unescaped: Self.selectList)
                 FROM requirements WHERE customer = \(customer) AND requirement_id = \(id)
                 """,
                 logger: logger
@@ -86,7 +86,7 @@ enum RequirementStore {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT customer, requirement_id, category, strength, scope_kind, scope_family, scope_products
+                SELECT \(unescaped: Self.selectList)
                 FROM requirements WHERE customer = \(customer) ORDER BY requirement_id
                 """,
                 logger: logger
@@ -94,6 +94,8 @@ enum RequirementStore {
             return try await Self.assemble(rows, on: connection, logger: logger)
         }
     }
+
+    private static let selectList = "customer, requirement_id, category, strength, scope_kind, scope_family, scope_products"
 
     private static func assemble(_ rows: PostgresRowSequence, on connection: PostgresConnection, logger: Logger) async throws -> [Requirement] {
         var requirements: [Requirement] = []
