@@ -211,6 +211,174 @@ public nonisolated enum Conform_Requirement_V1_SourceKind: SwiftProtobuf.Enum, S
 
 }
 
+public nonisolated enum Conform_Requirement_V1_SignatureMeaning: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case authored // = 1
+  case reviewed // = 2
+  case approved // = 3
+  case responsible // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .authored
+    case 2: self = .reviewed
+    case 3: self = .approved
+    case 4: self = .responsible
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .authored: return 1
+    case .reviewed: return 2
+    case .approved: return 3
+    case .responsible: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_SignatureMeaning] = [
+    .unspecified,
+    .authored,
+    .reviewed,
+    .approved,
+    .responsible,
+  ]
+
+}
+
+public nonisolated enum Conform_Requirement_V1_SerializationMethod: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case qr // = 1
+  case nfc // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .qr
+    case 2: self = .nfc
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .qr: return 1
+    case .nfc: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_SerializationMethod] = [
+    .unspecified,
+    .qr,
+    .nfc,
+  ]
+
+}
+
+public nonisolated enum Conform_Requirement_V1_ExportFormat: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case xml // = 1
+  case csv // = 2
+  case json // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .xml
+    case 2: self = .csv
+    case 3: self = .json
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .xml: return 1
+    case .csv: return 2
+    case .json: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_ExportFormat] = [
+    .unspecified,
+    .xml,
+    .csv,
+    .json,
+  ]
+
+}
+
+public nonisolated enum Conform_Requirement_V1_ExportCadence: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case weekly // = 1
+  case monthly // = 2
+  case quarterly // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .weekly
+    case 2: self = .monthly
+    case 3: self = .quarterly
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .weekly: return 1
+    case .monthly: return 2
+    case .quarterly: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_ExportCadence] = [
+    .unspecified,
+    .weekly,
+    .monthly,
+    .quarterly,
+  ]
+
+}
+
 public nonisolated struct Conform_Requirement_V1_Contact: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -586,11 +754,312 @@ public nonisolated struct Conform_Requirement_V1_RequirementVersion: Sendable {
   /// Output only: where it stands today, e.g. "active", "awaiting validation of nfc-tagging".
   public var status: String = String()
 
+  /// What a machine checks to decide this version is satisfied.
+  public var evidenceRules: [Conform_Requirement_V1_EvidenceRule] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _source: Conform_Requirement_V1_RequirementSource? = nil
+}
+
+public nonisolated struct Conform_Requirement_V1_DocumentRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// e.g. "certificate-of-analysis", "declaration-of-conformity".
+  public var type: String = String()
+
+  /// e.g. "application/pdf".
+  public var mediaTypes: [String] = []
+
+  /// Metadata the document must carry, e.g. "smelter-production-date", "tensile-strength".
+  public var requiredFields: [String] = []
+
+  /// A role that must sign it ("" when none).
+  public var signerRole: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_PhotoRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// e.g. "ndt".
+  public var kind: String = String()
+
+  public var minimumCount: UInt32 = 0
+
+  /// A certification the photographer must hold, e.g. "ndt-level-2" ("" when none).
+  public var certification: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_SignatureRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var meaning: Conform_Requirement_V1_SignatureMeaning = .unspecified
+
+  /// A role and/or a certification the signer must hold on the signing date.
+  public var role: String = String()
+
+  public var certification: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_DualSignatureRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var meaning: Conform_Requirement_V1_SignatureMeaning = .unspecified
+
+  /// Two different people, with these roles.
+  public var firstRole: String = String()
+
+  public var secondRole: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ApprovedSupplierRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supplier's last audit may be at most this old on the batch's manufacture date.
+  public var maxAuditAgeDays: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_SerializationRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var methods: [Conform_Requirement_V1_SerializationMethod] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_RecordField: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// e.g. "smelter-production-date".
+  public var name: String = String()
+
+  public var type: Conform_Requirement_V1_RecordField.ValueType = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum ValueType: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case unspecified // = 0
+    case text // = 1
+    case number // = 2
+    case date // = 3
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .text
+      case 2: self = .number
+      case 3: self = .date
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .text: return 1
+      case .number: return 2
+      case .date: return 3
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Conform_Requirement_V1_RecordField.ValueType] = [
+      .unspecified,
+      .text,
+      .number,
+      .date,
+    ]
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_RecordFieldsRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var fields: [Conform_Requirement_V1_RecordField] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_PeriodicExportRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var format: Conform_Requirement_V1_ExportFormat = .unspecified
+
+  public var cadence: Conform_Requirement_V1_ExportCadence = .unspecified
+
+  /// Where it goes, e.g. "drop folder customer-b/quality-data".
+  public var destination: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_Part11ControlsRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A completed record becomes read-only.
+  public var lockOnCompletion: Bool = false
+
+  /// Every access to the record is audited.
+  public var auditAccess: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_EvidenceRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var rule: Conform_Requirement_V1_EvidenceRule.OneOf_Rule? = nil
+
+  public var document: Conform_Requirement_V1_DocumentRule {
+    get {
+      if case .document(let v)? = rule {return v}
+      return Conform_Requirement_V1_DocumentRule()
+    }
+    set {rule = .document(newValue)}
+  }
+
+  public var photos: Conform_Requirement_V1_PhotoRule {
+    get {
+      if case .photos(let v)? = rule {return v}
+      return Conform_Requirement_V1_PhotoRule()
+    }
+    set {rule = .photos(newValue)}
+  }
+
+  public var signature: Conform_Requirement_V1_SignatureRule {
+    get {
+      if case .signature(let v)? = rule {return v}
+      return Conform_Requirement_V1_SignatureRule()
+    }
+    set {rule = .signature(newValue)}
+  }
+
+  public var dualSignature: Conform_Requirement_V1_DualSignatureRule {
+    get {
+      if case .dualSignature(let v)? = rule {return v}
+      return Conform_Requirement_V1_DualSignatureRule()
+    }
+    set {rule = .dualSignature(newValue)}
+  }
+
+  public var approvedSupplier: Conform_Requirement_V1_ApprovedSupplierRule {
+    get {
+      if case .approvedSupplier(let v)? = rule {return v}
+      return Conform_Requirement_V1_ApprovedSupplierRule()
+    }
+    set {rule = .approvedSupplier(newValue)}
+  }
+
+  public var serialization: Conform_Requirement_V1_SerializationRule {
+    get {
+      if case .serialization(let v)? = rule {return v}
+      return Conform_Requirement_V1_SerializationRule()
+    }
+    set {rule = .serialization(newValue)}
+  }
+
+  public var recordFields: Conform_Requirement_V1_RecordFieldsRule {
+    get {
+      if case .recordFields(let v)? = rule {return v}
+      return Conform_Requirement_V1_RecordFieldsRule()
+    }
+    set {rule = .recordFields(newValue)}
+  }
+
+  public var periodicExport: Conform_Requirement_V1_PeriodicExportRule {
+    get {
+      if case .periodicExport(let v)? = rule {return v}
+      return Conform_Requirement_V1_PeriodicExportRule()
+    }
+    set {rule = .periodicExport(newValue)}
+  }
+
+  public var part11Controls: Conform_Requirement_V1_Part11ControlsRule {
+    get {
+      if case .part11Controls(let v)? = rule {return v}
+      return Conform_Requirement_V1_Part11ControlsRule()
+    }
+    set {rule = .part11Controls(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Rule: Equatable, Sendable {
+    case document(Conform_Requirement_V1_DocumentRule)
+    case photos(Conform_Requirement_V1_PhotoRule)
+    case signature(Conform_Requirement_V1_SignatureRule)
+    case dualSignature(Conform_Requirement_V1_DualSignatureRule)
+    case approvedSupplier(Conform_Requirement_V1_ApprovedSupplierRule)
+    case serialization(Conform_Requirement_V1_SerializationRule)
+    case recordFields(Conform_Requirement_V1_RecordFieldsRule)
+    case periodicExport(Conform_Requirement_V1_PeriodicExportRule)
+    case part11Controls(Conform_Requirement_V1_Part11ControlsRule)
+
+  }
+
+  public init() {}
 }
 
 public nonisolated struct Conform_Requirement_V1_Requirement: Sendable {
@@ -961,6 +1430,22 @@ nonisolated extension Conform_Requirement_V1_RequirementStrength: SwiftProtobuf.
 
 nonisolated extension Conform_Requirement_V1_SourceKind: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SOURCE_KIND_UNSPECIFIED\0\u{1}SOURCE_KIND_EMAIL\0\u{1}SOURCE_KIND_CUSTOMER_SPECIFICATION\0\u{1}SOURCE_KIND_CUSTOMER_PORTAL\0\u{1}SOURCE_KIND_AUDIT_FINDING\0\u{1}SOURCE_KIND_MEETING\0")
+}
+
+nonisolated extension Conform_Requirement_V1_SignatureMeaning: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SIGNATURE_MEANING_UNSPECIFIED\0\u{1}SIGNATURE_MEANING_AUTHORED\0\u{1}SIGNATURE_MEANING_REVIEWED\0\u{1}SIGNATURE_MEANING_APPROVED\0\u{1}SIGNATURE_MEANING_RESPONSIBLE\0")
+}
+
+nonisolated extension Conform_Requirement_V1_SerializationMethod: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SERIALIZATION_METHOD_UNSPECIFIED\0\u{1}SERIALIZATION_METHOD_QR\0\u{1}SERIALIZATION_METHOD_NFC\0")
+}
+
+nonisolated extension Conform_Requirement_V1_ExportFormat: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EXPORT_FORMAT_UNSPECIFIED\0\u{1}EXPORT_FORMAT_XML\0\u{1}EXPORT_FORMAT_CSV\0\u{1}EXPORT_FORMAT_JSON\0")
+}
+
+nonisolated extension Conform_Requirement_V1_ExportCadence: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EXPORT_CADENCE_UNSPECIFIED\0\u{1}EXPORT_CADENCE_WEEKLY\0\u{1}EXPORT_CADENCE_MONTHLY\0\u{1}EXPORT_CADENCE_QUARTERLY\0")
 }
 
 nonisolated extension Conform_Requirement_V1_Contact: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1719,7 +2204,7 @@ nonisolated extension Conform_Requirement_V1_RequirementSource: SwiftProtobuf.Me
 
 nonisolated extension Conform_Requirement_V1_RequirementVersion: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RequirementVersion"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}title\0\u{1}text\0\u{3}acceptance_criteria\0\u{1}source\0\u{3}effective_from\0\u{3}expires_on\0\u{3}required_capabilities\0\u{1}draft\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}title\0\u{1}text\0\u{3}acceptance_criteria\0\u{1}source\0\u{3}effective_from\0\u{3}expires_on\0\u{3}required_capabilities\0\u{1}draft\0\u{1}status\0\u{3}evidence_rules\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1737,6 +2222,7 @@ nonisolated extension Conform_Requirement_V1_RequirementVersion: SwiftProtobuf.M
       case 8: try { try decoder.decodeRepeatedStringField(value: &self.requiredCapabilities) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self.draft) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 11: try { try decoder.decodeRepeatedMessageField(value: &self.evidenceRules) }()
       default: break
       }
     }
@@ -1777,6 +2263,9 @@ nonisolated extension Conform_Requirement_V1_RequirementVersion: SwiftProtobuf.M
     if !self.status.isEmpty {
       try visitor.visitSingularStringField(value: self.status, fieldNumber: 10)
     }
+    if !self.evidenceRules.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.evidenceRules, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1791,6 +2280,562 @@ nonisolated extension Conform_Requirement_V1_RequirementVersion: SwiftProtobuf.M
     if lhs.requiredCapabilities != rhs.requiredCapabilities {return false}
     if lhs.draft != rhs.draft {return false}
     if lhs.status != rhs.status {return false}
+    if lhs.evidenceRules != rhs.evidenceRules {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_DocumentRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DocumentRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{3}media_types\0\u{3}required_fields\0\u{3}signer_role\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.type) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.mediaTypes) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.requiredFields) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.signerRole) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.type.isEmpty {
+      try visitor.visitSingularStringField(value: self.type, fieldNumber: 1)
+    }
+    if !self.mediaTypes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.mediaTypes, fieldNumber: 2)
+    }
+    if !self.requiredFields.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.requiredFields, fieldNumber: 3)
+    }
+    if !self.signerRole.isEmpty {
+      try visitor.visitSingularStringField(value: self.signerRole, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_DocumentRule, rhs: Conform_Requirement_V1_DocumentRule) -> Bool {
+    if lhs.type != rhs.type {return false}
+    if lhs.mediaTypes != rhs.mediaTypes {return false}
+    if lhs.requiredFields != rhs.requiredFields {return false}
+    if lhs.signerRole != rhs.signerRole {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_PhotoRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PhotoRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}minimum_count\0\u{1}certification\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.minimumCount) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.certification) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if self.minimumCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.minimumCount, fieldNumber: 2)
+    }
+    if !self.certification.isEmpty {
+      try visitor.visitSingularStringField(value: self.certification, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_PhotoRule, rhs: Conform_Requirement_V1_PhotoRule) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.minimumCount != rhs.minimumCount {return false}
+    if lhs.certification != rhs.certification {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_SignatureRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SignatureRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}meaning\0\u{1}role\0\u{1}certification\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.meaning) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.certification) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.meaning != .unspecified {
+      try visitor.visitSingularEnumField(value: self.meaning, fieldNumber: 1)
+    }
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 2)
+    }
+    if !self.certification.isEmpty {
+      try visitor.visitSingularStringField(value: self.certification, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_SignatureRule, rhs: Conform_Requirement_V1_SignatureRule) -> Bool {
+    if lhs.meaning != rhs.meaning {return false}
+    if lhs.role != rhs.role {return false}
+    if lhs.certification != rhs.certification {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_DualSignatureRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DualSignatureRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}meaning\0\u{3}first_role\0\u{3}second_role\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.meaning) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.firstRole) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.secondRole) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.meaning != .unspecified {
+      try visitor.visitSingularEnumField(value: self.meaning, fieldNumber: 1)
+    }
+    if !self.firstRole.isEmpty {
+      try visitor.visitSingularStringField(value: self.firstRole, fieldNumber: 2)
+    }
+    if !self.secondRole.isEmpty {
+      try visitor.visitSingularStringField(value: self.secondRole, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_DualSignatureRule, rhs: Conform_Requirement_V1_DualSignatureRule) -> Bool {
+    if lhs.meaning != rhs.meaning {return false}
+    if lhs.firstRole != rhs.firstRole {return false}
+    if lhs.secondRole != rhs.secondRole {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ApprovedSupplierRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ApprovedSupplierRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_audit_age_days\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.maxAuditAgeDays) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.maxAuditAgeDays != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxAuditAgeDays, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ApprovedSupplierRule, rhs: Conform_Requirement_V1_ApprovedSupplierRule) -> Bool {
+    if lhs.maxAuditAgeDays != rhs.maxAuditAgeDays {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_SerializationRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SerializationRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}methods\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedEnumField(value: &self.methods) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.methods.isEmpty {
+      try visitor.visitPackedEnumField(value: self.methods, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_SerializationRule, rhs: Conform_Requirement_V1_SerializationRule) -> Bool {
+    if lhs.methods != rhs.methods {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_RecordField: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordField"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.type) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.type != .unspecified {
+      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_RecordField, rhs: Conform_Requirement_V1_RecordField) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_RecordField.ValueType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VALUE_TYPE_UNSPECIFIED\0\u{1}VALUE_TYPE_TEXT\0\u{1}VALUE_TYPE_NUMBER\0\u{1}VALUE_TYPE_DATE\0")
+}
+
+nonisolated extension Conform_Requirement_V1_RecordFieldsRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordFieldsRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fields\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.fields) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.fields.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.fields, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_RecordFieldsRule, rhs: Conform_Requirement_V1_RecordFieldsRule) -> Bool {
+    if lhs.fields != rhs.fields {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_PeriodicExportRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeriodicExportRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}format\0\u{1}cadence\0\u{1}destination\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.format) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.cadence) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.destination) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.format != .unspecified {
+      try visitor.visitSingularEnumField(value: self.format, fieldNumber: 1)
+    }
+    if self.cadence != .unspecified {
+      try visitor.visitSingularEnumField(value: self.cadence, fieldNumber: 2)
+    }
+    if !self.destination.isEmpty {
+      try visitor.visitSingularStringField(value: self.destination, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_PeriodicExportRule, rhs: Conform_Requirement_V1_PeriodicExportRule) -> Bool {
+    if lhs.format != rhs.format {return false}
+    if lhs.cadence != rhs.cadence {return false}
+    if lhs.destination != rhs.destination {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_Part11ControlsRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Part11ControlsRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lock_on_completion\0\u{3}audit_access\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.lockOnCompletion) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.auditAccess) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.lockOnCompletion != false {
+      try visitor.visitSingularBoolField(value: self.lockOnCompletion, fieldNumber: 1)
+    }
+    if self.auditAccess != false {
+      try visitor.visitSingularBoolField(value: self.auditAccess, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_Part11ControlsRule, rhs: Conform_Requirement_V1_Part11ControlsRule) -> Bool {
+    if lhs.lockOnCompletion != rhs.lockOnCompletion {return false}
+    if lhs.auditAccess != rhs.auditAccess {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_EvidenceRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EvidenceRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}document\0\u{1}photos\0\u{1}signature\0\u{3}dual_signature\0\u{3}approved_supplier\0\u{1}serialization\0\u{3}record_fields\0\u{3}periodic_export\0\u{3}part11_controls\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Conform_Requirement_V1_DocumentRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .document(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .document(v)
+        }
+      }()
+      case 2: try {
+        var v: Conform_Requirement_V1_PhotoRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .photos(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .photos(v)
+        }
+      }()
+      case 3: try {
+        var v: Conform_Requirement_V1_SignatureRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .signature(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .signature(v)
+        }
+      }()
+      case 4: try {
+        var v: Conform_Requirement_V1_DualSignatureRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .dualSignature(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .dualSignature(v)
+        }
+      }()
+      case 5: try {
+        var v: Conform_Requirement_V1_ApprovedSupplierRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .approvedSupplier(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .approvedSupplier(v)
+        }
+      }()
+      case 6: try {
+        var v: Conform_Requirement_V1_SerializationRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .serialization(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .serialization(v)
+        }
+      }()
+      case 7: try {
+        var v: Conform_Requirement_V1_RecordFieldsRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .recordFields(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .recordFields(v)
+        }
+      }()
+      case 8: try {
+        var v: Conform_Requirement_V1_PeriodicExportRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .periodicExport(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .periodicExport(v)
+        }
+      }()
+      case 9: try {
+        var v: Conform_Requirement_V1_Part11ControlsRule?
+        var hadOneofValue = false
+        if let current = self.rule {
+          hadOneofValue = true
+          if case .part11Controls(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.rule = .part11Controls(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.rule {
+    case .document?: try {
+      guard case .document(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .photos?: try {
+      guard case .photos(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .signature?: try {
+      guard case .signature(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .dualSignature?: try {
+      guard case .dualSignature(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case .approvedSupplier?: try {
+      guard case .approvedSupplier(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .serialization?: try {
+      guard case .serialization(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .recordFields?: try {
+      guard case .recordFields(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case .periodicExport?: try {
+      guard case .periodicExport(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    case .part11Controls?: try {
+      guard case .part11Controls(let v)? = self.rule else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_EvidenceRule, rhs: Conform_Requirement_V1_EvidenceRule) -> Bool {
+    if lhs.rule != rhs.rule {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

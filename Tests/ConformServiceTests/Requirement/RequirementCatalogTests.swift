@@ -226,6 +226,93 @@ struct RequirementCatalogTests {
         }
     }
 
+    static func coaRules() -> [Conform_Requirement_V1_EvidenceRule] {
+        [
+            .with {
+                $0.document = .with {
+                    $0.type = "certificate-of-analysis"
+                    $0.mediaTypes = ["application/pdf"]
+                    $0.requiredFields = ["smelter-production-date", "material-grade", "tensile-strength", "chemical-composition"]
+                    $0.signerRole = "supplier-quality-representative"
+                }
+            },
+            .with { $0.photos = .with { $0.kind = "ndt"; $0.minimumCount = 4; $0.certification = "ndt-level-2" } },
+            .with { $0.signature = .with { $0.meaning = .approved; $0.certification = "certified-quality-inspector" } },
+            .with { $0.dualSignature = .with { $0.meaning = .approved; $0.firstRole = "customer-quality-manager"; $0.secondRole = "quality-manager" } },
+            .with { $0.approvedSupplier = .with { $0.maxAuditAgeDays = 180 } },
+            .with { $0.serialization = .with { $0.methods = [.qr, .nfc] } },
+            .with { $0.recordFields = .with { $0.fields = [.with { $0.name = "smelter-production-date"; $0.type = .date }] } },
+            .with { $0.periodicExport = .with { $0.format = .xml; $0.cadence = .monthly; $0.destination = "drop folder customer-b" } },
+            .with { $0.part11Controls = .with { $0.lockOnCompletion = true; $0.auditAccess = true } },
+        ]
+    }
+
+    @Test("every kind of evidence rule is stored with its version and read back as sent")
+    func evidenceRules() async throws {
+        try await withRequirementService(suite: "rules") { service in
+            try await Self.seed(service)
+            try await service.catalog { client in
+                var first = Self.version("1.0", from: "2024-08-01")
+                first.evidenceRules = Self.coaRules()
+                _ = try await client.createRequirement(
+                    .with {
+                        $0.customer = "A"
+                        $0.requirementID = "CSR-AUTO-0847"
+                        $0.category = .documentation
+                        $0.strength = .mandatory
+                        $0.scope = .with { $0.family = "FASTENERS" }
+                        $0.firstVersion = first
+                    }
+                )
+                let stored = try await client.getRequirement(.with { $0.customer = "A"; $0.requirementID = "CSR-AUTO-0847" })
+                #expect(stored.versions.first?.evidenceRules == Self.coaRules())
+                let resolved = try await client.resolve(.with { $0.customer = "A"; $0.product = "FAST-M8"; $0.date = "2025-01-01" })
+                #expect(resolved.requirements.first?.version.evidenceRules.count == 9)
+            }
+        }
+    }
+
+    @Test("a rule without a kind or with bad parameters is refused, naming the rule and the parameter")
+    func badEvidenceRules() async throws {
+        try await withRequirementService(suite: "rulesbad") { service in
+            try await Self.seed(service)
+            try await service.catalog { client throws in
+                func refusal(_ rule: Conform_Requirement_V1_EvidenceRule) async -> String {
+                    var version = Self.version("1", from: "2024-08-01")
+                    version.evidenceRules = [Self.coaRules()[0], rule]
+                    let error = await rpcError {
+                        try await client.createRequirement(
+                            .with {
+                                $0.customer = "A"
+                                $0.requirementID = "CSR-X"
+                                $0.category = .quality
+                                $0.strength = .mandatory
+                                $0.scope = .with { $0.allProducts = true }
+                                $0.firstVersion = version
+                            }
+                        )
+                    }
+                    #expect(error?.code == .invalidArgument)
+                    return error?.message ?? ""
+                }
+                #expect(await refusal(.init()).hasPrefix("first_version.evidence_rules[1] has no kind this service knows"))
+                #expect(await refusal(.with { $0.photos = .with { $0.kind = "ndt"; $0.minimumCount = 0 } })
+                    .hasPrefix("first_version.evidence_rules[1].photos.minimum_count"))
+                #expect(await refusal(.with { $0.document = .with { $0.type = "coa"; $0.mediaTypes = ["pdf"] } })
+                    .hasPrefix("first_version.evidence_rules[1].document.media_types[0]"))
+                #expect(await refusal(.with { $0.signature = .with { $0.role = "inspector" } })
+                    .hasPrefix("first_version.evidence_rules[1].signature.meaning"))
+                #expect(await refusal(.with { $0.signature = .with { $0.meaning = .approved } })
+                    .hasPrefix("first_version.evidence_rules[1].signature names neither a role nor a certification"))
+                #expect(await refusal(.with { $0.approvedSupplier = .with { $0.maxAuditAgeDays = 0 } })
+                    .hasPrefix("first_version.evidence_rules[1].approved_supplier.max_audit_age_days"))
+                #expect(await refusal(.with { $0.document = .with { $0.type = "Certificate Of Analysis"; $0.mediaTypes = ["application/pdf"] } })
+                    .hasPrefix("first_version.evidence_rules[1].document.type"))
+                #expect(try await client.listRequirements(.with { $0.customer = "A" }).requirements.isEmpty)
+            }
+        }
+    }
+
     @Test("a customer's auditor may resolve its own customer's requirements, not another's")
     func customerScope() async throws {
         try await withRequirementService(suite: "reqscope") { service in

@@ -107,6 +107,9 @@ extension RequirementVersion {
             expiresOn: message.expiresOn,
             requiredCapabilities: message.requiredCapabilities,
             draft: message.draft,
+            evidenceRules: try message.evidenceRules.enumerated().map { index, rule in
+                try EvidenceRule.from(rule, field: "\(prefix).evidence_rules[\(index)]")
+            },
             field: prefix
         )
     }
@@ -127,6 +130,7 @@ extension RequirementVersion {
             $0.requiredCapabilities = self.requiredCapabilities
             $0.draft = self.isDraft
             $0.status = status?.label ?? ""
+            $0.evidenceRules = self.evidenceRules.map(\.message)
         }
     }
 }

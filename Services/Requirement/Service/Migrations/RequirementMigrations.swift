@@ -6,5 +6,6 @@ enum RequirementMigrations {
     static let all: [Migration] = [
         CreateCustomersAndProducts.migration,
         CreateRequirements.migration,
+        AddEvidenceRules.migration,
     ]
 }

@@ -44,12 +44,12 @@ enum RequirementStore {
             """
             INSERT INTO requirement_versions
                 (customer, requirement_id, number, title, body, acceptance_criteria, source_kind, source_reference,
-                 source_received_on, effective_from, expires_on, required_capabilities, draft, created_at_micros, created_by)
+                 source_received_on, effective_from, expires_on, required_capabilities, draft, evidence_rules, created_at_micros, created_by)
             VALUES (\(requirement.customer), \(requirement.id), \(version.number.description), \(version.title), \(version.text),
                     \(version.acceptanceCriteria), \(version.source.kind.rawValue), \(version.source.reference),
                     \(version.source.receivedOn.description)::date, \(version.effectiveFrom.description)::date,
                     \(version.expiresOn?.description)::date, \(version.requiredCapabilities), \(version.isDraft),
-                    \(nowMicros()), \(principal))
+                    \(String(decoding: try JSONEncoder().encode(version.evidenceRules), as: UTF8.self)), \(nowMicros()), \(principal))
             """,
             logger: logger
         )
@@ -113,15 +113,16 @@ enum RequirementStore {
         let versions = try await connection.query(
             """
             SELECT requirement_id, number, title, body, acceptance_criteria, source_kind, source_reference,
-                   source_received_on::text, effective_from::text, expires_on::text, required_capabilities, draft, retired_on::text
+                   source_received_on::text, effective_from::text, expires_on::text, required_capabilities, draft, retired_on::text,
+                   evidence_rules
             FROM requirement_versions WHERE customer = \(customer) AND requirement_id = ANY(\(ids))
             """,
             logger: logger
         )
         var byRequirement: [String: [RequirementVersion]] = [:]
         for try await row in versions {
-            let (id, number, title, body, criteria, kind, reference, received, effective, expires, capabilities, draft, retired) =
-                try row.decode((String, String, String, String, String, String, String, String, String, String?, [String], Bool, String?).self)
+            let (id, number, title, body, criteria, kind, reference, received, effective, expires, capabilities, draft, retired, rules) =
+                try row.decode((String, String, String, String, String, String, String, String, String, String?, [String], Bool, String?, String).self)
             guard let version = VersionNumber(number), let kind = SourceKind(rawValue: kind), let received = Day(received),
                   let effective = Day(effective)
             else {
@@ -138,7 +139,8 @@ enum RequirementStore {
                     expiresOn: expires.flatMap(Day.init),
                     requiredCapabilities: capabilities,
                     isDraft: draft,
-                    retiredOn: retired.flatMap(Day.init)
+                    retiredOn: retired.flatMap(Day.init),
+                    evidenceRules: try JSONDecoder().decode([EvidenceRule].self, from: Data(rules.utf8))
                 )
             )
         }

@@ -70,6 +70,8 @@ public struct RequirementVersion: Sendable, Equatable {
     public var isDraft: Bool
     /// From this day on the version no longer holds, and nothing replaces it.
     public var retiredOn: Day?
+    /// What a machine checks to decide the version is satisfied.
+    public var evidenceRules: [EvidenceRule]
 
     public init(
         number: VersionNumber,
@@ -81,7 +83,8 @@ public struct RequirementVersion: Sendable, Equatable {
         expiresOn: Day? = nil,
         requiredCapabilities: [String] = [],
         isDraft: Bool = false,
-        retiredOn: Day? = nil
+        retiredOn: Day? = nil,
+        evidenceRules: [EvidenceRule] = []
     ) {
         self.number = number
         self.title = title
@@ -93,6 +96,7 @@ public struct RequirementVersion: Sendable, Equatable {
         self.requiredCapabilities = requiredCapabilities
         self.isDraft = isDraft
         self.retiredOn = retiredOn
+        self.evidenceRules = evidenceRules
     }
 }
 

@@ -17,6 +17,7 @@ public enum RequirementRules {
         expiresOn: String,
         requiredCapabilities: [String],
         draft: Bool,
+        evidenceRules: [EvidenceRule],
         field prefix: String
     ) throws -> RequirementVersion {
         let effective = try Day.parse(effectiveFrom, field: "\(prefix).effective_from")
@@ -46,7 +47,10 @@ public enum RequirementRules {
             effectiveFrom: effective,
             expiresOn: expires,
             requiredCapabilities: Array(Set(capabilities)).sorted(),
-            isDraft: draft
+            isDraft: draft,
+            evidenceRules: try evidenceRules.enumerated().map { index, rule in
+                try EvidenceRuleRules.validate(rule, field: "\(prefix).evidence_rules[\(index)]")
+            }
         )
     }
 
