@@ -5,6 +5,7 @@
 # Usage: dev/demo.sh PATH-TO-conform   (dev/start.sh runs it; CONFORM_TLS_DIR must be set)
 set -euo pipefail
 conform="${1:?usage: dev/demo.sh PATH-TO-conform}"
+rules="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/demo"
 
 # add KIND CODE ARGS...: adds it unless a record with that code is already there (made by an
 # earlier run, or by hand).
@@ -55,33 +56,37 @@ requirement A CSR-AUTO-0847 --category documentation --strength mandatory --scop
     --text "All fasteners in sub-assemblies must include a Certificate of Analysis attached to the batch, showing smelter production date, material grade, tensile strength test results and chemical composition." \
     --criteria "CoA in PDF, complete, all fields populated, signed by the supplier quality representative, attached before release." \
     --source-kind customer-specification --source-ref "Customer A supplier quality manual rev. C, section 4.2" \
-    --received 2024-07-15 --effective 2024-08-01
+    --received 2024-07-15 --effective 2024-08-01 --rules "$rules/csr-auto-0847-rules.json"
 requirement A CSR-A-0202 --category quality --strength mandatory --scope products:ABC \
     --version 1.0 --title "NDT photographic documentation" \
     --text "Critical welds of bracket assembly ABC are inspected by NDT with photographs of every inspected area." \
     --criteria "At least 4 NDT photos per batch, taken by a certified NDT Level II technician." \
-    --source-kind email --source-ref "J. Park, 'NDT evidence for ABC', 2024-07-20" --received 2024-07-20 --effective 2024-08-01
+    --source-kind email --source-ref "J. Park, 'NDT evidence for ABC', 2024-07-20" --received 2024-07-20 --effective 2024-08-01 \
+    --rules "$rules/csr-a-0202-rules.json"
 requirement B CSR-B-0156 --category traceability --strength mandatory --scope all \
     --version 1.0 --title "QR serialization" \
     --text "Products must carry a QR code with the batch number and a traceability link." \
     --criteria "Every unit scans to its batch genealogy." \
-    --source-kind customer-portal --source-ref "B supplier portal notice 2024-031" --received 2024-06-01 --effective 2024-06-15
+    --source-kind customer-portal --source-ref "B supplier portal notice 2024-031" --received 2024-06-01 --effective 2024-06-15 \
+    --rules "$rules/csr-b-0156-v1-rules.json"
 if ! "$conform" requirement get B CSR-B-0156 | grep -q "^2.0 "; then
     "$conform" requirement revise B CSR-B-0156 --version 2.0 --title "QR and NFC serialization" \
         --text "Products must carry a QR code, an NFC tag, and traceability with cryptographic proof of supplier identity and batch authenticity." \
         --criteria "Every unit scans (QR) and reads (NFC) to its batch genealogy." \
         --source-kind customer-portal --source-ref "B supplier portal notice 2024-118" --received 2024-11-02 \
-        --effective 2025-01-01 --needs nfc-tagging >/dev/null
+        --effective 2025-01-01 --needs nfc-tagging --rules "$rules/csr-b-0156-v2-rules.json" >/dev/null
 fi
 requirement B CSR-B-0892 --category documentation --strength mandatory --scope all \
     --version 1.0 --title "Monthly XML data export" \
     --text "Quality data of every batch shipped in a month is delivered as XML in B's layout by the 5th of the next month." \
-    --source-kind customer-specification --source-ref "B EDI guideline v3" --received 2024-06-01 --effective 2024-06-15
+    --source-kind customer-specification --source-ref "B EDI guideline v3" --received 2024-06-01 --effective 2024-06-15 \
+    --rules "$rules/csr-b-0892-rules.json"
 requirement D CSR-D-0234 --category regulatory --strength mandatory --scope all \
     --version 1.0 --title "Certified inspector signature on manufacturing records" \
     --text "Every manufacturing record is signed electronically (21 CFR Part 11) by a certified quality inspector." \
     --criteria "Signature with printed name, time and meaning by a signer certified on the signing date." \
-    --source-kind meeting --source-ref "Quality review with D, minutes 2024-09-12" --received 2024-09-12 --effective 2024-10-01
+    --source-kind meeting --source-ref "Quality review with D, minutes 2024-09-12" --received 2024-09-12 --effective 2024-10-01 \
+    --rules "$rules/csr-d-0234-rules.json"
 
 echo "Demo data: customers A, B, D; products ABC, FAST-M8-12.9, SENSOR-HOUSING-7; who orders what;"
 echo "  requirements CSR-AUTO-0847, CSR-A-0202, CSR-B-0156 (v2.0 awaiting validation of nfc-tagging), CSR-B-0892, CSR-D-0234."

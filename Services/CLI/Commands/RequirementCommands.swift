@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConformProtos
+import Foundation
 import GRPCCore
 
 /// The options that describe one version of a requirement.
@@ -37,6 +38,9 @@ struct VersionOptions: ParsableArguments {
     @Flag(help: "Keep it as a draft: stored, never enforced.")
     var draft = false
 
+    @Option(help: "A JSON file with the version's evidence rules: an array of EvidenceRule objects as protobuf JSON (docs/REQUIREMENTS.md shows every kind).")
+    var rules: String?
+
     var message: Conform_Requirement_V1_RequirementVersion {
         get throws {
             let kinds: [String: Conform_Requirement_V1_SourceKind] = [
@@ -46,6 +50,7 @@ struct VersionOptions: ParsableArguments {
             guard let kind = kinds[self.sourceKind] else {
                 throw ValidationError("--source-kind '\(self.sourceKind)' must be one of \(kinds.keys.sorted().joined(separator: ", "))")
             }
+            let rules = try self.evidenceRules()
             return .with {
                 $0.number = self.number
                 $0.title = self.title
@@ -60,6 +65,25 @@ struct VersionOptions: ParsableArguments {
                 $0.expiresOn = self.expires
                 $0.requiredCapabilities = self.needs
                 $0.draft = self.draft
+                $0.evidenceRules = rules
+            }
+        }
+    }
+
+    private func evidenceRules() throws -> [Conform_Requirement_V1_EvidenceRule] {
+        guard let path = self.rules else { return [] }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read the rules file '\(path)'")
+        }
+        guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
+            throw ValidationError("\(path) must hold a JSON array of evidence rules, e.g. [{\"photos\": {\"kind\": \"ndt\", \"minimumCount\": 4}}]")
+        }
+        return try array.enumerated().map { index, element in
+            let json = try JSONSerialization.data(withJSONObject: element)
+            do {
+                return try Conform_Requirement_V1_EvidenceRule(jsonUTF8Data: json)
+            } catch {
+                throw ValidationError("\(path), rule \(index): \(error)")
             }
         }
     }
@@ -234,7 +258,12 @@ struct RequirementCommand: AsyncParsableCommand {
             table.add(version.number, version.status, version.effectiveFrom, version.expiresOn, version.requiredCapabilities.joined(separator: ","), version.title)
         }
         let header = "\(requirement.customer)/\(requirement.requirementID): \(requirement.category.label), \(requirement.strength.label), \(requirement.scope.label)"
-        return header + "\n" + table.render()
+        var lines = [header, table.render()]
+        for version in requirement.versions where !version.evidenceRules.isEmpty {
+            lines.append("Evidence rules of \(version.number):")
+            lines += version.evidenceRules.map { "  - " + $0.summary }
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func resolvedText(_ requirements: [Conform_Requirement_V1_ResolvedRequirement]) -> String {
@@ -242,6 +271,7 @@ struct RequirementCommand: AsyncParsableCommand {
         return requirements.map { resolved in
             let lines = ["  \(resolved.requirementID) v\(resolved.version.number) [\(resolved.strength.label)] \(resolved.version.title)",
                          "    scope: \(resolved.scopeMatch)"] + resolved.reasons.map { "    why: \($0)" }
+                + resolved.version.evidenceRules.map { "    needs: \($0.summary)" }
             return lines.joined(separator: "\n")
         }.joined(separator: "\n")
     }
@@ -271,6 +301,49 @@ extension Conform_Requirement_V1_RequirementScope {
         case .family(let family)?: return "family \(family)"
         case .products(let list)?: return "products \(list.codes.joined(separator: ","))"
         case nil: return "?"
+        }
+    }
+}
+
+extension Conform_Requirement_V1_EvidenceRule {
+    /// One line a quality engineer can read.
+    var summary: String {
+        switch self.rule {
+        case .document(let rule)?:
+            let fields = rule.requiredFields.isEmpty ? "" : " with \(rule.requiredFields.joined(separator: ", "))"
+            let signer = rule.signerRole.isEmpty ? "" : ", signed by \(rule.signerRole)"
+            return "document \(rule.type) (\(rule.mediaTypes.joined(separator: " or ")))\(fields)\(signer)"
+        case .photos(let rule)?:
+            return "at least \(rule.minimumCount) \(rule.kind) photos" + (rule.certification.isEmpty ? "" : " by \(rule.certification)")
+        case .signature(let rule)?:
+            let who = [rule.role, rule.certification].filter { !$0.isEmpty }.joined(separator: " + ")
+            return "signature (\(rule.meaning.label)) by \(who)"
+        case .dualSignature(let rule)?:
+            return "two signatures (\(rule.meaning.label)) by \(rule.firstRole) and \(rule.secondRole), two different people"
+        case .approvedSupplier(let rule)?:
+            return "material from approved suppliers audited within \(rule.maxAuditAgeDays) days"
+        case .serialization(let rule)?:
+            return "every unit serialized by " + rule.methods.map { $0 == .qr ? "QR" : "NFC" }.joined(separator: " and ")
+        case .recordFields(let rule)?:
+            return "batch record fields: " + rule.fields.map(\.name).joined(separator: ", ")
+        case .periodicExport(let rule)?:
+            return "\(rule.cadence) \(rule.format) export to \(rule.destination)".lowercased()
+        case .part11Controls(let rule)?:
+            return "Part 11 controls:" + (rule.lockOnCompletion ? " lock on completion" : "") + (rule.auditAccess ? " audit every access" : "")
+        case nil:
+            return "a rule of a kind this CLI does not know"
+        }
+    }
+}
+
+extension Conform_Requirement_V1_SignatureMeaning {
+    var label: String {
+        switch self {
+        case .authored: return "authored"
+        case .reviewed: return "reviewed"
+        case .approved: return "approved"
+        case .responsible: return "responsible"
+        case .unspecified, .UNRECOGNIZED: return "?"
         }
     }
 }

@@ -68,6 +68,38 @@ struct CLITests {
         }
     }
 
+    @Test("a requirement with evidence rules from a JSON file, read back as a quality engineer reads it")
+    func requirementWithRules() async throws {
+        let tls = try Self.tlsFolder()
+        defer { try? FileManager.default.removeItem(atPath: tls) }
+        let rules = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("dev/demo/csr-auto-0847-rules.json").path
+        try await withRequirementService(suite: "clireq") { service in
+            _ = try await self.conform(service, tls: tls, "customer", "add", "A", "--name", "Customer A", "--industry", "automotive")
+            let added = try await self.conform(
+                service, tls: tls, "requirement", "add", "A", "CSR-AUTO-0847", "--category", "documentation", "--strength", "mandatory",
+                "--scope", "family:FASTENERS", "--version", "1.0", "--title", "Fastener CoA", "--text", "CoA with every batch",
+                "--source-kind", "customer-specification", "--source-ref", "QSR-A rev C", "--received", "2024-07-15",
+                "--effective", "2024-08-01", "--rules", rules
+            )
+            #expect(added.status == 0, "\(added.output)")
+            let shown = try await self.conform(service, tls: tls, "requirement", "get", "A", "CSR-AUTO-0847")
+            #expect(shown.output.contains("document certificate-of-analysis (application/pdf) with smelter-production-date"))
+            #expect(shown.output.contains("material from approved suppliers audited within 365 days"))
+
+            let badRules = FileManager.default.temporaryDirectory.appendingPathComponent("conform-bad-rules-\(UUID().uuidString).json").path
+            defer { try? FileManager.default.removeItem(atPath: badRules) }
+            try #"[{"photos": {"kind": "ndt", "minimumCount": 0}}]"#.write(toFile: badRules, atomically: true, encoding: .utf8)
+            let refused = try await self.conform(
+                service, tls: tls, "requirement", "revise", "A", "CSR-AUTO-0847", "--version", "2.0", "--title", "t", "--text", "t",
+                "--source-kind", "email", "--source-ref", "r", "--received", "2025-01-01", "--effective", "2025-02-01", "--rules", badRules
+            )
+            #expect(refused.status != 0)
+            #expect(refused.output.contains("version.evidence_rules[0].photos.minimum_count"))
+        }
+    }
+
     @Test("a missing certificate says which file and how to make it")
     func missingCertificate() async throws {
         let tls = try Self.tlsFolder()
