@@ -72,6 +72,33 @@ struct ProductRequirementsCommand: AsyncParsableCommand {
     }
 }
 
+/// `conform product consolidated`: one set of rules that satisfies every customer of a product.
+struct ProductConsolidatedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consolidated",
+        abstract: "The union of every customer's requirements for a product, the most stringent rule winning.",
+        discussion: "Each merged rule names the requirement versions it came from; docs/REQUIREMENTS.md gives the merge per kind."
+    )
+    @Argument(help: "The product's code.") var product: String
+    @Option(help: "The date, YYYY-MM-DD (default today, UTC).") var date: String = ""
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let view = try await self.connection.withClient(.requirement) { client in
+            try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).consolidateProduct(
+                .with { $0.product = self.product; $0.date = self.date }, metadata: self.connection.metadata(), options: self.connection.callOptions()
+            )
+        }
+        if self.connection.json { return try printJSON([view], asList: false) }
+        print("Product \(view.product.code) on \(view.date): \(view.requirements.count) requirements from \(Set(view.requirements.map(\.customer)).sorted().joined(separator: ", ")).")
+        var table = Table("STRENGTH", "RULE", "FROM")
+        for rule in view.rules {
+            table.add(rule.strength.label, rule.rule.summary, rule.sources.joined(separator: ", "))
+        }
+        print(table.render())
+    }
+}
+
 struct ValidationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validation",

@@ -6,7 +6,7 @@ struct ProductCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "product",
         abstract: "Products the supplier makes.",
-        subcommands: [Add.self, Get.self, List.self, ProductRequirementsCommand.self]
+        subcommands: [Add.self, Get.self, List.self, ProductRequirementsCommand.self, ProductConsolidatedCommand.self]
     )
 
     struct Add: AsyncParsableCommand {

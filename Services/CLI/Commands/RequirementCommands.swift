@@ -329,7 +329,7 @@ extension Conform_Requirement_V1_EvidenceRule {
         case .periodicExport(let rule)?:
             return "\(rule.cadence) \(rule.format) export to \(rule.destination)".lowercased()
         case .part11Controls(let rule)?:
-            return "Part 11 controls:" + (rule.lockOnCompletion ? " lock on completion" : "") + (rule.auditAccess ? " audit every access" : "")
+            return "Part 11 controls: " + [rule.lockOnCompletion ? "lock on completion" : "", rule.auditAccess ? "audit every access" : ""].filter { !$0.isEmpty }.joined(separator: ", ")
         case nil:
             return "a rule of a kind this CLI does not know"
         }

@@ -29,5 +29,6 @@ enum RequirementAccessPolicy {
         catalog + "ListValidations": .roles(internalReaders),
         catalog + "Resolve": .roles(internalReaders.union(Role.customerScoped)),
         catalog + "DescribeProduct": .roles(internalReaders),
+        catalog + "ConsolidateProduct": .roles(internalReaders),
     ])
 }

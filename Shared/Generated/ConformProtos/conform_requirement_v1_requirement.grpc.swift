@@ -1507,6 +1507,19 @@ public enum Conform_Requirement_V1_RequirementCatalog: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ConsolidateProduct" metadata.
+        public enum ConsolidateProduct: Sendable {
+            /// Request type for "ConsolidateProduct".
+            public typealias Input = Conform_Requirement_V1_ConsolidateProductRequest
+            /// Response type for "ConsolidateProduct".
+            public typealias Output = Conform_Requirement_V1_ConsolidateProductResponse
+            /// Descriptor for "ConsolidateProduct".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "ConsolidateProduct",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "conform.requirement.v1.RequirementCatalog" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             LinkProduct.descriptor,
@@ -1518,7 +1531,8 @@ public enum Conform_Requirement_V1_RequirementCatalog: Sendable {
             RecordValidation.descriptor,
             ListValidations.descriptor,
             Resolve.descriptor,
-            DescribeProduct.descriptor
+            DescribeProduct.descriptor,
+            ConsolidateProduct.descriptor
         ]
     }
 }
@@ -1709,6 +1723,25 @@ extension Conform_Requirement_V1_RequirementCatalog {
             request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_DescribeProductRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_DescribeProductResponse>
+
+        /// Handle the "ConsolidateProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The union of every customer's requirements for a product on a date, the most stringent
+        /// > rule winning, each merged rule naming where it came from.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ConsolidateProductRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ConsolidateProductResponse` messages.
+        func consolidateProduct(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ConsolidateProductResponse>
     }
 
     /// Service protocol for the "conform.requirement.v1.RequirementCatalog" service.
@@ -1883,6 +1916,25 @@ extension Conform_Requirement_V1_RequirementCatalog {
             request: GRPCCore.ServerRequest<Conform_Requirement_V1_DescribeProductRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_DescribeProductResponse>
+
+        /// Handle the "ConsolidateProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The union of every customer's requirements for a product on a date, the most stringent
+        /// > rule winning, each merged rule naming where it came from.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ConsolidateProductRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ConsolidateProductResponse` message.
+        func consolidateProduct(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ConsolidateProductResponse>
     }
 
     /// Simple service protocol for the "conform.requirement.v1.RequirementCatalog" service.
@@ -2055,6 +2107,25 @@ extension Conform_Requirement_V1_RequirementCatalog {
             request: Conform_Requirement_V1_DescribeProductRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Conform_Requirement_V1_DescribeProductResponse
+
+        /// Handle the "ConsolidateProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The union of every customer's requirements for a product on a date, the most stringent
+        /// > rule winning, each merged rule naming where it came from.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_ConsolidateProductRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ConsolidateProductResponse` to respond with.
+        func consolidateProduct(
+            request: Conform_Requirement_V1_ConsolidateProductRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ConsolidateProductResponse
     }
 }
 
@@ -2172,6 +2243,17 @@ extension Conform_Requirement_V1_RequirementCatalog.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.ConsolidateProduct.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ConsolidateProductRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ConsolidateProductResponse>(),
+            handler: { request, context in
+                try await self.consolidateProduct(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -2282,6 +2364,17 @@ extension Conform_Requirement_V1_RequirementCatalog.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_DescribeProductResponse> {
         let response = try await self.describeProduct(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func consolidateProduct(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ConsolidateProductResponse> {
+        let response = try await self.consolidateProduct(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2415,6 +2508,19 @@ extension Conform_Requirement_V1_RequirementCatalog.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_DescribeProductResponse> {
         return GRPCCore.ServerResponse<Conform_Requirement_V1_DescribeProductResponse>(
             message: try await self.describeProduct(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func consolidateProduct(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ConsolidateProductResponse> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ConsolidateProductResponse>(
+            message: try await self.consolidateProduct(
                 request: request.message,
                 context: context
             ),
@@ -2645,6 +2751,30 @@ extension Conform_Requirement_V1_RequirementCatalog {
             deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_DescribeProductResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_DescribeProductResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ConsolidateProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The union of every customer's requirements for a product on a date, the most stringent
+        /// > rule winning, each merged rule naming where it came from.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ConsolidateProductRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ConsolidateProductRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ConsolidateProductResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func consolidateProduct<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ConsolidateProductRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ConsolidateProductResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ConsolidateProductResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2988,6 +3118,41 @@ extension Conform_Requirement_V1_RequirementCatalog {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ConsolidateProduct" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The union of every customer's requirements for a product on a date, the most stringent
+        /// > rule winning, each merged rule naming where it came from.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ConsolidateProductRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ConsolidateProductRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ConsolidateProductResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func consolidateProduct<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ConsolidateProductRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ConsolidateProductResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ConsolidateProductResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.ConsolidateProduct.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -3264,6 +3429,36 @@ extension Conform_Requirement_V1_RequirementCatalog.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_DescribeProductRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_DescribeProductResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ConsolidateProduct" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The union of every customer's requirements for a product on a date, the most stringent
+    /// > rule winning, each merged rule naming where it came from.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_ConsolidateProductRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func consolidateProduct<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ConsolidateProductResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.consolidateProduct(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ConsolidateProductRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ConsolidateProductResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -3582,6 +3777,40 @@ extension Conform_Requirement_V1_RequirementCatalog.ClientProtocol {
             metadata: metadata
         )
         return try await self.describeProduct(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ConsolidateProduct" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The union of every customer's requirements for a product on a date, the most stringent
+    /// > rule winning, each merged rule naming where it came from.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func consolidateProduct<Result>(
+        _ message: Conform_Requirement_V1_ConsolidateProductRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ConsolidateProductResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_ConsolidateProductRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.consolidateProduct(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -313,6 +313,39 @@ struct RequirementCatalogTests {
         }
     }
 
+    @Test("product ABC consolidated: every customer's requirements, their rules merged, each naming its sources")
+    func consolidateProduct() async throws {
+        try await withRequirementService(suite: "consolidate") { service in
+            try await Self.seed(service)
+            try await service.catalog { client in
+                for (customer, photos, days) in [("A", UInt32(4), UInt32(365)), ("D", UInt32(6), UInt32(180))] {
+                    var version = Self.version("1", from: "2024-08-01")
+                    version.evidenceRules = [
+                        .with { $0.photos = .with { $0.kind = "ndt"; $0.minimumCount = photos } },
+                        .with { $0.approvedSupplier = .with { $0.maxAuditAgeDays = days } },
+                    ]
+                    _ = try await client.createRequirement(
+                        .with {
+                            $0.customer = customer
+                            $0.requirementID = "CSR-\(customer)-NDT"
+                            $0.category = .quality
+                            $0.strength = .mandatory
+                            $0.scope = .with { $0.products = .with { $0.codes = ["ABC"] } }
+                            $0.firstVersion = version
+                        }
+                    )
+                }
+                let view = try await client.consolidateProduct(.with { $0.product = "ABC"; $0.date = "2025-01-05" })
+                #expect(view.requirements.map(\.requirementID) == ["CSR-A-NDT", "CSR-D-NDT"])
+                #expect(view.rules.map(\.rule) == [
+                    .with { $0.photos = .with { $0.kind = "ndt"; $0.minimumCount = 6 } },
+                    .with { $0.approvedSupplier = .with { $0.maxAuditAgeDays = 180 } },
+                ])
+                #expect(view.rules.map(\.sources) == [["A/CSR-A-NDT v1", "D/CSR-D-NDT v1"], ["A/CSR-A-NDT v1", "D/CSR-D-NDT v1"]])
+            }
+        }
+    }
+
     @Test("a customer's auditor may resolve its own customer's requirements, not another's")
     func customerScope() async throws {
         try await withRequirementService(suite: "reqscope") { service in

@@ -188,31 +188,66 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         request: Conform_Requirement_V1_DescribeProductRequest,
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_DescribeProductResponse {
+        let (product, day, customers) = try await self.requirementsByCustomer(product: request.product, date: request.date)
+        return .with {
+            $0.product = Conform_Requirement_V1_Product(product)
+            $0.date = day.description
+            $0.customers = customers.map { customer in
+                .with {
+                    $0.customer = customer.code
+                    $0.contractReferences = customer.contracts
+                    $0.requirements = customer.resolved.map(\.message)
+                }
+            }
+        }
+    }
+
+    func consolidateProduct(
+        request: Conform_Requirement_V1_ConsolidateProductRequest,
+        context: ServerContext
+    ) async throws -> Conform_Requirement_V1_ConsolidateProductResponse {
+        let (product, day, customers) = try await self.requirementsByCustomer(product: request.product, date: request.date)
+        let resolved = customers.flatMap(\.resolved)
+        let rules = Consolidation.merge(resolved.flatMap { requirement in
+            requirement.version.evidenceRules.map { rule in
+                (source: "\(requirement.requirement.customer)/\(requirement.requirement.id) v\(requirement.version.number)",
+                 strength: requirement.requirement.strength, rule: rule)
+            }
+        })
+        return .with {
+            $0.product = Conform_Requirement_V1_Product(product)
+            $0.date = day.description
+            $0.requirements = resolved.map(\.message)
+            $0.rules = rules.map { consolidated in
+                .with {
+                    $0.rule = consolidated.rule.message
+                    $0.sources = consolidated.sources
+                    $0.strength = consolidated.strength.message
+                }
+            }
+        }
+    }
+
+    /// The product, the day, and each customer that orders the product with what it requires.
+    private func requirementsByCustomer(
+        product code: String,
+        date: String
+    ) async throws -> (Product, Day, [(code: String, contracts: [String], resolved: [ResolvedRequirement])]) {
         let call = try CallContext.required()
-        let code = try Codes.product(request.product)
-        let day = request.date.isEmpty ? Day.today : try Day.parse(request.date, field: "date")
+        let code = try Codes.product(code)
+        let day = date.isEmpty ? Day.today : try Day.parse(date, field: "date")
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no product \(code); 'conform product list' shows the products there are")
         }
         let links = try await CatalogStore.links(customer: nil, product: product.code, in: self.database, logger: call.logger)
         let validations = try await self.validations()
-        var customers: [Conform_Requirement_V1_CustomerRequirements] = []
+        var customers: [(code: String, contracts: [String], resolved: [ResolvedRequirement])] = []
         for (customer, customerLinks) in Dictionary(grouping: links, by: \.customer).sorted(by: { $0.key < $1.key }) {
             let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
             let resolved = RequirementResolution.resolve(requirements, product: product.code, family: product.family, on: day, validations: validations)
-            customers.append(
-                .with {
-                    $0.customer = customer
-                    $0.contractReferences = customerLinks.map(\.contractReference).filter { !$0.isEmpty }
-                    $0.requirements = resolved.map(\.message)
-                }
-            )
+            customers.append((customer, customerLinks.map(\.contractReference).filter { !$0.isEmpty }, resolved))
         }
-        return .with {
-            $0.product = Conform_Requirement_V1_Product(product)
-            $0.date = day.description
-            $0.customers = customers
-        }
+        return (product, day, customers)
     }
 
     private func validations() async throws -> [CapabilityValidation] {
