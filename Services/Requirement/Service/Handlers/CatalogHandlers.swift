@@ -45,7 +45,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
             throw DomainError.invalid(field: "customer", reason: "or product is required: name the customer, the product, or both")
         }
         if let customer { try await call.requireAccess(toCustomer: customer, database: self.database) }
-        let links = try await CatalogStore.links(customer: customer ?? call.principal.customerScope, product: product, in: self.database, logger: call.logger)
+        let links = try await CatalogStore.links(customer: customer ?? call.principal.customerScope?.uppercased(), product: product, in: self.database, logger: call.logger)
         return .with { $0.links = links.map(\.message) }
     }
 
