@@ -22,7 +22,7 @@ public enum PeerIdentity {
         guard let certificate = self.certificate(of: context) else { return nil }
         for rdn in certificate.subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
-                return String(describing: attribute.value)
+                return String(attribute.value) ?? String(describing: attribute.value)
             }
         }
         return nil

@@ -24,7 +24,8 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         var customers: [String] = []
         for rdn in certificate.subject {
             for attribute in rdn {
-                let value = String(describing: attribute.value)
+                // The value itself, not its RFC 4514 escaped form ("Park, Jo", not "Park\\, Jo").
+                guard let value = String(attribute.value) else { continue }
                 if attribute.type == .RDNAttributeType.commonName {
                     name = value
                 } else if attribute.type == .RDNAttributeType.organizationalUnitName {
@@ -45,6 +46,13 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         let scoped = roles.intersection(Role.customerScoped)
         if customers.isEmpty, let role = scoped.sorted().first {
             throw PrincipalError("the certificate of '\(name)' has role '\(role)', which needs a customer scope (OU=customer:CODE)")
+        }
+        // Only customer roles are checked against the scope object by object; any other role
+        // would let a customer's principal see every customer.
+        if let customer = customers.first, let role = roles.subtracting(Role.customerScoped).sorted().first {
+            throw PrincipalError(
+                "the certificate of '\(name)' acts for customer \(customer) but has role '\(role)'; a customer's principal may hold only customer-auditor or partner-portal"
+            )
         }
         self.init(name: name, roles: roles, customerScope: customers.first)
     }

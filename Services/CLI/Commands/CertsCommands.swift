@@ -120,6 +120,9 @@ struct CertsCommand: AsyncParsableCommand {
             if self.customer == nil, let role = scoped.first {
                 throw ValidationError("role \(role) acts for one customer: add --customer CODE")
             }
+            if self.customer != nil, let role = Set(self.role).subtracting(Role.customerScoped.map(\.rawValue)).sorted().first {
+                throw ValidationError("--customer is only for customer-auditor and partner-portal; role \(role) would see every customer")
+            }
             guard !self.name.isEmpty, self.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
                 throw ValidationError("--name may hold only letters, digits, '-', '_' and '.'")
             }

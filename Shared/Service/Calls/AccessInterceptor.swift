@@ -43,8 +43,13 @@ public struct AccessInterceptor: ServerInterceptor {
             principal = try Principal(certificate: certificate)
         } catch {
             let reason = "\(error)"
-            try await self.audit(principal: "", method: method, outcome: .denied, reason: reason, requestID: requestID, logger: logger)
             logger.notice("unauthenticated call refused", metadata: ["reason": "\(reason)", "peer": "\(context.remotePeer)"])
+            do {
+                try await self.audit(principal: "", method: method, outcome: .denied, reason: reason, requestID: requestID, logger: logger)
+            } catch {
+                // The refusal stands either way; an unknown caller learns nothing about the database.
+                logger.error("could not record an unauthenticated attempt", metadata: ["error": "\(error)"])
+            }
             throw RPCError(code: .unauthenticated, message: reason)
         }
         logger[metadataKey: "principal"] = "\(principal.name)"

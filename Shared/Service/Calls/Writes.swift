@@ -1,4 +1,5 @@
 public import ConformDomain
+import ConformSecurity
 public import ConformStorage
 import Crypto
 import Foundation
@@ -30,7 +31,7 @@ public struct Writes: Sendable {
         return try await self.database.transaction(logger: call.logger) { connection in
             if let key {
                 let claim = try await IdempotencyStore.claim(
-                    principal: call.principal.name,
+                    principal: call.principal.idempotencyOwner,
                     key: key,
                     method: call.method,
                     requestDigest: digest,
@@ -45,7 +46,7 @@ public struct Writes: Sendable {
             let response = try await body(WriteTransaction(connection: connection, call: call))
             if let key {
                 let answer = Data(try response.serializedBytes() as [UInt8])
-                try await IdempotencyStore.complete(principal: call.principal.name, key: key, response: answer, on: connection, logger: call.logger)
+                try await IdempotencyStore.complete(principal: call.principal.idempotencyOwner, key: key, response: answer, on: connection, logger: call.logger)
             }
             return response
         }
@@ -92,5 +93,13 @@ public struct WriteTransaction: Sendable {
     public func publish(type: String, subject: String, payload: any SwiftProtobuf.Message) async throws {
         let event = OutboxEvent(type: type, subject: subject, payload: try JSONText.message(payload))
         try await Outbox.append(event, on: self.connection, logger: self.logger)
+    }
+}
+
+extension Principal {
+    /// Whose idempotency keys these are: two principals of one name acting for different
+    /// customers must never see each other's answers.
+    var idempotencyOwner: String {
+        self.customerScope.map { "\(self.name)@customer:\($0)" } ?? self.name
     }
 }

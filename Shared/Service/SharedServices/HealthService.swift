@@ -1,6 +1,7 @@
 public import ConformProtos
 public import ConformStorage
 public import GRPCCore
+import ServiceLifecycle
 public import Logging
 
 /// The standard `grpc.health.v1.Health` service: SERVING while the service's database
@@ -47,7 +48,13 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
                     try await response.write(.with { $0.status = status })
                     last = status
                 }
-                try await Task.sleep(for: self.watchInterval)
+                // A watch lasts as long as its client wants; a draining server ends it.
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.watchInterval) }
+                } catch is CancellationError where Task.isShuttingDownGracefully {
+                    try await response.write(.with { $0.status = .notServing })
+                    return
+                }
             }
         }
     }

@@ -64,20 +64,21 @@ public final class Database: Sendable {
         logger: Logger,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let leased = LeaseFlag()
+        let lease = LeaseState()
         let timeout = self.settings.connectTimeout
         let target = "\(self.settings.host):\(self.settings.port)"
         do {
             return try await withThrowingTaskGroup(of: Result?.self) { group in
                 group.addTask {
                     try await self.client.withConnection { connection in
-                        leased.set()
+                        // Too late: the caller was already told the database is unavailable.
+                        guard lease.claim() else { throw CancellationError() }
                         return try await body(connection)
                     }
                 }
                 group.addTask {
                     try await Task.sleep(for: timeout)
-                    if !leased.isSet {
+                    if lease.expire() {
                         throw DatabaseError(
                             .unavailable,
                             "no database connection to \(target) within \(timeout); is PostgreSQL running?"
@@ -99,9 +100,19 @@ public final class Database: Sendable {
     }
 }
 
-/// Set once a connection has been leased.
-private final class LeaseFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { self.value.store(true, ordering: .releasing) }
-    var isSet: Bool { self.value.load(ordering: .acquiring) }
+/// Whether a lease arrived before its deadline: exactly one of `claim` and `expire` wins, so
+/// a body never runs after its caller was told the database is unavailable.
+private final class LeaseState: Sendable {
+    private static let waiting = 0, leased = 1, expired = 2
+    private let value = Atomic<Int>(LeaseState.waiting)
+
+    /// The connection arrived; true when in time.
+    func claim() -> Bool {
+        self.value.compareExchange(expected: Self.waiting, desired: Self.leased, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// The deadline passed; true when no connection had arrived.
+    func expire() -> Bool {
+        self.value.compareExchange(expected: Self.waiting, desired: Self.expired, ordering: .acquiringAndReleasing).exchanged
+    }
 }

@@ -24,6 +24,10 @@ public struct Migrator: Sendable {
         let latest = self.latestVersion
         let schema = database.settings.schema
         return try await database.transaction(logger: logger) { connection in
+            // A replica waits here for another's migrations, and a migration may rebuild a large
+            // table: neither is bound by the timeouts meant for calls.
+            try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
+            try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema + ".migrations")))", logger: logger)
             try await connection.query(
                 """

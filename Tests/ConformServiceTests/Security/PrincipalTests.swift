@@ -31,6 +31,23 @@ struct PrincipalTests {
         #expect(error?.description.contains("needs a customer scope") == true)
     }
 
+    @Test("a customer's principal may hold only customer roles: an auditor scoped to A would otherwise read every feed")
+    func scopeOnlyWithCustomerRoles() throws {
+        let issued = try DevelopmentCA().issue(
+            commonName: "sneaky",
+            organizationalUnits: PrincipalAttributes.organizationalUnits(roles: [.auditor], customer: "A"),
+            usage: .client
+        )
+        let error = #expect(throws: PrincipalError.self) { try Principal(certificate: issued.certificate) }
+        #expect(error?.description.contains("may hold only customer-auditor or partner-portal") == true)
+    }
+
+    @Test("names are read as written, not in their escaped form")
+    func unescapedNames() throws {
+        let issued = try DevelopmentCA().issue(commonName: "Park, Jo", organizationalUnits: ["role:inspector"], usage: .client)
+        #expect(try Principal(certificate: issued.certificate).name == "Park, Jo")
+    }
+
     @Test("the policy denies anything it does not name, and names the roles needed")
     func defaultDeny() {
         let policy = AccessPolicy(["svc/Write": .roles([.qualityEngineer]), "svc/Health": .anyPrincipal])
