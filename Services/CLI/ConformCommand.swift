@@ -13,7 +13,7 @@ struct ConformCommand: AsyncParsableCommand {
             CONFORM_<SERVICE>_ADDRESS.
             """,
         subcommands: [
-            CustomerCommand.self, ProductCommand.self, RequirementCommand.self, ValidationCommand.self, AuditCommand.self, HealthCommand.self, CertsCommand.self,
+            CustomerCommand.self, ProductCommand.self, RequirementCommand.self, ValidationCommand.self, ReviewCommand.self, AuditCommand.self, HealthCommand.self, CertsCommand.self,
             DatabaseCommand.self,
         ]
     )

@@ -30,5 +30,12 @@ enum RequirementAccessPolicy {
         catalog + "Resolve": .roles(internalReaders.union(Role.customerScoped)),
         catalog + "DescribeProduct": .roles(internalReaders),
         catalog + "ConsolidateProduct": .roles(internalReaders),
+        catalog + "StartContractReview": .roles([.qualityEngineer, .qualityManager]),
+        catalog + "DecideReviewItem": .roles([.qualityEngineer, .qualityManager]),
+        catalog + "AddStatedRequirement": .roles([.qualityEngineer, .qualityManager]),
+        // Accepting a review is a signature on the supplier's commitment: management's call.
+        catalog + "AcceptContractReview": .roles([.qualityManager]),
+        catalog + "GetContractReview": .roles(internalReaders),
+        catalog + "CloseContract": .roles([.qualityEngineer, .qualityManager]),
     ])
 }

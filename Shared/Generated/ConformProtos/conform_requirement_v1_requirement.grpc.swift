@@ -1520,6 +1520,84 @@ public enum Conform_Requirement_V1_RequirementCatalog: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "StartContractReview" metadata.
+        public enum StartContractReview: Sendable {
+            /// Request type for "StartContractReview".
+            public typealias Input = Conform_Requirement_V1_StartContractReviewRequest
+            /// Response type for "StartContractReview".
+            public typealias Output = Conform_Requirement_V1_ContractReview
+            /// Descriptor for "StartContractReview".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "StartContractReview",
+                type: .unary
+            )
+        }
+        /// Namespace for "DecideReviewItem" metadata.
+        public enum DecideReviewItem: Sendable {
+            /// Request type for "DecideReviewItem".
+            public typealias Input = Conform_Requirement_V1_DecideReviewItemRequest
+            /// Response type for "DecideReviewItem".
+            public typealias Output = Conform_Requirement_V1_ContractReview
+            /// Descriptor for "DecideReviewItem".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "DecideReviewItem",
+                type: .unary
+            )
+        }
+        /// Namespace for "AddStatedRequirement" metadata.
+        public enum AddStatedRequirement: Sendable {
+            /// Request type for "AddStatedRequirement".
+            public typealias Input = Conform_Requirement_V1_AddStatedRequirementRequest
+            /// Response type for "AddStatedRequirement".
+            public typealias Output = Conform_Requirement_V1_ContractReview
+            /// Descriptor for "AddStatedRequirement".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "AddStatedRequirement",
+                type: .unary
+            )
+        }
+        /// Namespace for "AcceptContractReview" metadata.
+        public enum AcceptContractReview: Sendable {
+            /// Request type for "AcceptContractReview".
+            public typealias Input = Conform_Requirement_V1_ContractReviewRequest
+            /// Response type for "AcceptContractReview".
+            public typealias Output = Conform_Requirement_V1_ContractReview
+            /// Descriptor for "AcceptContractReview".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "AcceptContractReview",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetContractReview" metadata.
+        public enum GetContractReview: Sendable {
+            /// Request type for "GetContractReview".
+            public typealias Input = Conform_Requirement_V1_ContractReviewRequest
+            /// Response type for "GetContractReview".
+            public typealias Output = Conform_Requirement_V1_ContractReview
+            /// Descriptor for "GetContractReview".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "GetContractReview",
+                type: .unary
+            )
+        }
+        /// Namespace for "CloseContract" metadata.
+        public enum CloseContract: Sendable {
+            /// Request type for "CloseContract".
+            public typealias Input = Conform_Requirement_V1_ContractReviewRequest
+            /// Response type for "CloseContract".
+            public typealias Output = Conform_Requirement_V1_ContractReview
+            /// Descriptor for "CloseContract".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "CloseContract",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "conform.requirement.v1.RequirementCatalog" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             LinkProduct.descriptor,
@@ -1532,7 +1610,13 @@ public enum Conform_Requirement_V1_RequirementCatalog: Sendable {
             ListValidations.descriptor,
             Resolve.descriptor,
             DescribeProduct.descriptor,
-            ConsolidateProduct.descriptor
+            ConsolidateProduct.descriptor,
+            StartContractReview.descriptor,
+            DecideReviewItem.descriptor,
+            AddStatedRequirement.descriptor,
+            AcceptContractReview.descriptor,
+            GetContractReview.descriptor,
+            CloseContract.descriptor
         ]
     }
 }
@@ -1742,6 +1826,103 @@ extension Conform_Requirement_V1_RequirementCatalog {
             request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ConsolidateProductResponse>
+
+        /// Handle the "StartContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Opens a review of every requirement that applies to a contract's products.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_StartContractReviewRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ContractReview` messages.
+        func startContractReview(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_StartContractReviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "DecideReviewItem" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_DecideReviewItemRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ContractReview` messages.
+        func decideReviewItem(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_DecideReviewItemRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "AddStatedRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_AddStatedRequirementRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ContractReview` messages.
+        func addStatedRequirement(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_AddStatedRequirementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "AcceptContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts (signs) the review: refused while any item is undecided or a mandatory one cannot
+        /// > be met. The caller is recorded as the signer.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ContractReview` messages.
+        func acceptContractReview(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "GetContractReview" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ContractReview` messages.
+        func getContractReview(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "CloseContract" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The contract is fulfilled: new requirement versions no longer flag it.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ContractReview` messages.
+        func closeContract(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview>
     }
 
     /// Service protocol for the "conform.requirement.v1.RequirementCatalog" service.
@@ -1935,6 +2116,103 @@ extension Conform_Requirement_V1_RequirementCatalog {
             request: GRPCCore.ServerRequest<Conform_Requirement_V1_ConsolidateProductRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ConsolidateProductResponse>
+
+        /// Handle the "StartContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Opens a review of every requirement that applies to a contract's products.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_StartContractReviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ContractReview` message.
+        func startContractReview(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_StartContractReviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "DecideReviewItem" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_DecideReviewItemRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ContractReview` message.
+        func decideReviewItem(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_DecideReviewItemRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "AddStatedRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_AddStatedRequirementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ContractReview` message.
+        func addStatedRequirement(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_AddStatedRequirementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "AcceptContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts (signs) the review: refused while any item is undecided or a mandatory one cannot
+        /// > be met. The caller is recorded as the signer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ContractReview` message.
+        func acceptContractReview(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "GetContractReview" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ContractReview` message.
+        func getContractReview(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>
+
+        /// Handle the "CloseContract" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The contract is fulfilled: new requirement versions no longer flag it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_ContractReview` message.
+        func closeContract(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>
     }
 
     /// Simple service protocol for the "conform.requirement.v1.RequirementCatalog" service.
@@ -2126,6 +2404,103 @@ extension Conform_Requirement_V1_RequirementCatalog {
             request: Conform_Requirement_V1_ConsolidateProductRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Conform_Requirement_V1_ConsolidateProductResponse
+
+        /// Handle the "StartContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Opens a review of every requirement that applies to a contract's products.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_StartContractReviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ContractReview` to respond with.
+        func startContractReview(
+            request: Conform_Requirement_V1_StartContractReviewRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ContractReview
+
+        /// Handle the "DecideReviewItem" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_DecideReviewItemRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ContractReview` to respond with.
+        func decideReviewItem(
+            request: Conform_Requirement_V1_DecideReviewItemRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ContractReview
+
+        /// Handle the "AddStatedRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_AddStatedRequirementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ContractReview` to respond with.
+        func addStatedRequirement(
+            request: Conform_Requirement_V1_AddStatedRequirementRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ContractReview
+
+        /// Handle the "AcceptContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts (signs) the review: refused while any item is undecided or a mandatory one cannot
+        /// > be met. The caller is recorded as the signer.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ContractReview` to respond with.
+        func acceptContractReview(
+            request: Conform_Requirement_V1_ContractReviewRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ContractReview
+
+        /// Handle the "GetContractReview" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ContractReview` to respond with.
+        func getContractReview(
+            request: Conform_Requirement_V1_ContractReviewRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ContractReview
+
+        /// Handle the "CloseContract" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The contract is fulfilled: new requirement versions no longer flag it.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_ContractReview` to respond with.
+        func closeContract(
+            request: Conform_Requirement_V1_ContractReviewRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_ContractReview
     }
 }
 
@@ -2254,6 +2629,72 @@ extension Conform_Requirement_V1_RequirementCatalog.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.StartContractReview.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_StartContractReviewRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReview>(),
+            handler: { request, context in
+                try await self.startContractReview(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.DecideReviewItem.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_DecideReviewItemRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReview>(),
+            handler: { request, context in
+                try await self.decideReviewItem(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.AddStatedRequirement.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_AddStatedRequirementRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReview>(),
+            handler: { request, context in
+                try await self.addStatedRequirement(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.AcceptContractReview.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReviewRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReview>(),
+            handler: { request, context in
+                try await self.acceptContractReview(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.GetContractReview.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReviewRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReview>(),
+            handler: { request, context in
+                try await self.getContractReview(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.CloseContract.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReviewRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReview>(),
+            handler: { request, context in
+                try await self.closeContract(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -2375,6 +2816,72 @@ extension Conform_Requirement_V1_RequirementCatalog.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ConsolidateProductResponse> {
         let response = try await self.consolidateProduct(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func startContractReview(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_StartContractReviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview> {
+        let response = try await self.startContractReview(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func decideReviewItem(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_DecideReviewItemRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview> {
+        let response = try await self.decideReviewItem(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func addStatedRequirement(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_AddStatedRequirementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview> {
+        let response = try await self.addStatedRequirement(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func acceptContractReview(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview> {
+        let response = try await self.acceptContractReview(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getContractReview(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview> {
+        let response = try await self.getContractReview(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func closeContract(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ContractReview> {
+        let response = try await self.closeContract(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2521,6 +3028,84 @@ extension Conform_Requirement_V1_RequirementCatalog.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ConsolidateProductResponse> {
         return GRPCCore.ServerResponse<Conform_Requirement_V1_ConsolidateProductResponse>(
             message: try await self.consolidateProduct(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func startContractReview(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_StartContractReviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>(
+            message: try await self.startContractReview(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func decideReviewItem(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_DecideReviewItemRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>(
+            message: try await self.decideReviewItem(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func addStatedRequirement(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_AddStatedRequirementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>(
+            message: try await self.addStatedRequirement(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func acceptContractReview(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>(
+            message: try await self.acceptContractReview(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getContractReview(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>(
+            message: try await self.getContractReview(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func closeContract(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_ContractReview>(
+            message: try await self.closeContract(
                 request: request.message,
                 context: context
             ),
@@ -2775,6 +3360,133 @@ extension Conform_Requirement_V1_RequirementCatalog {
             deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ConsolidateProductResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ConsolidateProductResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "StartContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Opens a review of every requirement that applies to a contract's products.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_StartContractReviewRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_StartContractReviewRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func startContractReview<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_StartContractReviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_StartContractReviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DecideReviewItem" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_DecideReviewItemRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_DecideReviewItemRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func decideReviewItem<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_DecideReviewItemRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_DecideReviewItemRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AddStatedRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_AddStatedRequirementRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_AddStatedRequirementRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addStatedRequirement<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_AddStatedRequirementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_AddStatedRequirementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AcceptContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts (signs) the review: refused while any item is undecided or a mandatory one cannot
+        /// > be met. The caller is recorded as the signer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func acceptContractReview<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ContractReviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetContractReview" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getContractReview<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ContractReviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CloseContract" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The contract is fulfilled: new requirement versions no longer flag it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func closeContract<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ContractReviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -3153,6 +3865,199 @@ extension Conform_Requirement_V1_RequirementCatalog {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "StartContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Opens a review of every requirement that applies to a contract's products.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_StartContractReviewRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_StartContractReviewRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func startContractReview<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_StartContractReviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_StartContractReviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.StartContractReview.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DecideReviewItem" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_DecideReviewItemRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_DecideReviewItemRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func decideReviewItem<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_DecideReviewItemRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_DecideReviewItemRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.DecideReviewItem.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "AddStatedRequirement" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_AddStatedRequirementRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_AddStatedRequirementRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addStatedRequirement<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_AddStatedRequirementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_AddStatedRequirementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.AddStatedRequirement.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "AcceptContractReview" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts (signs) the review: refused while any item is undecided or a mandatory one cannot
+        /// > be met. The caller is recorded as the signer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func acceptContractReview<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ContractReviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.AcceptContractReview.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetContractReview" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getContractReview<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ContractReviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.GetContractReview.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CloseContract" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The contract is fulfilled: new requirement versions no longer flag it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ContractReviewRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ContractReview` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func closeContract<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ContractReviewRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ContractReview>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.CloseContract.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -3459,6 +4364,169 @@ extension Conform_Requirement_V1_RequirementCatalog.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ConsolidateProductRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ConsolidateProductResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StartContractReview" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Opens a review of every requirement that applies to a contract's products.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_StartContractReviewRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func startContractReview<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_StartContractReviewRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.startContractReview(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_StartContractReviewRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReview>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DecideReviewItem" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_DecideReviewItemRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func decideReviewItem<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_DecideReviewItemRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.decideReviewItem(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_DecideReviewItemRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReview>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddStatedRequirement" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_AddStatedRequirementRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addStatedRequirement<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_AddStatedRequirementRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addStatedRequirement(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_AddStatedRequirementRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReview>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AcceptContractReview" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Accepts (signs) the review: refused while any item is undecided or a mandatory one cannot
+    /// > be met. The caller is recorded as the signer.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acceptContractReview<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.acceptContractReview(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReviewRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReview>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetContractReview" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getContractReview<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getContractReview(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReviewRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReview>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CloseContract" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The contract is fulfilled: new requirement versions no longer flag it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_ContractReviewRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func closeContract<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.closeContract(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ContractReviewRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ContractReview>(),
             options: options,
             onResponse: handleResponse
         )
@@ -3811,6 +4879,193 @@ extension Conform_Requirement_V1_RequirementCatalog.ClientProtocol {
             metadata: metadata
         )
         return try await self.consolidateProduct(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StartContractReview" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Opens a review of every requirement that applies to a contract's products.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func startContractReview<Result>(
+        _ message: Conform_Requirement_V1_StartContractReviewRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_StartContractReviewRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.startContractReview(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DecideReviewItem" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func decideReviewItem<Result>(
+        _ message: Conform_Requirement_V1_DecideReviewItemRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_DecideReviewItemRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.decideReviewItem(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddStatedRequirement" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addStatedRequirement<Result>(
+        _ message: Conform_Requirement_V1_AddStatedRequirementRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_AddStatedRequirementRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.addStatedRequirement(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AcceptContractReview" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Accepts (signs) the review: refused while any item is undecided or a mandatory one cannot
+    /// > be met. The caller is recorded as the signer.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acceptContractReview<Result>(
+        _ message: Conform_Requirement_V1_ContractReviewRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.acceptContractReview(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetContractReview" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getContractReview<Result>(
+        _ message: Conform_Requirement_V1_ContractReviewRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getContractReview(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CloseContract" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The contract is fulfilled: new requirement versions no longer flag it.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func closeContract<Result>(
+        _ message: Conform_Requirement_V1_ContractReviewRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_ContractReview>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_ContractReviewRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.closeContract(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -379,6 +379,56 @@ public nonisolated enum Conform_Requirement_V1_ExportCadence: SwiftProtobuf.Enum
 
 }
 
+public nonisolated enum Conform_Requirement_V1_ReviewDecision: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Not decided yet.
+  case pending // = 1
+  case canMeet // = 2
+  case cannotMeet // = 3
+
+  /// The customer agreed, in writing, to a deviation (say which in the note).
+  case deviationAgreed // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .pending
+    case 2: self = .canMeet
+    case 3: self = .cannotMeet
+    case 4: self = .deviationAgreed
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .pending: return 1
+    case .canMeet: return 2
+    case .cannotMeet: return 3
+    case .deviationAgreed: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_ReviewDecision] = [
+    .unspecified,
+    .pending,
+    .canMeet,
+    .cannotMeet,
+    .deviationAgreed,
+  ]
+
+}
+
 public nonisolated struct Conform_Requirement_V1_Contact: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1483,6 +1533,135 @@ public nonisolated struct Conform_Requirement_V1_ConsolidateProductResponse: Sen
   fileprivate var _product: Conform_Requirement_V1_Product? = nil
 }
 
+public nonisolated struct Conform_Requirement_V1_ContractReviewItem: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var position: UInt32 = 0
+
+  /// The documented requirement, or "" for one the customer stated but did not document.
+  public var requirementID: String = String()
+
+  public var version: String = String()
+
+  public var strength: Conform_Requirement_V1_RequirementStrength = .unspecified
+
+  /// The requirement's title, or what the customer stated.
+  public var statement: String = String()
+
+  public var decision: Conform_Requirement_V1_ReviewDecision = .unspecified
+
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ContractReview: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 = 0
+
+  public var customer: String = String()
+
+  public var contractReference: String = String()
+
+  /// YYYY-MM-DD: the requirements in force on this day were reviewed.
+  public var reviewDate: String = String()
+
+  /// "open", then "accepted".
+  public var status: String = String()
+
+  public var items: [Conform_Requirement_V1_ContractReviewItem] = []
+
+  public var acceptedBy: String = String()
+
+  public var acceptedAtMicros: Int64 = 0
+
+  /// Still being delivered under: a new version of a reviewed requirement flags it.
+  public var contractOpen: Bool = false
+
+  /// Why it must be reviewed again ("" when it need not).
+  public var needsRereview: String = String()
+
+  public var createdBy: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_StartContractReviewRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  /// The contract or order the customer's products are linked under.
+  public var contractReference: String = String()
+
+  /// YYYY-MM-DD ("" for today, UTC).
+  public var date: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_DecideReviewItemRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var reviewID: UInt64 = 0
+
+  public var position: UInt32 = 0
+
+  public var decision: Conform_Requirement_V1_ReviewDecision = .unspecified
+
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_AddStatedRequirementRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var reviewID: UInt64 = 0
+
+  /// What the customer stated but did not document, e.g. "parts packed in ESD bags".
+  public var statement: String = String()
+
+  public var decision: Conform_Requirement_V1_ReviewDecision = .unspecified
+
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ContractReviewRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var reviewID: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "conform.requirement.v1"
@@ -1517,6 +1696,10 @@ nonisolated extension Conform_Requirement_V1_ExportFormat: SwiftProtobuf._ProtoN
 
 nonisolated extension Conform_Requirement_V1_ExportCadence: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EXPORT_CADENCE_UNSPECIFIED\0\u{1}EXPORT_CADENCE_WEEKLY\0\u{1}EXPORT_CADENCE_MONTHLY\0\u{1}EXPORT_CADENCE_QUARTERLY\0")
+}
+
+nonisolated extension Conform_Requirement_V1_ReviewDecision: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REVIEW_DECISION_UNSPECIFIED\0\u{1}REVIEW_DECISION_PENDING\0\u{1}REVIEW_DECISION_CAN_MEET\0\u{1}REVIEW_DECISION_CANNOT_MEET\0\u{1}REVIEW_DECISION_DEVIATION_AGREED\0")
 }
 
 nonisolated extension Conform_Requirement_V1_Contact: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -3783,6 +3966,306 @@ nonisolated extension Conform_Requirement_V1_ConsolidateProductResponse: SwiftPr
     if lhs.date != rhs.date {return false}
     if lhs.requirements != rhs.requirements {return false}
     if lhs.rules != rhs.rules {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ContractReviewItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ContractReviewItem"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}position\0\u{3}requirement_id\0\u{1}version\0\u{1}strength\0\u{1}statement\0\u{1}decision\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.position) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.strength) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.statement) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.decision) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.position != 0 {
+      try visitor.visitSingularUInt32Field(value: self.position, fieldNumber: 1)
+    }
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 2)
+    }
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 3)
+    }
+    if self.strength != .unspecified {
+      try visitor.visitSingularEnumField(value: self.strength, fieldNumber: 4)
+    }
+    if !self.statement.isEmpty {
+      try visitor.visitSingularStringField(value: self.statement, fieldNumber: 5)
+    }
+    if self.decision != .unspecified {
+      try visitor.visitSingularEnumField(value: self.decision, fieldNumber: 6)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ContractReviewItem, rhs: Conform_Requirement_V1_ContractReviewItem) -> Bool {
+    if lhs.position != rhs.position {return false}
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.strength != rhs.strength {return false}
+    if lhs.statement != rhs.statement {return false}
+    if lhs.decision != rhs.decision {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ContractReview: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ContractReview"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}customer\0\u{3}contract_reference\0\u{3}review_date\0\u{1}status\0\u{1}items\0\u{3}accepted_by\0\u{3}accepted_at_micros\0\u{3}contract_open\0\u{3}needs_rereview\0\u{3}created_by\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.contractReference) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reviewDate) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.acceptedBy) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.acceptedAtMicros) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.contractOpen) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.needsRereview) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.createdBy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 2)
+    }
+    if !self.contractReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.contractReference, fieldNumber: 3)
+    }
+    if !self.reviewDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.reviewDate, fieldNumber: 4)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 5)
+    }
+    if !self.items.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.items, fieldNumber: 6)
+    }
+    if !self.acceptedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.acceptedBy, fieldNumber: 7)
+    }
+    if self.acceptedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.acceptedAtMicros, fieldNumber: 8)
+    }
+    if self.contractOpen != false {
+      try visitor.visitSingularBoolField(value: self.contractOpen, fieldNumber: 9)
+    }
+    if !self.needsRereview.isEmpty {
+      try visitor.visitSingularStringField(value: self.needsRereview, fieldNumber: 10)
+    }
+    if !self.createdBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdBy, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ContractReview, rhs: Conform_Requirement_V1_ContractReview) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.customer != rhs.customer {return false}
+    if lhs.contractReference != rhs.contractReference {return false}
+    if lhs.reviewDate != rhs.reviewDate {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.items != rhs.items {return false}
+    if lhs.acceptedBy != rhs.acceptedBy {return false}
+    if lhs.acceptedAtMicros != rhs.acceptedAtMicros {return false}
+    if lhs.contractOpen != rhs.contractOpen {return false}
+    if lhs.needsRereview != rhs.needsRereview {return false}
+    if lhs.createdBy != rhs.createdBy {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_StartContractReviewRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StartContractReviewRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}contract_reference\0\u{1}date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.contractReference) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.contractReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.contractReference, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_StartContractReviewRequest, rhs: Conform_Requirement_V1_StartContractReviewRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.contractReference != rhs.contractReference {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_DecideReviewItemRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DecideReviewItemRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}review_id\0\u{1}position\0\u{1}decision\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.reviewID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.position) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.decision) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.reviewID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.reviewID, fieldNumber: 1)
+    }
+    if self.position != 0 {
+      try visitor.visitSingularUInt32Field(value: self.position, fieldNumber: 2)
+    }
+    if self.decision != .unspecified {
+      try visitor.visitSingularEnumField(value: self.decision, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_DecideReviewItemRequest, rhs: Conform_Requirement_V1_DecideReviewItemRequest) -> Bool {
+    if lhs.reviewID != rhs.reviewID {return false}
+    if lhs.position != rhs.position {return false}
+    if lhs.decision != rhs.decision {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_AddStatedRequirementRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddStatedRequirementRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}review_id\0\u{1}statement\0\u{1}decision\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.reviewID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.statement) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.decision) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.reviewID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.reviewID, fieldNumber: 1)
+    }
+    if !self.statement.isEmpty {
+      try visitor.visitSingularStringField(value: self.statement, fieldNumber: 2)
+    }
+    if self.decision != .unspecified {
+      try visitor.visitSingularEnumField(value: self.decision, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_AddStatedRequirementRequest, rhs: Conform_Requirement_V1_AddStatedRequirementRequest) -> Bool {
+    if lhs.reviewID != rhs.reviewID {return false}
+    if lhs.statement != rhs.statement {return false}
+    if lhs.decision != rhs.decision {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ContractReviewRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ContractReviewRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}review_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.reviewID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.reviewID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.reviewID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ContractReviewRequest, rhs: Conform_Requirement_V1_ContractReviewRequest) -> Bool {
+    if lhs.reviewID != rhs.reviewID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -14,6 +14,7 @@ struct ServicePKI: Sendable {
 
     static let names: [(String, [Role], String?)] = [
         ("quality-engineer", [.qualityEngineer], nil),
+        ("quality-manager", [.qualityManager], nil),
         ("operator", [.operator], nil),
         ("auditor", [.auditor], nil),
         ("admin", [.admin], nil),

@@ -102,6 +102,17 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
             try RequirementRules.checkNewVersion(version, after: requirement.versions, requirement: "\(customer)/\(id)")
             try await RequirementStore.insert(version, of: requirement, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
             requirement.versions.append(version)
+            // An accepted review of a contract still being delivered no longer covers this.
+            let flagged = try await ContractReviewStore.flagForRereview(
+                customer: customer, requirement: id,
+                reason: "\(id) has a new version \(version.number), effective \(version.effectiveFrom)",
+                on: transaction.connection, logger: transaction.logger
+            )
+            for review in flagged {
+                try await transaction.publish(
+                    type: "contract-review.rereview-needed", subject: "contract-review:\(review)", payload: version.message(status: nil)
+                )
+            }
             let after = requirement.message(on: Day.today, validations: validations)
             try await transaction.recordChange(object: "requirement:\(customer)/\(id)", before: before, after: after)
             try await transaction.publish(type: "requirement.version-added", subject: "requirement:\(customer)/\(id)", payload: version.message(status: nil))

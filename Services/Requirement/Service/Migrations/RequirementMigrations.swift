@@ -7,5 +7,6 @@ enum RequirementMigrations {
         CreateCustomersAndProducts.migration,
         CreateRequirements.migration,
         AddEvidenceRules.migration,
+        CreateContractReviews.migration,
     ]
 }
