@@ -124,9 +124,7 @@ struct CustomerCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            var customers: [Conform_Requirement_V1_Customer] = []
-            var token = self.pageToken
-            repeat {
+            let (customers, token) = try await collectPages(after: self.pageToken, all: self.all) { token in
                 let page = try await self.connection.withClient(.requirement) { client in
                     try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).listCustomers(
                         .with {
@@ -137,9 +135,8 @@ struct CustomerCommand: AsyncParsableCommand {
                         options: self.connection.callOptions()
                     )
                 }
-                customers += page.customers
-                token = page.nextPageToken
-            } while self.all && !token.isEmpty
+                return (page.customers, page.nextPageToken)
+            }
             if self.connection.json { return try printJSON(customers, asList: true) }
             var table = Table("CODE", "NAME", "INDUSTRY", "CONTACTS")
             for customer in customers {

@@ -96,9 +96,7 @@ struct ProductCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            var products: [Conform_Requirement_V1_Product] = []
-            var token = self.pageToken
-            repeat {
+            let (products, token) = try await collectPages(after: self.pageToken, all: self.all) { token in
                 let page = try await self.connection.withClient(.requirement) { client in
                     try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).listProducts(
                         .with {
@@ -110,9 +108,8 @@ struct ProductCommand: AsyncParsableCommand {
                         options: self.connection.callOptions()
                     )
                 }
-                products += page.products
-                token = page.nextPageToken
-            } while self.all && !token.isEmpty
+                return (page.products, page.nextPageToken)
+            }
             if self.connection.json { return try printJSON(products, asList: true) }
             var table = Table("CODE", "NAME", "FAMILY")
             for product in products {

@@ -74,7 +74,7 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
-    /// Call options: the timeout, a fresh request id, and an idempotency key when given.
+    /// Call options: the deadline from --timeout.
     func callOptions() -> CallOptions {
         var options = CallOptions.defaults
         options.timeout = .milliseconds(Int64(self.timeout * 1000))

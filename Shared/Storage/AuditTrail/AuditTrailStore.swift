@@ -1,4 +1,3 @@
-import Foundation
 public import Logging
 public import PostgresNIO
 
@@ -25,7 +24,7 @@ public enum AuditTrailStore {
             previousHash = hash
         }
         let sequence = previousSequence + 1
-        let micros = Self.nowMicros()
+        let micros = Timestamps.nowMicros()
         let hash = AuditChain.hash(sequence: sequence, recordedAtMicros: micros, record: record, previousHash: previousHash)
         try await connection.query(
             """
@@ -112,10 +111,6 @@ public enum AuditTrailStore {
             if page.count < pageSize { break }
         }
         return AuditVerification(entriesChecked: checked, firstBrokenSequence: nil, problem: nil, headHash: previous?.hash ?? AuditChain.genesis)
-    }
-
-    private static func nowMicros() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
     }
 }
 

@@ -1,4 +1,3 @@
-import Foundation
 public import Logging
 public import PostgresNIO
 
@@ -57,7 +56,7 @@ public enum Outbox {
     /// Records `event` in the transaction `connection` is in.
     public static func append(_ event: OutboxEvent, on connection: PostgresConnection, logger: Logger) async throws {
         try await WriteOrder.lock(on: connection, logger: logger)
-        let micros = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+        let micros = Timestamps.nowMicros()
         try await connection.query(
             """
             INSERT INTO outbox (type, subject, payload, occurred_at_micros)

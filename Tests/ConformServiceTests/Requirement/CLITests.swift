@@ -62,6 +62,13 @@ struct CLITests {
             #expect(denied.output.contains("needs admin or quality-engineer"))
             #expect(denied.output.contains("--as NAME"))
 
+            _ = try await self.conform(service, tls: tls, "customer", "add", "B", "--name", "Customer B", "--industry", "aerospace")
+            let onePage = try await self.conform(service, tls: tls, "customer", "list", "--page-size", "1")
+            #expect(onePage.output.contains("More: --page-token A"))
+            let everyPage = try await self.conform(service, tls: tls, "customer", "list", "--page-size", "1", "--all", "--json")
+            let codes = (try JSONSerialization.jsonObject(with: Data(everyPage.output.utf8)) as? [[String: Any]])?.compactMap { $0["code"] as? String }
+            #expect(codes == ["A", "B"])
+
             let verify = try await self.conform(service, tls: tls, "audit", "verify", "--service", "requirement", "--as", "auditor")
             #expect(verify.status == 0)
             #expect(verify.output.contains("audit trail is intact"))

@@ -261,7 +261,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         return (product, day, customers)
     }
 
-    private func validations() async throws -> [CapabilityValidation] {
+    /// Every recorded capability validation.
+    func validations() async throws -> [CapabilityValidation] {
         let call = try CallContext.required()
         return try await CatalogStore.validations(in: self.database, logger: call.logger).map(\.0)
     }

@@ -23,7 +23,7 @@ extension CatalogHandlers {
             )
         }
         let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
-        let validations = try await CatalogStore.validations(in: self.database, logger: call.logger).map(\.0)
+        let validations = try await self.validations()
         var resolved: [ResolvedRequirement] = []
         for link in links {
             guard let product = try await ProductStore.find(code: link.product, in: self.database, logger: call.logger) else { continue }

@@ -14,7 +14,7 @@ enum CatalogStore {
     }
 
     static func link(customer: String, product: String, contract: String, by principal: String, on connection: PostgresConnection, logger: Logger) async throws -> Link {
-        let micros = nowMicros()
+        let micros = Timestamps.nowMicros()
         do {
             try await connection.query(
                 """
@@ -55,7 +55,7 @@ enum CatalogStore {
     }
 
     static func recordValidation(_ validation: CapabilityValidation, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let micros = nowMicros()
+        let micros = Timestamps.nowMicros()
         do {
             try await connection.query(
                 """

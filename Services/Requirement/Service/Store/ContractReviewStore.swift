@@ -26,7 +26,7 @@ enum ContractReviewStore {
         let rows = try await connection.query(
             """
             INSERT INTO contract_reviews (customer, contract_reference, review_date, status, created_by, created_at_micros)
-            VALUES (\(customer), \(contract), \(day.description)::date, 'open', \(principal), \(nowMicros()))
+            VALUES (\(customer), \(contract), \(day.description)::date, 'open', \(principal), \(Timestamps.nowMicros()))
             RETURNING id
             """,
             logger: logger
@@ -109,7 +109,7 @@ enum ContractReviewStore {
     static func accept(review: Int64, by principal: String, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            UPDATE contract_reviews SET status = 'accepted', accepted_by = \(principal), accepted_at_micros = \(nowMicros()), needs_rereview = ''
+            UPDATE contract_reviews SET status = 'accepted', accepted_by = \(principal), accepted_at_micros = \(Timestamps.nowMicros()), needs_rereview = ''
             WHERE id = \(review)
             """,
             logger: logger

@@ -8,7 +8,7 @@ import PostgresNIO
 enum CustomerStore {
     /// Inserts a new customer; ALREADY_EXISTS when the code is taken.
     static func insert(_ customer: NewCustomer, by principal: String, on connection: PostgresConnection, logger: Logger) async throws -> Customer {
-        let micros = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+        let micros = Timestamps.nowMicros()
         let contacts = String(decoding: try JSONEncoder().encode(customer.contacts), as: UTF8.self)
         do {
             try await connection.query(

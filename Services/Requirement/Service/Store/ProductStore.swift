@@ -1,6 +1,5 @@
 import ConformDomain
 import ConformStorage
-import Foundation
 import Logging
 import PostgresNIO
 
@@ -8,7 +7,7 @@ import PostgresNIO
 enum ProductStore {
     /// Inserts a new product; ALREADY_EXISTS when the code is taken.
     static func insert(_ product: NewProduct, by principal: String, on connection: PostgresConnection, logger: Logger) async throws -> Product {
-        let micros = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+        let micros = Timestamps.nowMicros()
         do {
             try await connection.query(
                 """

@@ -19,7 +19,7 @@ enum RequirementStore {
                 INSERT INTO requirements
                     (customer, requirement_id, category, strength, scope_kind, scope_family, scope_products, created_at_micros, created_by)
                 VALUES (\(requirement.customer), \(requirement.id), \(requirement.category.rawValue), \(requirement.strength.rawValue),
-                        \(kind), \(family), \(products), \(nowMicros()), \(principal))
+                        \(kind), \(family), \(products), \(Timestamps.nowMicros()), \(principal))
                 """,
                 logger: logger
             )
@@ -49,7 +49,7 @@ enum RequirementStore {
                     \(version.acceptanceCriteria), \(version.source.kind.rawValue), \(version.source.reference),
                     \(version.source.receivedOn.description)::date, \(version.effectiveFrom.description)::date,
                     \(version.expiresOn?.description)::date, \(version.requiredCapabilities), \(version.isDraft),
-                    \(String(decoding: try JSONEncoder().encode(version.evidenceRules), as: UTF8.self)), \(nowMicros()), \(principal))
+                    \(String(decoding: try JSONEncoder().encode(version.evidenceRules), as: UTF8.self)), \(Timestamps.nowMicros()), \(principal))
             """,
             logger: logger
         )
@@ -158,8 +158,4 @@ enum RequirementStore {
         case .products(let codes): return ("products", "", codes)
         }
     }
-}
-
-func nowMicros() -> Int64 {
-    Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
 }

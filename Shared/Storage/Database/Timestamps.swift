@@ -1,0 +1,9 @@
+import Foundation
+
+/// Conform's timestamps: UTC microseconds since the Unix epoch, as every table stores them.
+public enum Timestamps {
+    /// Now, to the microsecond.
+    public static func nowMicros() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+    }
+}
