@@ -18,7 +18,6 @@ public final class ServiceHost: Sendable {
     private let group: ServiceGroup
     private let ready: Latch<Void>
     private let metricsBound: Latch<Int>
-    private let logger: Logger
 
     /// - Parameters:
     ///   - tls: the service's TLS identity; read from the configuration's TLS folder when nil.
@@ -34,7 +33,6 @@ public final class ServiceHost: Sendable {
     ) throws {
         self.definition = definition
         self.configuration = configuration
-        self.logger = logger
         let ready = Latch<Void>()
         let metricsBound = Latch<Int>()
         self.ready = ready
