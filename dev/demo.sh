@@ -63,24 +63,12 @@ requirement A CSR-A-0202 --category quality --strength mandatory --scope product
     --criteria "At least 4 NDT photos per batch, taken by a certified NDT Level II technician." \
     --source-kind email --source-ref "J. Park, 'NDT evidence for ABC', 2024-07-20" --received 2024-07-20 --effective 2024-08-01 \
     --rules "$rules/csr-a-0202-rules.json"
-requirement B CSR-B-0156 --category traceability --strength mandatory --scope all \
-    --version 1.0 --title "QR serialization" \
-    --text "Products must carry a QR code with the batch number and a traceability link." \
-    --criteria "Every unit scans to its batch genealogy." \
-    --source-kind customer-portal --source-ref "B supplier portal notice 2024-031" --received 2024-06-01 --effective 2024-06-15 \
-    --rules "$rules/csr-b-0156-v1-rules.json"
-if ! "$conform" requirement get B CSR-B-0156 | grep -q "^2.0 "; then
-    "$conform" requirement revise B CSR-B-0156 --version 2.0 --title "QR and NFC serialization" \
-        --text "Products must carry a QR code, an NFC tag, and traceability with cryptographic proof of supplier identity and batch authenticity." \
-        --criteria "Every unit scans (QR) and reads (NFC) to its batch genealogy." \
-        --source-kind customer-portal --source-ref "B supplier portal notice 2024-118" --received 2024-11-02 \
-        --effective 2025-01-01 --needs nfc-tagging --rules "$rules/csr-b-0156-v2-rules.json" >/dev/null
+# Customer B's requirements come from a file, as a customer's list usually does.
+"$conform" requirement import "$rules/customer-b-requirements.yaml" >/dev/null
+if ! "$conform" requirement get B CSR-B-0044 | grep -q "^Retired"; then
+    "$conform" requirement retire B CSR-B-0044 --on 2025-03-01 \
+        --reason "B supplier manual rev. 3 replaced paper certificates with the portal" >/dev/null
 fi
-requirement B CSR-B-0892 --category documentation --strength mandatory --scope all \
-    --version 1.0 --title "Monthly XML data export" \
-    --text "Quality data of every batch shipped in a month is delivered as XML in B's layout by the 5th of the next month." \
-    --source-kind customer-specification --source-ref "B EDI guideline v3" --received 2024-06-01 --effective 2024-06-15 \
-    --rules "$rules/csr-b-0892-rules.json"
 requirement D CSR-D-0234 --category regulatory --strength mandatory --scope all \
     --version 1.0 --title "Certified inspector signature on manufacturing records" \
     --text "Every manufacturing record is signed electronically (21 CFR Part 11) by a certified quality inspector." \
@@ -89,4 +77,5 @@ requirement D CSR-D-0234 --category regulatory --strength mandatory --scope all 
     --rules "$rules/csr-d-0234-rules.json"
 
 echo "Demo data: customers A, B, D; products ABC, FAST-M8-12.9, SENSOR-HOUSING-7; who orders what;"
-echo "  requirements CSR-AUTO-0847, CSR-A-0202, CSR-B-0156 (v2.0 awaiting validation of nfc-tagging), CSR-B-0892, CSR-D-0234."
+echo "  requirements CSR-AUTO-0847, CSR-A-0202, CSR-B-0156 (v2.0 awaiting validation of nfc-tagging), CSR-B-0892"
+echo "  (B's imported from dev/demo/customer-b-requirements.yaml), CSR-B-0044 retired from 2025-03-01, CSR-D-0234."

@@ -43,10 +43,7 @@ struct VersionOptions: ParsableArguments {
 
     var message: Conform_Requirement_V1_RequirementVersion {
         get throws {
-            let kinds: [String: Conform_Requirement_V1_SourceKind] = [
-                "email": .email, "customer-specification": .customerSpecification, "customer-portal": .customerPortal,
-                "audit-finding": .auditFinding, "meeting": .meeting,
-            ]
+            let kinds = Names.sourceKinds
             guard let kind = kinds[self.sourceKind] else {
                 throw ValidationError("--source-kind '\(self.sourceKind)' must be one of \(kinds.keys.sorted().joined(separator: ", "))")
             }
@@ -93,7 +90,7 @@ struct RequirementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "requirement",
         abstract: "Customers' requirements, their versions, and what applies to a product on a date.",
-        subcommands: [Add.self, Revise.self, Get.self, List.self, Resolve.self]
+        subcommands: [Add.self, Revise.self, Publish.self, Retire.self, Import.self, Get.self, List.self, Resolve.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -134,20 +131,15 @@ struct RequirementCommand: AsyncParsableCommand {
         }
 
         static func category(_ text: String) throws -> Conform_Requirement_V1_RequirementCategory {
-            let all: [String: Conform_Requirement_V1_RequirementCategory] = [
-                "quality": .quality, "traceability": .traceability, "documentation": .documentation,
-                "regulatory": .regulatory, "special-processing": .specialProcessing,
-            ]
-            guard let category = all[text] else { throw ValidationError("--category must be one of \(all.keys.sorted().joined(separator: ", "))") }
+            guard let category = Names.categories[text] else {
+                throw ValidationError("--category must be one of \(Names.categories.keys.sorted().joined(separator: ", "))")
+            }
             return category
         }
 
         static func strength(_ text: String) throws -> Conform_Requirement_V1_RequirementStrength {
-            switch text {
-            case "mandatory": return .mandatory
-            case "preferred": return .preferred
-            default: throw ValidationError("--strength must be mandatory or preferred")
-            }
+            guard let strength = Names.strengths[text] else { throw ValidationError("--strength must be mandatory or preferred") }
+            return strength
         }
 
         static func scope(_ text: String) throws -> Conform_Requirement_V1_RequirementScope {
@@ -182,6 +174,53 @@ struct RequirementCommand: AsyncParsableCommand {
             let requirement = try await self.connection.withClient(.requirement) { client in
                 try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).addRequirementVersion(
                     request, metadata: self.connection.metadata(idempotencyKey: self.idempotencyKey), options: self.connection.callOptions()
+                )
+            }
+            if self.connection.json { return try printJSON([requirement], asList: false) }
+            print(RequirementCommand.versionsTable(requirement))
+        }
+    }
+
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish a draft version: from its effective date it is enforced like any other.",
+            discussion: "Accepted contract reviews of open contracts under the requirement are flagged for re-review."
+        )
+        @Argument(help: "The customer's code.") var customer: String
+        @Argument(help: "The requirement's id.") var id: String
+        @Option(name: .customLong("version"), help: "The draft version's number, e.g. 2.0.") var number: String
+        @Option(help: "Makes the call safe to repeat.") var idempotencyKey: String?
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let requirement = try await self.connection.withClient(.requirement) { client in
+                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).publishVersion(
+                    .with { $0.customer = self.customer; $0.requirementID = self.id; $0.number = self.number },
+                    metadata: self.connection.metadata(idempotencyKey: self.idempotencyKey), options: self.connection.callOptions()
+                )
+            }
+            if self.connection.json { return try printJSON([requirement], asList: false) }
+            print(RequirementCommand.versionsTable(requirement))
+        }
+    }
+
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Retire a requirement the customer withdrew: from the date given, no version of it holds.",
+            discussion: "Batches made before that date keep the versions they were made under."
+        )
+        @Argument(help: "The customer's code.") var customer: String
+        @Argument(help: "The requirement's id.") var id: String
+        @Option(help: "The first day it no longer holds, YYYY-MM-DD.") var on: String
+        @Option(help: "Why, e.g. the customer's notice withdrawing it.") var reason: String
+        @Option(help: "Makes the call safe to repeat.") var idempotencyKey: String?
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let requirement = try await self.connection.withClient(.requirement) { client in
+                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).retireRequirement(
+                    .with { $0.customer = self.customer; $0.requirementID = self.id; $0.retiredOn = self.on; $0.reason = self.reason },
+                    metadata: self.connection.metadata(idempotencyKey: self.idempotencyKey), options: self.connection.callOptions()
                 )
             }
             if self.connection.json { return try printJSON([requirement], asList: false) }
@@ -259,6 +298,9 @@ struct RequirementCommand: AsyncParsableCommand {
         }
         let header = "\(requirement.customer)/\(requirement.requirementID): \(requirement.category.label), \(requirement.strength.label), \(requirement.scope.label)"
         var lines = [header, table.render()]
+        if !requirement.retiredOn.isEmpty {
+            lines.append("Retired from \(requirement.retiredOn): \(requirement.retirementReason)")
+        }
         for version in requirement.versions where !version.evidenceRules.isEmpty {
             lines.append("Evidence rules of \(version.number):")
             lines += version.evidenceRules.map { "  - " + $0.summary }

@@ -22,6 +22,9 @@ enum RequirementAccessPolicy {
         catalog + "ListCustomerProducts": .roles(internalReaders.union(Role.customerScoped)),
         catalog + "CreateRequirement": .roles([.qualityEngineer, .admin]),
         catalog + "AddRequirementVersion": .roles([.qualityEngineer, .admin]),
+        catalog + "PublishVersion": .roles([.qualityEngineer, .admin]),
+        catalog + "RetireRequirement": .roles([.qualityEngineer, .admin]),
+        catalog + "ImportRequirements": .roles([.qualityEngineer, .admin]),
         catalog + "GetRequirement": .roles(internalReaders.union(Role.customerScoped)),
         catalog + "ListRequirements": .roles(internalReaders.union(Role.customerScoped)),
         // Validation of a new capability is quality engineering's call.

@@ -1429,6 +1429,45 @@ public enum Conform_Requirement_V1_RequirementCatalog: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "PublishVersion" metadata.
+        public enum PublishVersion: Sendable {
+            /// Request type for "PublishVersion".
+            public typealias Input = Conform_Requirement_V1_PublishVersionRequest
+            /// Response type for "PublishVersion".
+            public typealias Output = Conform_Requirement_V1_Requirement
+            /// Descriptor for "PublishVersion".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "PublishVersion",
+                type: .unary
+            )
+        }
+        /// Namespace for "RetireRequirement" metadata.
+        public enum RetireRequirement: Sendable {
+            /// Request type for "RetireRequirement".
+            public typealias Input = Conform_Requirement_V1_RetireRequirementRequest
+            /// Response type for "RetireRequirement".
+            public typealias Output = Conform_Requirement_V1_Requirement
+            /// Descriptor for "RetireRequirement".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "RetireRequirement",
+                type: .unary
+            )
+        }
+        /// Namespace for "ImportRequirements" metadata.
+        public enum ImportRequirements: Sendable {
+            /// Request type for "ImportRequirements".
+            public typealias Input = Conform_Requirement_V1_ImportRequirementsRequest
+            /// Response type for "ImportRequirements".
+            public typealias Output = Conform_Requirement_V1_ImportRequirementsResponse
+            /// Descriptor for "ImportRequirements".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.requirement.v1.RequirementCatalog"),
+                method: "ImportRequirements",
+                type: .bidirectionalStreaming
+            )
+        }
         /// Namespace for "GetRequirement" metadata.
         public enum GetRequirement: Sendable {
             /// Request type for "GetRequirement".
@@ -1604,6 +1643,9 @@ public enum Conform_Requirement_V1_RequirementCatalog: Sendable {
             ListCustomerProducts.descriptor,
             CreateRequirement.descriptor,
             AddRequirementVersion.descriptor,
+            PublishVersion.descriptor,
+            RetireRequirement.descriptor,
+            ImportRequirements.descriptor,
             GetRequirement.descriptor,
             ListRequirements.descriptor,
             RecordValidation.descriptor,
@@ -1710,6 +1752,61 @@ extension Conform_Requirement_V1_RequirementCatalog {
             request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_AddRequirementVersionRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "PublishVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Publishes a draft version: from its effective date it is enforced like any other.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_PublishVersionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_Requirement` messages.
+        func publishVersion(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_PublishVersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "RetireRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a requirement: from the date given no version of it holds.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_RetireRequirementRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_Requirement` messages.
+        func retireRequirement(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_RetireRequirementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "ImportRequirements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's requirements from a file: everything is checked first, every problem is
+        /// > reported with its entry and field, and either all of it is written or none.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ImportRequirementsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ImportRequirementsResponse` messages.
+        func importRequirements(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ImportRequirementsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ImportRequirementsResponse>
 
         /// Handle the "GetRequirement" method.
         ///
@@ -2001,6 +2098,61 @@ extension Conform_Requirement_V1_RequirementCatalog {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>
 
+        /// Handle the "PublishVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Publishes a draft version: from its effective date it is enforced like any other.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_PublishVersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_Requirement` message.
+        func publishVersion(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_PublishVersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "RetireRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a requirement: from the date given no version of it holds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_RetireRequirementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Requirement_V1_Requirement` message.
+        func retireRequirement(
+            request: GRPCCore.ServerRequest<Conform_Requirement_V1_RetireRequirementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>
+
+        /// Handle the "ImportRequirements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's requirements from a file: everything is checked first, every problem is
+        /// > reported with its entry and field, and either all of it is written or none.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Requirement_V1_ImportRequirementsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Requirement_V1_ImportRequirementsResponse` messages.
+        func importRequirements(
+            request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ImportRequirementsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ImportRequirementsResponse>
+
         /// Handle the "GetRequirement" method.
         ///
         /// - Parameters:
@@ -2289,6 +2441,62 @@ extension Conform_Requirement_V1_RequirementCatalog {
             context: GRPCCore.ServerContext
         ) async throws -> Conform_Requirement_V1_Requirement
 
+        /// Handle the "PublishVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Publishes a draft version: from its effective date it is enforced like any other.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_PublishVersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_Requirement` to respond with.
+        func publishVersion(
+            request: Conform_Requirement_V1_PublishVersionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_Requirement
+
+        /// Handle the "RetireRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a requirement: from the date given no version of it holds.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Requirement_V1_RetireRequirementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Requirement_V1_Requirement` to respond with.
+        func retireRequirement(
+            request: Conform_Requirement_V1_RetireRequirementRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Requirement_V1_Requirement
+
+        /// Handle the "ImportRequirements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's requirements from a file: everything is checked first, every problem is
+        /// > reported with its entry and field, and either all of it is written or none.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Conform_Requirement_V1_ImportRequirementsRequest` messages.
+        ///   - response: A response stream of `Conform_Requirement_V1_ImportRequirementsResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func importRequirements(
+            request: GRPCCore.RPCAsyncSequence<Conform_Requirement_V1_ImportRequirementsRequest, any Swift.Error>,
+            response: GRPCCore.RPCWriter<Conform_Requirement_V1_ImportRequirementsResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
         /// Handle the "GetRequirement" method.
         ///
         /// - Parameters:
@@ -2553,6 +2761,39 @@ extension Conform_Requirement_V1_RequirementCatalog.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.PublishVersion.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_PublishVersionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_Requirement>(),
+            handler: { request, context in
+                try await self.publishVersion(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.RetireRequirement.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_RetireRequirementRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_Requirement>(),
+            handler: { request, context in
+                try await self.retireRequirement(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Requirement_V1_RequirementCatalog.Method.ImportRequirements.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ImportRequirementsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ImportRequirementsResponse>(),
+            handler: { request, context in
+                try await self.importRequirements(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Conform_Requirement_V1_RequirementCatalog.Method.GetRequirement.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_GetRequirementRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_Requirement>(),
@@ -2739,6 +2980,28 @@ extension Conform_Requirement_V1_RequirementCatalog.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement> {
         let response = try await self.addRequirementVersion(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func publishVersion(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_PublishVersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement> {
+        let response = try await self.publishVersion(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func retireRequirement(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_RetireRequirementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_Requirement> {
+        let response = try await self.retireRequirement(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2941,6 +3204,49 @@ extension Conform_Requirement_V1_RequirementCatalog.SimpleServiceProtocol {
                 context: context
             ),
             metadata: [:]
+        )
+    }
+
+    public func publishVersion(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_PublishVersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>(
+            message: try await self.publishVersion(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func retireRequirement(
+        request: GRPCCore.ServerRequest<Conform_Requirement_V1_RetireRequirementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement> {
+        return GRPCCore.ServerResponse<Conform_Requirement_V1_Requirement>(
+            message: try await self.retireRequirement(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importRequirements(
+        request: GRPCCore.StreamingServerRequest<Conform_Requirement_V1_ImportRequirementsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ImportRequirementsResponse> {
+        return GRPCCore.StreamingServerResponse<Conform_Requirement_V1_ImportRequirementsResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.importRequirements(
+                    request: request.messages,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
         )
     }
 
@@ -3209,6 +3515,76 @@ extension Conform_Requirement_V1_RequirementCatalog {
             deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PublishVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Publishes a draft version: from its effective date it is enforced like any other.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_PublishVersionRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_PublishVersionRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func publishVersion<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_PublishVersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_PublishVersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RetireRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a requirement: from the date given no version of it holds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_RetireRequirementRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_RetireRequirementRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func retireRequirement<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_RetireRequirementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_RetireRequirementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportRequirements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's requirements from a file: everything is checked first, every problem is
+        /// > reported with its entry and field, and either all of it is written or none.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Conform_Requirement_V1_ImportRequirementsRequest` messages.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ImportRequirementsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ImportRequirementsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importRequirements<Result>(
+            request: GRPCCore.StreamingClientRequest<Conform_Requirement_V1_ImportRequirementsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ImportRequirementsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ImportRequirementsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Requirement_V1_ImportRequirementsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetRequirement" method.
@@ -3631,6 +4007,107 @@ extension Conform_Requirement_V1_RequirementCatalog {
             try await self.client.unary(
                 request: request,
                 descriptor: Conform_Requirement_V1_RequirementCatalog.Method.AddRequirementVersion.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "PublishVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Publishes a draft version: from its effective date it is enforced like any other.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_PublishVersionRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_PublishVersionRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func publishVersion<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_PublishVersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_PublishVersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.PublishVersion.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RetireRequirement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a requirement: from the date given no version of it holds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Requirement_V1_RetireRequirementRequest` message.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_RetireRequirementRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_Requirement` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func retireRequirement<Result>(
+            request: GRPCCore.ClientRequest<Conform_Requirement_V1_RetireRequirementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_RetireRequirementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_Requirement>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.RetireRequirement.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ImportRequirements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's requirements from a file: everything is checked first, every problem is
+        /// > reported with its entry and field, and either all of it is written or none.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Conform_Requirement_V1_ImportRequirementsRequest` messages.
+        ///   - serializer: A serializer for `Conform_Requirement_V1_ImportRequirementsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Requirement_V1_ImportRequirementsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importRequirements<Result>(
+            request: GRPCCore.StreamingClientRequest<Conform_Requirement_V1_ImportRequirementsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Requirement_V1_ImportRequirementsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Requirement_V1_ImportRequirementsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Requirement_V1_ImportRequirementsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.bidirectionalStreaming(
+                request: request,
+                descriptor: Conform_Requirement_V1_RequirementCatalog.Method.ImportRequirements.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -4176,6 +4653,92 @@ extension Conform_Requirement_V1_RequirementCatalog.ClientProtocol {
         )
     }
 
+    /// Call the "PublishVersion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Publishes a draft version: from its effective date it is enforced like any other.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_PublishVersionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func publishVersion<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_PublishVersionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.publishVersion(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_PublishVersionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_Requirement>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RetireRequirement" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Retires a requirement: from the date given no version of it holds.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Requirement_V1_RetireRequirementRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func retireRequirement<Result>(
+        request: GRPCCore.ClientRequest<Conform_Requirement_V1_RetireRequirementRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.retireRequirement(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_RetireRequirementRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_Requirement>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportRequirements" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A customer's requirements from a file: everything is checked first, every problem is
+    /// > reported with its entry and field, and either all of it is written or none.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Conform_Requirement_V1_ImportRequirementsRequest` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importRequirements<Result>(
+        request: GRPCCore.StreamingClientRequest<Conform_Requirement_V1_ImportRequirementsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Requirement_V1_ImportRequirementsResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.importRequirements(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Requirement_V1_ImportRequirementsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Requirement_V1_ImportRequirementsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetRequirement" method.
     ///
     /// - Parameters:
@@ -4658,6 +5221,105 @@ extension Conform_Requirement_V1_RequirementCatalog.ClientProtocol {
             metadata: metadata
         )
         return try await self.addRequirementVersion(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PublishVersion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Publishes a draft version: from its effective date it is enforced like any other.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func publishVersion<Result>(
+        _ message: Conform_Requirement_V1_PublishVersionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_PublishVersionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.publishVersion(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RetireRequirement" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Retires a requirement: from the date given no version of it holds.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func retireRequirement<Result>(
+        _ message: Conform_Requirement_V1_RetireRequirementRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Requirement_V1_Requirement>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Requirement_V1_RetireRequirementRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.retireRequirement(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportRequirements" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A customer's requirements from a file: everything is checked first, every problem is
+    /// > reported with its entry and field, and either all of it is written or none.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importRequirements<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Conform_Requirement_V1_ImportRequirementsRequest>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Requirement_V1_ImportRequirementsResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Conform_Requirement_V1_ImportRequirementsRequest>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.importRequirements(
             request: request,
             options: options,
             onResponse: handleResponse

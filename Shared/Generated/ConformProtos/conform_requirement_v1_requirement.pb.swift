@@ -1138,6 +1138,12 @@ public nonisolated struct Conform_Requirement_V1_Requirement: Sendable {
   /// Every version, in version order.
   public var versions: [Conform_Requirement_V1_RequirementVersion] = []
 
+  /// YYYY-MM-DD: from this day on no version holds ("" while it is not retired).
+  public var retiredOn: String = String()
+
+  /// Why it was retired, e.g. "customer withdrew it in QSR-B rev. D".
+  public var retirementReason: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1255,6 +1261,258 @@ public nonisolated struct Conform_Requirement_V1_ListRequirementsResponse: Senda
   public var requirements: [Conform_Requirement_V1_Requirement] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_PublishVersionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var requirementID: String = String()
+
+  /// The draft version to publish.
+  public var number: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_RetireRequirementRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var requirementID: String = String()
+
+  /// YYYY-MM-DD: the first day it no longer holds.
+  public var retiredOn: String = String()
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The first message of an import names the customer; every later one carries a requirement.
+public nonisolated struct Conform_Requirement_V1_ImportRequirementsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var part: Conform_Requirement_V1_ImportRequirementsRequest.OneOf_Part? = nil
+
+  public var header: Conform_Requirement_V1_ImportHeader {
+    get {
+      if case .header(let v)? = part {return v}
+      return Conform_Requirement_V1_ImportHeader()
+    }
+    set {part = .header(newValue)}
+  }
+
+  public var requirement: Conform_Requirement_V1_ImportedRequirement {
+    get {
+      if case .requirement(let v)? = part {return v}
+      return Conform_Requirement_V1_ImportedRequirement()
+    }
+    set {part = .requirement(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Part: Equatable, Sendable {
+    case header(Conform_Requirement_V1_ImportHeader)
+    case requirement(Conform_Requirement_V1_ImportedRequirement)
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ImportHeader: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  /// Check everything and write nothing.
+  public var validateOnly: Bool = false
+
+  /// How many requirements follow, for progress (0 when unknown).
+  public var expectedCount: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A requirement with the versions the customer has issued. Versions already stored must be
+/// identical; new ones are added in order, as 'AddRequirementVersion' would add them.
+public nonisolated struct Conform_Requirement_V1_ImportedRequirement: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requirementID: String = String()
+
+  public var category: Conform_Requirement_V1_RequirementCategory = .unspecified
+
+  public var strength: Conform_Requirement_V1_RequirementStrength = .unspecified
+
+  public var scope: Conform_Requirement_V1_RequirementScope {
+    get {_scope ?? Conform_Requirement_V1_RequirementScope()}
+    set {_scope = newValue}
+  }
+  /// Returns true if `scope` has been explicitly set.
+  public var hasScope: Bool {self._scope != nil}
+  /// Clears the value of `scope`. Subsequent reads from it will return its default value.
+  public mutating func clearScope() {self._scope = nil}
+
+  public var versions: [Conform_Requirement_V1_RequirementVersion] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _scope: Conform_Requirement_V1_RequirementScope? = nil
+}
+
+public nonisolated struct Conform_Requirement_V1_ImportProblem: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The requirement's position in the import, from 0.
+  public var entry: UInt32 = 0
+
+  /// The field at fault, e.g. "versions[1].effective_from" ("" for the entry as a whole).
+  public var field: String = String()
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ImportProgress: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var stage: Conform_Requirement_V1_ImportProgress.Stage = .unspecified
+
+  public var done: UInt32 = 0
+
+  public var total: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Stage: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case unspecified // = 0
+    case received // = 1
+    case checked // = 2
+    case written // = 3
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .received
+      case 2: self = .checked
+      case 3: self = .written
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .received: return 1
+      case .checked: return 2
+      case .written: return 3
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Conform_Requirement_V1_ImportProgress.Stage] = [
+      .unspecified,
+      .received,
+      .checked,
+      .written,
+    ]
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ImportOutcome: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// False when any problem was found (or validate_only was set): then nothing was written.
+  public var written: Bool = false
+
+  public var requirementsCreated: UInt32 = 0
+
+  public var versionsAdded: UInt32 = 0
+
+  /// Versions in the import that were stored already, exactly so.
+  public var versionsUnchanged: UInt32 = 0
+
+  public var problems: [Conform_Requirement_V1_ImportProblem] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Requirement_V1_ImportRequirementsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var part: Conform_Requirement_V1_ImportRequirementsResponse.OneOf_Part? = nil
+
+  public var progress: Conform_Requirement_V1_ImportProgress {
+    get {
+      if case .progress(let v)? = part {return v}
+      return Conform_Requirement_V1_ImportProgress()
+    }
+    set {part = .progress(newValue)}
+  }
+
+  public var outcome: Conform_Requirement_V1_ImportOutcome {
+    get {
+      if case .outcome(let v)? = part {return v}
+      return Conform_Requirement_V1_ImportOutcome()
+    }
+    set {part = .outcome(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Part: Equatable, Sendable {
+    case progress(Conform_Requirement_V1_ImportProgress)
+    case outcome(Conform_Requirement_V1_ImportOutcome)
+
+  }
 
   public init() {}
 }
@@ -3097,7 +3355,7 @@ nonisolated extension Conform_Requirement_V1_EvidenceRule: SwiftProtobuf.Message
 
 nonisolated extension Conform_Requirement_V1_Requirement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Requirement"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{1}category\0\u{1}strength\0\u{1}scope\0\u{1}versions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{1}category\0\u{1}strength\0\u{1}scope\0\u{1}versions\0\u{3}retired_on\0\u{3}retirement_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3111,6 +3369,8 @@ nonisolated extension Conform_Requirement_V1_Requirement: SwiftProtobuf.Message,
       case 4: try { try decoder.decodeSingularEnumField(value: &self.strength) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._scope) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.versions) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.retiredOn) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.retirementReason) }()
       default: break
       }
     }
@@ -3139,6 +3399,12 @@ nonisolated extension Conform_Requirement_V1_Requirement: SwiftProtobuf.Message,
     if !self.versions.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.versions, fieldNumber: 6)
     }
+    if !self.retiredOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.retiredOn, fieldNumber: 7)
+    }
+    if !self.retirementReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.retirementReason, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3149,6 +3415,8 @@ nonisolated extension Conform_Requirement_V1_Requirement: SwiftProtobuf.Message,
     if lhs.strength != rhs.strength {return false}
     if lhs._scope != rhs._scope {return false}
     if lhs.versions != rhs.versions {return false}
+    if lhs.retiredOn != rhs.retiredOn {return false}
+    if lhs.retirementReason != rhs.retirementReason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3393,6 +3661,453 @@ nonisolated extension Conform_Requirement_V1_ListRequirementsResponse: SwiftProt
 
   public static func ==(lhs: Conform_Requirement_V1_ListRequirementsResponse, rhs: Conform_Requirement_V1_ListRequirementsResponse) -> Bool {
     if lhs.requirements != rhs.requirements {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_PublishVersionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PublishVersionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{1}number\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.number) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 2)
+    }
+    if !self.number.isEmpty {
+      try visitor.visitSingularStringField(value: self.number, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_PublishVersionRequest, rhs: Conform_Requirement_V1_PublishVersionRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs.number != rhs.number {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_RetireRequirementRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RetireRequirementRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{3}retired_on\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.retiredOn) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 2)
+    }
+    if !self.retiredOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.retiredOn, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_RetireRequirementRequest, rhs: Conform_Requirement_V1_RetireRequirementRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs.retiredOn != rhs.retiredOn {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ImportRequirementsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportRequirementsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}requirement\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Conform_Requirement_V1_ImportHeader?
+        var hadOneofValue = false
+        if let current = self.part {
+          hadOneofValue = true
+          if case .header(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.part = .header(v)
+        }
+      }()
+      case 2: try {
+        var v: Conform_Requirement_V1_ImportedRequirement?
+        var hadOneofValue = false
+        if let current = self.part {
+          hadOneofValue = true
+          if case .requirement(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.part = .requirement(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.part {
+    case .header?: try {
+      guard case .header(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .requirement?: try {
+      guard case .requirement(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ImportRequirementsRequest, rhs: Conform_Requirement_V1_ImportRequirementsRequest) -> Bool {
+    if lhs.part != rhs.part {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ImportHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportHeader"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}validate_only\0\u{3}expected_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.validateOnly) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.expectedCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if self.validateOnly != false {
+      try visitor.visitSingularBoolField(value: self.validateOnly, fieldNumber: 2)
+    }
+    if self.expectedCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.expectedCount, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ImportHeader, rhs: Conform_Requirement_V1_ImportHeader) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.validateOnly != rhs.validateOnly {return false}
+    if lhs.expectedCount != rhs.expectedCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ImportedRequirement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportedRequirement"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}requirement_id\0\u{1}category\0\u{1}strength\0\u{1}scope\0\u{1}versions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.category) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.strength) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._scope) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.versions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 1)
+    }
+    if self.category != .unspecified {
+      try visitor.visitSingularEnumField(value: self.category, fieldNumber: 2)
+    }
+    if self.strength != .unspecified {
+      try visitor.visitSingularEnumField(value: self.strength, fieldNumber: 3)
+    }
+    try { if let v = self._scope {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.versions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.versions, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ImportedRequirement, rhs: Conform_Requirement_V1_ImportedRequirement) -> Bool {
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs.category != rhs.category {return false}
+    if lhs.strength != rhs.strength {return false}
+    if lhs._scope != rhs._scope {return false}
+    if lhs.versions != rhs.versions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ImportProblem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportProblem"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entry\0\u{1}field\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.entry) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.field) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.entry != 0 {
+      try visitor.visitSingularUInt32Field(value: self.entry, fieldNumber: 1)
+    }
+    if !self.field.isEmpty {
+      try visitor.visitSingularStringField(value: self.field, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ImportProblem, rhs: Conform_Requirement_V1_ImportProblem) -> Bool {
+    if lhs.entry != rhs.entry {return false}
+    if lhs.field != rhs.field {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ImportProgress: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportProgress"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}done\0\u{1}total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.done) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.total) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.stage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 1)
+    }
+    if self.done != 0 {
+      try visitor.visitSingularUInt32Field(value: self.done, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt32Field(value: self.total, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ImportProgress, rhs: Conform_Requirement_V1_ImportProgress) -> Bool {
+    if lhs.stage != rhs.stage {return false}
+    if lhs.done != rhs.done {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ImportProgress.Stage: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STAGE_UNSPECIFIED\0\u{1}STAGE_RECEIVED\0\u{1}STAGE_CHECKED\0\u{1}STAGE_WRITTEN\0")
+}
+
+nonisolated extension Conform_Requirement_V1_ImportOutcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportOutcome"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}written\0\u{3}requirements_created\0\u{3}versions_added\0\u{3}versions_unchanged\0\u{1}problems\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.written) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.requirementsCreated) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.versionsAdded) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.versionsUnchanged) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.problems) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.written != false {
+      try visitor.visitSingularBoolField(value: self.written, fieldNumber: 1)
+    }
+    if self.requirementsCreated != 0 {
+      try visitor.visitSingularUInt32Field(value: self.requirementsCreated, fieldNumber: 2)
+    }
+    if self.versionsAdded != 0 {
+      try visitor.visitSingularUInt32Field(value: self.versionsAdded, fieldNumber: 3)
+    }
+    if self.versionsUnchanged != 0 {
+      try visitor.visitSingularUInt32Field(value: self.versionsUnchanged, fieldNumber: 4)
+    }
+    if !self.problems.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.problems, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ImportOutcome, rhs: Conform_Requirement_V1_ImportOutcome) -> Bool {
+    if lhs.written != rhs.written {return false}
+    if lhs.requirementsCreated != rhs.requirementsCreated {return false}
+    if lhs.versionsAdded != rhs.versionsAdded {return false}
+    if lhs.versionsUnchanged != rhs.versionsUnchanged {return false}
+    if lhs.problems != rhs.problems {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Requirement_V1_ImportRequirementsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportRequirementsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}progress\0\u{1}outcome\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Conform_Requirement_V1_ImportProgress?
+        var hadOneofValue = false
+        if let current = self.part {
+          hadOneofValue = true
+          if case .progress(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.part = .progress(v)
+        }
+      }()
+      case 2: try {
+        var v: Conform_Requirement_V1_ImportOutcome?
+        var hadOneofValue = false
+        if let current = self.part {
+          hadOneofValue = true
+          if case .outcome(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.part = .outcome(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.part {
+    case .progress?: try {
+      guard case .progress(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .outcome?: try {
+      guard case .outcome(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Requirement_V1_ImportRequirementsResponse, rhs: Conform_Requirement_V1_ImportRequirementsResponse) -> Bool {
+    if lhs.part != rhs.part {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

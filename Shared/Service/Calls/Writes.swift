@@ -52,6 +52,16 @@ public struct Writes: Sendable {
         }
     }
 
+    /// Runs `body` in a transaction for the current call, without idempotency: for streaming
+    /// calls, which carry no single request to key a retry on, and whose own rules must make
+    /// a repeat harmless.
+    public func write<Result: Sendable>(_ body: @escaping @Sendable (WriteTransaction) async throws -> Result) async throws -> Result {
+        let call = try CallContext.required()
+        return try await self.database.transaction(logger: call.logger) { connection in
+            try await body(WriteTransaction(connection: connection, call: call))
+        }
+    }
+
     static func validKey(_ key: String) throws -> String {
         guard (1...128).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
             throw DomainError.invalid(

@@ -93,29 +93,13 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let version = try RequirementVersion.validate(request.version, field: "version")
         let validations = try await self.validations()
         return try await self.writes.write(request) { transaction in
-            guard var requirement = try await RequirementStore.findForUpdate(
-                customer: customer, id: id, on: transaction.connection, logger: transaction.logger
-            ) else {
-                throw DomainError.notFound("customer \(customer) has no requirement \(id); 'conform requirement list --customer \(customer)' shows its requirements")
-            }
+            var requirement = try await Self.requirementForUpdate(customer: customer, id: id, in: transaction)
             let before = requirement.message(on: Day.today, validations: validations)
-            try RequirementRules.checkNewVersion(version, after: requirement.versions, requirement: "\(customer)/\(id)")
-            try await RequirementStore.insert(version, of: requirement, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+            try RequirementRules.checkNewVersion(version, to: requirement)
+            try await Self.storeNewVersion(version, of: requirement, in: transaction)
             requirement.versions.append(version)
-            // An accepted review of a contract still being delivered no longer covers this.
-            let flagged = try await ContractReviewStore.flagForRereview(
-                customer: customer, requirement: id,
-                reason: "\(id) has a new version \(version.number), effective \(version.effectiveFrom)",
-                on: transaction.connection, logger: transaction.logger
-            )
-            for review in flagged {
-                try await transaction.publish(
-                    type: "contract-review.rereview-needed", subject: "contract-review:\(review)", payload: version.message(status: nil)
-                )
-            }
             let after = requirement.message(on: Day.today, validations: validations)
             try await transaction.recordChange(object: "requirement:\(customer)/\(id)", before: before, after: after)
-            try await transaction.publish(type: "requirement.version-added", subject: "requirement:\(customer)/\(id)", payload: version.message(status: nil))
             return after
         }
     }
@@ -267,7 +251,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         return try await CatalogStore.validations(in: self.database, logger: call.logger).map(\.0)
     }
 
-    private static func customerExists(_ code: String, on transaction: WriteTransaction) async throws -> Bool {
+    static func customerExists(_ code: String, on transaction: WriteTransaction) async throws -> Bool {
         let rows = try await transaction.connection.query("SELECT 1 FROM customers WHERE code = \(code)", logger: transaction.logger)
         for try await _ in rows { return true }
         return false
@@ -275,7 +259,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
 }
 
 /// The codes a catalog request names, checked and normalised, each error naming its field.
-private enum Codes {
+enum Codes {
     static func customer(_ text: String) throws -> String {
         try FieldRules.code(text, field: "customer", maxLength: CustomerRules.maxCodeLength)
     }

@@ -160,6 +160,8 @@ extension Requirement {
             $0.strength = self.strength.message
             $0.scope = self.scope.message
             $0.versions = statuses.map { version, status in version.message(status: status) }
+            $0.retiredOn = self.retirement?.on.description ?? ""
+            $0.retirementReason = self.retirement?.reason ?? ""
         }
     }
 }

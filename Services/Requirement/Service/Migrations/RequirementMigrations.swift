@@ -8,5 +8,6 @@ enum RequirementMigrations {
         CreateRequirements.migration,
         AddEvidenceRules.migration,
         CreateContractReviews.migration,
+        MoveRetirementToRequirements.migration,
     ]
 }

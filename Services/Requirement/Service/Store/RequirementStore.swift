@@ -68,6 +68,44 @@ enum RequirementStore {
         return try await Self.assemble(rows, on: connection, logger: logger).first
     }
 
+    /// Every requirement of a customer, read in the caller's transaction and locked against
+    /// concurrent changes.
+    static func listForUpdate(customer: String, on connection: PostgresConnection, logger: Logger) async throws -> [Requirement] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.selectList)
+            FROM requirements WHERE customer = \(customer) ORDER BY requirement_id FOR UPDATE
+            """,
+            logger: logger
+        )
+        return try await Self.assemble(rows, on: connection, logger: logger)
+    }
+
+    static func publish(
+        customer: String, id: String, number: VersionNumber, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE requirement_versions SET draft = false
+            WHERE customer = \(customer) AND requirement_id = \(id) AND number = \(number.description)
+            """,
+            logger: logger
+        )
+    }
+
+    static func retire(
+        customer: String, id: String, _ retirement: Retirement, by principal: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE requirements
+            SET retired_on = \(retirement.on.description)::date, retirement_reason = \(retirement.reason), retired_by = \(principal)
+            WHERE customer = \(customer) AND requirement_id = \(id)
+            """,
+            logger: logger
+        )
+    }
+
     static func find(customer: String, id: String, in database: Database, logger: Logger) async throws -> Requirement? {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
@@ -95,25 +133,29 @@ enum RequirementStore {
         }
     }
 
-    private static let selectList = "customer, requirement_id, category, strength, scope_kind, scope_family, scope_products"
+    private static let selectList =
+        "customer, requirement_id, category, strength, scope_kind, scope_family, scope_products, retired_on::text, retirement_reason"
 
     private static func assemble(_ rows: PostgresRowSequence, on connection: PostgresConnection, logger: Logger) async throws -> [Requirement] {
         var requirements: [Requirement] = []
-        for try await (customer, id, category, strength, kind, family, products) in rows.decode(
-            (String, String, String, String, String, String, [String]).self
+        for try await (customer, id, category, strength, kind, family, products, retiredOn, reason) in rows.decode(
+            (String, String, String, String, String, String, [String], String?, String).self
         ) {
             guard let category = RequirementCategory(rawValue: category), let strength = RequirementStrength(rawValue: strength) else {
                 throw DatabaseError(.failed, "requirement \(customer)/\(id) has an unknown category or strength")
             }
             let scope: RequirementScope = kind == "all" ? .allProducts : kind == "family" ? .family(family) : .products(products)
-            requirements.append(Requirement(customer: customer, id: id, category: category, strength: strength, scope: scope, versions: []))
+            let retirement = retiredOn.flatMap(Day.init).map { Retirement(on: $0, reason: reason) }
+            requirements.append(
+                Requirement(customer: customer, id: id, category: category, strength: strength, scope: scope, versions: [], retirement: retirement)
+            )
         }
         guard let customer = requirements.first?.customer else { return [] }
         let ids = requirements.map(\.id)
         let versions = try await connection.query(
             """
             SELECT requirement_id, number, title, body, acceptance_criteria, source_kind, source_reference,
-                   source_received_on::text, effective_from::text, expires_on::text, required_capabilities, draft, retired_on::text,
+                   source_received_on::text, effective_from::text, expires_on::text, required_capabilities, draft,
                    evidence_rules
             FROM requirement_versions WHERE customer = \(customer) AND requirement_id = ANY(\(ids))
             """,
@@ -121,8 +163,8 @@ enum RequirementStore {
         )
         var byRequirement: [String: [RequirementVersion]] = [:]
         for try await row in versions {
-            let (id, number, title, body, criteria, kind, reference, received, effective, expires, capabilities, draft, retired, rules) =
-                try row.decode((String, String, String, String, String, String, String, String, String, String?, [String], Bool, String?, String).self)
+            let (id, number, title, body, criteria, kind, reference, received, effective, expires, capabilities, draft, rules) =
+                try row.decode((String, String, String, String, String, String, String, String, String, String?, [String], Bool, String).self)
             guard let version = VersionNumber(number), let kind = SourceKind(rawValue: kind), let received = Day(received),
                   let effective = Day(effective)
             else {
@@ -139,7 +181,6 @@ enum RequirementStore {
                     expiresOn: expires.flatMap(Day.init),
                     requiredCapabilities: capabilities,
                     isDraft: draft,
-                    retiredOn: retired.flatMap(Day.init),
                     evidenceRules: try JSONDecoder().decode([EvidenceRule].self, from: Data(rules.utf8))
                 )
             )

@@ -68,8 +68,6 @@ public struct RequirementVersion: Sendable, Equatable {
     public var requiredCapabilities: [String]
     /// A draft is kept but never enforced.
     public var isDraft: Bool
-    /// From this day on the version no longer holds, and nothing replaces it.
-    public var retiredOn: Day?
     /// What a machine checks to decide the version is satisfied.
     public var evidenceRules: [EvidenceRule]
 
@@ -83,7 +81,6 @@ public struct RequirementVersion: Sendable, Equatable {
         expiresOn: Day? = nil,
         requiredCapabilities: [String] = [],
         isDraft: Bool = false,
-        retiredOn: Day? = nil,
         evidenceRules: [EvidenceRule] = []
     ) {
         self.number = number
@@ -95,7 +92,6 @@ public struct RequirementVersion: Sendable, Equatable {
         self.expiresOn = expiresOn
         self.requiredCapabilities = requiredCapabilities
         self.isDraft = isDraft
-        self.retiredOn = retiredOn
         self.evidenceRules = evidenceRules
     }
 }
@@ -109,6 +105,8 @@ public struct Requirement: Sendable, Equatable {
     public var strength: RequirementStrength
     public var scope: RequirementScope
     public var versions: [RequirementVersion]
+    /// Set when the customer withdrew it: from that day on no version holds.
+    public var retirement: Retirement?
 
     public init(
         customer: String,
@@ -116,7 +114,8 @@ public struct Requirement: Sendable, Equatable {
         category: RequirementCategory,
         strength: RequirementStrength,
         scope: RequirementScope,
-        versions: [RequirementVersion]
+        versions: [RequirementVersion],
+        retirement: Retirement? = nil
     ) {
         self.customer = customer
         self.id = id
@@ -124,6 +123,19 @@ public struct Requirement: Sendable, Equatable {
         self.strength = strength
         self.scope = scope
         self.versions = versions
+        self.retirement = retirement
+    }
+}
+
+/// A customer's withdrawal of a requirement.
+public struct Retirement: Sendable, Equatable {
+    /// The first day the requirement no longer holds.
+    public var on: Day
+    public var reason: String
+
+    public init(on: Day, reason: String) {
+        self.on = on
+        self.reason = reason
     }
 }
 

@@ -34,15 +34,15 @@ public enum RequirementResolution {
     ) -> [(RequirementVersion, VersionStatus)] {
         let inForce = self.versionInForce(of: requirement, on: day, validations: validations)
         return requirement.versions.sorted { $0.number < $1.number }.map { version in
-            (version, self.status(of: version, inForce: inForce, on: day, validations: validations))
+            (version, self.status(of: version, in: requirement, inForce: inForce, on: day, validations: validations))
         }
     }
 
     /// The version of `requirement` in force on `day`, if any.
     ///
-    /// Of the published versions effective by that day, not retired, and with every required
-    /// capability validated on or before it, the one that took effect last wins (the higher
-    /// number on the same day). A version awaiting validation is passed over, so the one before
+    /// Nothing, from the day the requirement is retired. Otherwise, of the published versions
+    /// effective by that day with every required capability validated on or before it, the
+    /// one that took effect last wins (the higher number on the same day). A version awaiting validation is passed over, so the one before
     /// it stays in force. If the winner's last day has passed, nothing is in force: an
     /// expired temporary requirement does not bring back an older version.
     public static func versionInForce(
@@ -50,10 +50,10 @@ public enum RequirementResolution {
         on day: Day,
         validations: [CapabilityValidation]
     ) -> RequirementVersion? {
+        if let retirement = requirement.retirement, retirement.on <= day { return nil }
         let candidates = requirement.versions.filter { version in
             !version.isDraft
                 && version.effectiveFrom <= day
-                && !(version.retiredOn.map { $0 <= day } ?? false)
                 && self.missingCapabilities(of: version, on: day, validations: validations).isEmpty
         }
         guard let winner = candidates.max(by: { ($0.effectiveFrom, $0.number) < ($1.effectiveFrom, $1.number) }) else {
@@ -104,12 +104,13 @@ public enum RequirementResolution {
 
     private static func status(
         of version: RequirementVersion,
+        in requirement: Requirement,
         inForce: RequirementVersion?,
         on day: Day,
         validations: [CapabilityValidation]
     ) -> VersionStatus {
         if version.isDraft { return .draft }
-        if let retired = version.retiredOn, retired <= day { return .retired }
+        if let retirement = requirement.retirement, retirement.on <= day { return .retired }
         if version.effectiveFrom > day { return .notYetEffective }
         let missing = self.missingCapabilities(of: version, on: day, validations: validations)
         if !missing.isEmpty { return .awaitingValidation(missing: missing) }

@@ -65,6 +65,49 @@ public enum RequirementRules {
         return name
     }
 
+    /// Whether `new` may be added to `requirement`: it must not be retired, and the new
+    /// version must follow the ones it has.
+    public static func checkNewVersion(_ new: RequirementVersion, to requirement: Requirement) throws {
+        let name = "\(requirement.customer)/\(requirement.id)"
+        if let retirement = requirement.retirement {
+            throw DomainError.failedPrecondition(
+                "\(name) was retired from \(retirement.on) (\(retirement.reason)); a retired requirement takes no new versions. Add the customer's new demand as a new requirement"
+            )
+        }
+        try self.checkNewVersion(new, after: requirement.versions, requirement: name)
+    }
+
+    /// The draft version `number` of `requirement`, which may now be published.
+    public static func draftToPublish(_ number: VersionNumber, of requirement: Requirement) throws -> RequirementVersion {
+        let name = "\(requirement.customer)/\(requirement.id)"
+        guard let version = requirement.versions.first(where: { $0.number == number }) else {
+            let numbers = requirement.versions.map(\.number.description).joined(separator: ", ")
+            throw DomainError.notFound("\(name) has no version \(number); its versions are \(numbers)")
+        }
+        guard version.isDraft else {
+            throw DomainError.failedPrecondition("version \(number) of \(name) is published already; only a draft can be published")
+        }
+        if let retirement = requirement.retirement {
+            throw DomainError.failedPrecondition("\(name) was retired from \(retirement.on); its drafts can no longer be published")
+        }
+        return version
+    }
+
+    /// Whether `requirement` may be retired from `day`, for `reason`.
+    public static func retirement(of requirement: Requirement, on day: Day, reason: String) throws -> Retirement {
+        let name = "\(requirement.customer)/\(requirement.id)"
+        if let retirement = requirement.retirement {
+            throw DomainError.failedPrecondition("\(name) is retired already, from \(retirement.on) (\(retirement.reason))")
+        }
+        if let first = requirement.versions.map(\.effectiveFrom).min(), day < first {
+            throw DomainError.invalid(
+                field: "retired_on",
+                reason: "\(day) is before \(name) first took effect (\(first)); retire it on or after that day"
+            )
+        }
+        return Retirement(on: day, reason: try FieldRules.text(reason, field: "reason", maxLength: 1_000))
+    }
+
     /// Whether `new` may follow the versions a requirement already has.
     public static func checkNewVersion(_ new: RequirementVersion, after existing: [RequirementVersion], requirement: String) throws {
         if let same = existing.first(where: { $0.number == new.number }) {
