@@ -177,15 +177,53 @@ let package = Package(
             path: "Services/Requirement/Main",
             swiftSettings: swiftSettings
         ),
+        // The batch service: orders, batches, snapshots, compliance and release.
+        .target(
+            name: "BatchService",
+            dependencies: [
+                "ConformService",
+                "ConformStorage",
+                "ConformSecurity",
+                "ConformDomain",
+                "ConformProtos",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Services/Batch/Service",
+            swiftSettings: swiftSettings
+        ),
+        // The evidence service: items and content, signatories, e-signatures.
+        .target(
+            name: "EvidenceService",
+            dependencies: [
+                "ConformService",
+                "ConformStorage",
+                "ConformSecurity",
+                "ConformDomain",
+                "ConformProtos",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Services/Evidence/Service",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "BatchServer",
-            dependencies: ["ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BatchService", "ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Batch/Main",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "EvidenceServer",
-            dependencies: ["ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["EvidenceService", "ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Evidence/Main",
             swiftSettings: swiftSettings
         ),
@@ -276,7 +314,10 @@ let package = Package(
                 "ConformCertificates",
                 "ConformProtos",
                 "RequirementService",
+                "BatchService",
+                "EvidenceService",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -10,7 +10,7 @@ struct RequirementServer: AsyncParsableCommand {
         abstract: "The requirement service: every customer's requirements, and the customers and products they apply to.",
         discussion: ServiceMain.discussion(
             for: .requirement,
-            api: "API: conform.requirement.v1.RequirementService (customers and products)."
+            api: "API: conform.requirement.v1.RequirementService (customers and products) and RequirementCatalog (requirements, versions, resolution, import, contract review)."
         )
     )
 

@@ -2,7 +2,7 @@ public import ConformService
 import ConformProtos
 
 extension ServiceDefinition {
-    /// The requirement service: customers, products, and (to come) requirements.
+    /// The requirement service: customers, products, requirements and their versions, contract reviews.
     public static let requirement = ServiceDefinition(
         name: "requirement",
         ports: Ports(wire: 7101, grpc: 7201, metrics: 7301),
@@ -12,6 +12,6 @@ extension ServiceDefinition {
             Conform_Requirement_V1_RequirementService.descriptor.fullyQualifiedService,
             Conform_Requirement_V1_RequirementCatalog.descriptor.fullyQualifiedService,
         ],
-        makeHandlers: { database in [RequirementHandlers(database: database), CatalogHandlers(database: database)] }
+        makeHandlers: { resources in [RequirementHandlers(database: resources.database), CatalogHandlers(database: resources.database)] }
     )
 }

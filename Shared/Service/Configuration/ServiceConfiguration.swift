@@ -12,6 +12,8 @@ public struct ServiceConfiguration: Sendable {
     public var database: DatabaseSettings
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
+    /// Where the other services answer, for those this one asks.
+    public var peerAddresses: [PeerService: PeerAddress]
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable {
@@ -27,7 +29,8 @@ public struct ServiceConfiguration: Sendable {
         tlsDirectory: String,
         database: DatabaseSettings,
         logLevel: Logger.Level,
-        logFormat: LogFormat = .text
+        logFormat: LogFormat = .text,
+        peerAddresses: [PeerService: PeerAddress] = [:]
     ) {
         self.listenHost = listenHost
         self.wirePort = wirePort
@@ -37,6 +40,7 @@ public struct ServiceConfiguration: Sendable {
         self.database = database
         self.logLevel = logLevel
         self.logFormat = logFormat
+        self.peerAddresses = peerAddresses
     }
 }
 
@@ -89,6 +93,17 @@ extension ServiceOptions {
         guard let format = ServiceConfiguration.LogFormat(rawValue: formatText.lowercased()) else {
             throw ConfigurationError("log format '\(formatText)' (--log-format or CONFORM_LOG_FORMAT) must be text or json")
         }
+        var peers: [PeerService: PeerAddress] = [:]
+        for peer in service.peers {
+            if let text = environment[peer.addressVariable] {
+                guard let address = PeerAddress(text) else {
+                    throw ConfigurationError("\(peer.addressVariable) is '\(text)'; it must be HOST:PORT of the \(peer.rawValue) service")
+                }
+                peers[peer] = address
+            } else {
+                peers[peer] = PeerAddress(host: environment["CONFORM_HOST"] ?? "127.0.0.1", port: peer.defaultWirePort)
+            }
+        }
         return ServiceConfiguration(
             listenHost: self.listenHost ?? environment["CONFORM_LISTEN_HOST"] ?? "127.0.0.1",
             wirePort: try settings.port(self.wirePort, flag: "--wire-port", env: "CONFORM_WIRE_PORT", default: service.ports.wire),
@@ -97,7 +112,8 @@ extension ServiceOptions {
             tlsDirectory: tlsDirectory,
             database: database,
             logLevel: level,
-            logFormat: format
+            logFormat: format,
+            peerAddresses: peers
         )
     }
 }

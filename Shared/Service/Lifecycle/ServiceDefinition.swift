@@ -26,8 +26,10 @@ public struct ServiceDefinition: Sendable {
     public var accessPolicy: AccessPolicy
     /// The fully-qualified names of its gRPC services, answered by the health service.
     public var grpcServiceNames: [String]
+    /// The other services it asks.
+    public var peers: [PeerService]
     /// Builds the service's own handlers.
-    public var makeHandlers: @Sendable (Database) -> [any RegistrableRPCService]
+    public var makeHandlers: @Sendable (ServiceResources) -> [any RegistrableRPCService]
 
     public init(
         name: String,
@@ -35,13 +37,15 @@ public struct ServiceDefinition: Sendable {
         migrations: [Migration],
         accessPolicy: AccessPolicy,
         grpcServiceNames: [String],
-        makeHandlers: @escaping @Sendable (Database) -> [any RegistrableRPCService]
+        peers: [PeerService] = [],
+        makeHandlers: @escaping @Sendable (ServiceResources) -> [any RegistrableRPCService]
     ) {
         self.name = name
         self.ports = ports
         self.migrations = migrations
         self.accessPolicy = accessPolicy
         self.grpcServiceNames = grpcServiceNames
+        self.peers = peers
         self.makeHandlers = makeHandlers
     }
 
@@ -61,5 +65,16 @@ public struct ServiceDefinition: Sendable {
     /// Every migration, shared ones first.
     public var allMigrations: [Migration] {
         [SharedMigrations.outboxAndIdempotency] + self.migrations
+    }
+}
+
+/// What a service's handlers work with: its database and its clients to the services it asks.
+public struct ServiceResources: Sendable {
+    public let database: Database
+    public let peers: Peers
+
+    public init(database: Database, peers: Peers) {
+        self.database = database
+        self.peers = peers
     }
 }

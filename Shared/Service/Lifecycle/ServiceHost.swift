@@ -41,8 +41,11 @@ public final class ServiceHost: Sendable {
         self.database = database
         let tls = try tls ?? ServiceTLS.load(from: configuration.tlsDirectory, service: definition.name)
 
+        let peers = definition.peers.isEmpty
+            ? Peers.none
+            : try Peers(needed: definition.peers, addresses: configuration.peerAddresses, tls: tls)
         let health = HealthService(database: database, serviceNames: Set(definition.grpcServiceNames), logger: logger)
-        let services: [any RegistrableRPCService] = definition.makeHandlers(database) + [
+        let services: [any RegistrableRPCService] = definition.makeHandlers(ServiceResources(database: database, peers: peers)) + [
             health,
             EventFeedService(database: database, serviceName: definition.name),
             AuditTrailService(database: database),
@@ -83,6 +86,7 @@ public final class ServiceHost: Sendable {
                     // Shut down in reverse: calls drain first, the pool closes last.
                     .init(service: database.client, serviceName: "postgres"),
                     .init(service: metrics, serviceName: "metrics"),
+                ] + peers.lifecycle + [
                     .init(
                         service: serving,
                         successTerminationBehavior: .gracefullyShutdownGroup,

@@ -51,6 +51,12 @@ public enum ServiceMain {
     }
 
     /// The part of `--help` every service shares.
+    private static func peersText(_ definition: ServiceDefinition) -> String {
+        guard !definition.peers.isEmpty else { return "" }
+        let peers = definition.peers.map { "\($0.rawValue) at \($0.addressVariable) (default CONFORM_HOST:\($0.defaultWirePort))" }
+        return "\n\nIt asks the " + peers.joined(separator: ", the ") + ", presenting its own certificate."
+    }
+
     public static func discussion(for definition: ServiceDefinition, api: String) -> String {
         """
         \(api)
@@ -60,7 +66,7 @@ public enum ServiceMain {
         Conform wire (default port \(definition.ports.wire)) and standard gRPC over HTTP/2 \
         (\(definition.ports.grpc)), both with mutual TLS; Prometheus metrics at \
         http://HOST:\(definition.ports.metrics)/metrics. It connects to PostgreSQL as its own role, \
-        applies its migrations at start, and drains gracefully on SIGTERM.
+        applies its migrations at start, and drains gracefully on SIGTERM.\(Self.peersText(definition))
         """
     }
 }

@@ -1,3 +1,4 @@
+import ConformDomain
 import ConformProtos
 import ConformWire
 import GRPCCore

@@ -1,3 +1,4 @@
+import ConformDomain
 import RequirementService
 import Testing
 

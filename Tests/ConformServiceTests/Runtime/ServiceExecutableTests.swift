@@ -43,11 +43,14 @@ struct ServiceExecutableTests {
         #expect(failure?["time"]?.hasSuffix("Z") == true)
     }
 
-    @Test("a service without an API yet says so in its help")
+    @Test("a service's help says what it serves, which services it asks and how it is configured")
     func helpSaysWhatItServes() async throws {
-        let result = try await ProcessRunner.run("\(Self.binaries)/conform-batch", ["--help"])
-        #expect(result.status == 0)
-        #expect(result.output.contains("API: none yet"))
-        #expect(result.output.contains("--db-password-file"))
+        let batch = try await ProcessRunner.run("\(Self.binaries)/conform-batch", ["--help"])
+        #expect(batch.status == 0)
+        #expect(batch.output.contains("API: conform.batch.v1.BatchService"))
+        #expect(batch.output.contains("CONFORM_EVIDENCE_ADDRESS"))
+        #expect(batch.output.contains("--db-password-file"))
+        let supplier = try await ProcessRunner.run("\(Self.binaries)/conform-supplier", ["--help"])
+        #expect(supplier.output.contains("API: none yet"))
     }
 }

@@ -73,6 +73,9 @@ func withRequirementService<Result: Sendable>(
     definition: ServiceDefinition = .requirement,
     postgres: TestPostgres? = nil,
     existing: DatabaseSettings? = nil,
+    wirePort: Int = 0,
+    peerAddresses: [PeerService: PeerAddress] = [:],
+    tls: ServiceTLS? = nil,
     _ body: (RunningService) async throws -> Result
 ) async throws -> Result {
     let postgres = try postgres ?? TestPostgres.fromEnvironment()
@@ -80,22 +83,23 @@ func withRequirementService<Result: Sendable>(
     if let existing {
         settings = existing
     } else {
-        settings = try await postgres.makeServiceDatabase(suite: suite)
+        settings = try await postgres.makeServiceDatabase(suite: suite, service: definition.name.replacingOccurrences(of: "-", with: "_"))
     }
     adjust(&settings)
     let configuration = ServiceConfiguration(
         listenHost: "127.0.0.1",
-        wirePort: 0,
+        wirePort: wirePort,
         grpcPort: 0,
         metricsPort: 0,
         tlsDirectory: "",
         database: settings,
-        logLevel: .critical
+        logLevel: .critical,
+        peerAddresses: peerAddresses
     )
     let host = try ServiceHost(
         definition: definition,
         configuration: configuration,
-        tls: try ServicePKI.shared().service,
+        tls: try tls ?? ServicePKI.shared().service,
         registry: TestMetrics.registry,
         handleSignals: false,
         logger: .test

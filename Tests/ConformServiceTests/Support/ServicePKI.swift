@@ -8,6 +8,8 @@ struct ServicePKI: Sendable {
     let authority: DevelopmentCA
     let caPEM: String
     let service: ServiceTLS
+    /// Each service's own certificate, by service name, for services that call each other.
+    let services: [String: ServiceTLS]
     private let principals: [String: ServiceTLS]
     /// A certificate from a CA the service does not trust.
     let stranger: ServiceTLS
@@ -15,6 +17,7 @@ struct ServicePKI: Sendable {
     static let names: [(String, [Role], String?)] = [
         ("quality-engineer", [.qualityEngineer], nil),
         ("quality-manager", [.qualityManager], nil),
+        ("inspector", [.inspector], nil),
         ("operator", [.operator], nil),
         ("auditor", [.auditor], nil),
         ("admin", [.admin], nil),
@@ -39,6 +42,19 @@ struct ServicePKI: Sendable {
                 usage: .service
             )
         )
+        var services: [String: ServiceTLS] = [name: self.service]
+        for other in ["requirement", "batch", "evidence", "supplier", "reporting"] where other != name {
+            services[other] = try tls(
+                authority.issue(
+                    commonName: other,
+                    organizationalUnits: PrincipalAttributes.organizationalUnits(roles: [.service], customer: nil),
+                    dnsNames: ["localhost"],
+                    ipAddresses: ["127.0.0.1"],
+                    usage: .service
+                )
+            )
+        }
+        self.services = services
         var principals: [String: ServiceTLS] = [:]
         for (principal, roles, customer) in Self.names {
             principals[principal] = try tls(

@@ -48,7 +48,7 @@ struct TestPostgres: Sendable {
             password: password,
             schema: service,
             statementTimeout: .seconds(10),
-            connectTimeout: .seconds(3),
+            connectTimeout: .seconds(10),
             // Suites run in parallel against one server: keep each pool small.
             maximumConnections: 4,
             applicationName: "conform-test-\(suite)"

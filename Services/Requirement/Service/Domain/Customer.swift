@@ -1,4 +1,4 @@
-import ConformDomain
+public import ConformDomain
 
 /// The industry a customer's requirements come from.
 public enum Industry: String, Sendable, CaseIterable {

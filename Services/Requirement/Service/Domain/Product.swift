@@ -1,4 +1,4 @@
-import ConformDomain
+public import ConformDomain
 
 /// Something the supplier makes, ordered by one or more customers.
 public struct Product: Sendable, Equatable {

@@ -296,13 +296,3 @@ extension CapabilityValidation {
         }
     }
 }
-
-extension Day {
-    /// Today in UTC.
-    static var today: Day {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
-        return Day(String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1))!
-    }
-}

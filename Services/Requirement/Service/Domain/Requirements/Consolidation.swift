@@ -1,3 +1,5 @@
+public import ConformDomain
+
 /// An evidence rule of the consolidated set, and the requirements it came from.
 public struct ConsolidatedRule: Sendable, Equatable {
     public var rule: EvidenceRule

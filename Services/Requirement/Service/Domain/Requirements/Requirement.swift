@@ -1,3 +1,5 @@
+public import ConformDomain
+
 /// The kind of demand a requirement makes, as quality engineers file them.
 public enum RequirementCategory: String, Sendable, CaseIterable {
     case quality

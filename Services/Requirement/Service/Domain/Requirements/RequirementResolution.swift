@@ -1,3 +1,4 @@
+public import ConformDomain
 /// Where a version stands on a given day.
 public enum VersionStatus: Sendable, Equatable {
     case draft

@@ -1,4 +1,5 @@
-import ConformDomain
+import Foundation
+public import ConformDomain
 
 /// What a requirement and each of its versions must satisfy before they are stored.
 public enum RequirementRules {
@@ -127,5 +128,3 @@ public enum RequirementRules {
         }
     }
 }
-
-import Foundation

@@ -1,4 +1,4 @@
-import ConformDomain
+public import Foundation
 
 /// A calendar day (UTC), the unit of effective dates and manufacture dates.
 public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -35,6 +35,31 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         if self.day > 1 { return Day(unchecked: self.year, self.month, self.day - 1) }
         if self.month > 1 { return Day(unchecked: self.year, self.month - 1, Self.daysIn(month: self.month - 1, year: self.year)) }
         return Day(unchecked: self.year - 1, 12, 31)
+    }
+
+    /// Today in UTC.
+    public static var today: Day {
+        Day(Date())
+    }
+
+    /// The UTC day of `date`.
+    public init(_ date: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        self.init(unchecked: parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+    }
+
+    /// Whole days from this day to `later` (negative when `later` is earlier).
+    public func days(until later: Day) -> Int {
+        later.ordinal - self.ordinal
+    }
+
+    /// Days since 0000-03-01 in the proleptic Gregorian calendar: differences are day counts.
+    private var ordinal: Int {
+        let y = self.month <= 2 ? self.year - 1 : self.year
+        let m = self.month <= 2 ? self.month + 9 : self.month - 3
+        return 365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + self.day - 1
     }
 
     public static func < (lhs: Day, rhs: Day) -> Bool {

@@ -1,11 +1,13 @@
-import ConformDomain
-import ConformProtos
+public import ConformDomain
+public import ConformProtos
 
 // Evidence rules between their wire messages and domain values. A rule without a kind, or
 // with an enum left unspecified, is refused here, naming the rule's position.
 
 extension EvidenceRule {
-    static func from(_ message: Conform_Requirement_V1_EvidenceRule, field: String) throws -> EvidenceRule {
+    /// The domain rule a message describes; a rule without a kind or with an enum left
+    /// unspecified is refused, naming `field`.
+    public static func from(_ message: Conform_Requirement_V1_EvidenceRule, field: String) throws -> EvidenceRule {
         func meaning(_ value: Conform_Requirement_V1_SignatureMeaning, _ part: String) throws -> SignatureMeaning {
             switch value {
             case .authored: return .authored
@@ -83,7 +85,8 @@ extension EvidenceRule {
         }
     }
 
-    var message: Conform_Requirement_V1_EvidenceRule {
+    /// The rule as its wire message.
+    public var message: Conform_Requirement_V1_EvidenceRule {
         func meaning(_ value: SignatureMeaning) -> Conform_Requirement_V1_SignatureMeaning {
             switch value {
             case .authored: return .authored

@@ -1,7 +1,5 @@
-import ConformDomain
-
-/// What a machine checks to decide that a requirement version is satisfied. The batch and
-/// evidence services evaluate these; here they are defined, validated and stored.
+/// What a machine checks to decide that a requirement version is satisfied: the vocabulary the
+/// requirement service stores and the batch and evidence services evaluate.
 public enum EvidenceRule: Sendable, Equatable, Codable {
     /// A document of a type (e.g. certificate-of-analysis) with accepted media types, required
     /// metadata fields, and optionally a role that must sign it.
@@ -150,7 +148,7 @@ public enum EvidenceRuleRules {
     }
 
     /// A name in rules: lower-case letters, digits and '-', e.g. "certificate-of-analysis".
-    static func name(_ value: String, field: String) throws -> String {
+    public static func name(_ value: String, field: String) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw DomainError.invalid(field: field, reason: "is required") }
         guard trimmed.count <= 64, let first = trimmed.first, first.isLetter,
@@ -161,7 +159,7 @@ public enum EvidenceRuleRules {
         return trimmed
     }
 
-    static func isMediaType(_ value: String) -> Bool {
+    public static func isMediaType(_ value: String) -> Bool {
         let parts = value.split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 2 && parts.allSatisfy { part in
             !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }

@@ -1,0 +1,256 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// The wire side of the batch service: orders, batches and their records.
+struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
+    let database: Database
+    let peers: Peers
+    let writes: Writes
+    /// Where a unit's QR link points; the serial is appended.
+    let traceBaseURL: String
+
+    init(resources: ServiceResources, traceBaseURL: String) {
+        self.database = resources.database
+        self.peers = resources.peers
+        self.writes = Writes(database: resources.database)
+        self.traceBaseURL = traceBaseURL
+    }
+
+    func createOrder(request: Conform_Batch_V1_CreateOrderRequest, context: ServerContext) async throws -> Conform_Batch_V1_Order {
+        let order = Order(
+            reference: try FieldRules.text(request.reference, field: "reference", maxLength: 200),
+            customer: try FieldRules.code(request.customer, field: "customer", maxLength: 32),
+            product: try FieldRules.code(request.product, field: "product", maxLength: 64),
+            quantity: Int(request.quantity)
+        )
+        guard order.quantity > 0 else { throw DomainError.invalid(field: "quantity", reason: "is required: how many units were ordered") }
+        try await self.checkOrders(customer: order.customer, product: order.product)
+        return try await self.writes.write(request) { transaction in
+            try await OrderStore.insert(order, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+            let message = order.message(createdAtMicros: Timestamps.nowMicros(), createdBy: transaction.call.principal.name)
+            try await transaction.recordCreation(of: message, object: "order:\(order.reference)", event: "order.created")
+            return message
+        }
+    }
+
+    func getOrder(request: Conform_Batch_V1_GetOrderRequest, context: ServerContext) async throws -> Conform_Batch_V1_Order {
+        let call = try CallContext.required()
+        guard let (order, micros, by) = try await OrderStore.find(request.reference, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no order \(request.reference); 'conform order list' shows the orders there are")
+        }
+        return order.message(createdAtMicros: micros, createdBy: by)
+    }
+
+    func listOrders(request: Conform_Batch_V1_ListOrdersRequest, context: ServerContext) async throws -> Conform_Batch_V1_ListOrdersResponse {
+        let call = try CallContext.required()
+        let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: 32)
+        let orders = try await OrderStore.list(reference: nil, customer: customer, in: self.database, logger: call.logger)
+        return .with { $0.orders = orders.map { $0.0.message(createdAtMicros: $0.1, createdBy: $0.2) } }
+    }
+
+    func setProductMode(request: Conform_Batch_V1_SetProductModeRequest, context: ServerContext) async throws -> Conform_Batch_V1_ProductMode {
+        let product = try FieldRules.code(request.product, field: "product", maxLength: 64)
+        return try await self.writes.write(request) { transaction in
+            let before = try await OrderStore.isConsolidated(product, on: transaction.connection, logger: transaction.logger)
+            try await OrderStore.setMode(product: product, consolidated: request.consolidated, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+            let message = Conform_Batch_V1_ProductMode.with {
+                $0.product = product
+                $0.consolidated = request.consolidated
+                $0.setBy = transaction.call.principal.name
+            }
+            try await transaction.recordChange(
+                object: "product-mode:\(product)",
+                before: Conform_Batch_V1_ProductMode.with { $0.product = product; $0.consolidated = before },
+                after: message
+            )
+            return message
+        }
+    }
+
+    func createBatch(request: Conform_Batch_V1_CreateBatchRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
+        let call = try CallContext.required()
+        let new = try BatchRules.newBatch(
+            number: request.number, product: request.product, customer: request.customer, orderReference: request.orderReference,
+            manufactureDate: request.manufactureDate, quantity: Int(request.quantity)
+        )
+        if !new.order.isEmpty {
+            guard let (order, _, _) = try await OrderStore.find(new.order, in: self.database, logger: call.logger) else {
+                throw DomainError.notFound("no order \(new.order); add it with 'conform order add' or leave the order out")
+            }
+            try BatchRules.check(order: order, customer: new.customer, product: new.product, quantity: new.quantity)
+        }
+        try await self.checkOrders(customer: new.customer, product: new.product)
+        let consolidated = try await self.database.read(logger: call.logger) { connection in
+            try await OrderStore.isConsolidated(new.product, on: connection, logger: call.logger)
+        }
+        let requirements = try await self.requirements(customer: new.customer, product: new.product, on: new.date, consolidated: consolidated)
+        let batch = Batch(
+            number: new.number, product: new.product, customer: new.customer, orderReference: new.order, manufactureDate: new.date,
+            quantity: new.quantity, consolidated: consolidated, requirements: requirements
+        )
+        return try await self.writes.write(request) { transaction in
+            try await BatchStore.insert(batch, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+            guard let stored = try await BatchStore.findForUpdate(batch.number, on: transaction.connection, logger: transaction.logger) else {
+                throw DatabaseError(.failed, "batch \(batch.number) vanished while it was created")
+            }
+            let message = stored.message
+            try await transaction.recordCreation(of: message, object: "batch:\(batch.number)", event: "batch.created")
+            return message
+        }
+    }
+
+    func getBatch(request: Conform_Batch_V1_BatchRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
+        try await self.batch(request.number).message
+    }
+
+    func listBatches(request: Conform_Batch_V1_ListBatchesRequest, context: ServerContext) async throws -> Conform_Batch_V1_ListBatchesResponse {
+        let call = try CallContext.required()
+        let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: 32)
+        let product = request.product.isEmpty ? nil : try FieldRules.code(request.product, field: "product", maxLength: 64)
+        let batches = try await BatchStore.list(customer: customer, product: product, in: self.database, logger: call.logger)
+        return .with { $0.batches = batches.map(\.message) }
+    }
+
+    func recordFields(request: Conform_Batch_V1_RecordFieldsRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
+        let number = try Self.number(request.number)
+        return try await self.change(number, request: request) { stored, transaction in
+            try BatchRules.checkOpen(stored.batch)
+            let values = try BatchRules.fieldValues(request.values, for: stored.batch)
+            try await BatchStore.setFields(values, of: number, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+        }
+    }
+
+    func assignSerials(request: Conform_Batch_V1_AssignSerialsRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
+        let number = try Self.number(request.number)
+        return try await self.change(number, request: request) { stored, transaction in
+            try BatchRules.checkOpen(stored.batch)
+            let serials = try BatchRules.serials(for: stored.batch, traceBaseURL: self.traceBaseURL)
+            try await BatchStore.insertSerials(serials, of: number, on: transaction.connection, logger: transaction.logger)
+        }
+    }
+
+    func recordNfcTags(request: Conform_Batch_V1_RecordNfcTagsRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
+        let number = try Self.number(request.number)
+        return try await self.change(number, request: request) { stored, transaction in
+            try BatchRules.checkOpen(stored.batch)
+            let tags = try BatchRules.nfcTags(request.tags, for: stored.batch)
+            try await BatchStore.setNfcTags(tags, on: transaction.connection, logger: transaction.logger)
+        }
+    }
+
+    func resolveSerial(request: Conform_Batch_V1_ResolveSerialRequest, context: ServerContext) async throws -> Conform_Batch_V1_Genealogy {
+        let call = try CallContext.required()
+        guard let number = try await BatchStore.batchOf(serial: request.serial, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no unit has serial \(request.serial)")
+        }
+        let stored = try await self.batch(number)
+        let items = try await self.peers.call(.evidence) { client, metadata, options in
+            try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).listItems(
+                .with { $0.batch = number }, metadata: metadata, options: options
+            ).items
+        }
+        let serial = stored.batch.serials.first { $0.serial == request.serial }
+        return .with {
+            $0.serial = .with {
+                $0.serial = request.serial
+                $0.qrPayload = serial?.qrPayload ?? ""
+                $0.nfcTag = serial?.nfcTag ?? ""
+            }
+            $0.batch = stored.batch.number
+            $0.product = stored.batch.product
+            $0.customer = stored.batch.customer
+            $0.orderReference = stored.batch.orderReference
+            $0.manufactureDate = stored.batch.manufactureDate.description
+            $0.status = stored.batch.status.message
+            $0.requirements = stored.batch.requirements.map(\.label)
+            $0.evidence = items.map { "#\($0.id) \($0.type) sha256:\($0.sha256)" }
+        }
+    }
+
+    func checklist(request: Conform_Batch_V1_BatchRequest, context: ServerContext) async throws -> Conform_Batch_V1_BatchChecklist {
+        let stored = try await self.batch(request.number)
+        return .with {
+            $0.batch = stored.batch.number
+            $0.customer = stored.batch.customer
+            $0.status = stored.batch.status.message
+            $0.recordDigest = BatchRules.recordDigest(stored.batch)
+            $0.manufactureDate = stored.batch.manufactureDate.description
+            $0.requirements = stored.batch.requirements.map(\.message)
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Batch `number`, or NOT_FOUND.
+    func batch(_ text: String) async throws -> StoredBatch {
+        let call = try CallContext.required()
+        let number = try Self.number(text)
+        guard let stored = try await BatchStore.find(number, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no batch \(number); 'conform batch list' shows the batches there are")
+        }
+        return stored
+    }
+
+    static func number(_ text: String) throws -> String {
+        try FieldRules.code(text, field: "number", maxLength: 64)
+    }
+
+    /// Changes batch `number` in one transaction with its audit entry, and returns it after.
+    func change<Request: SwiftProtobuf.Message>(
+        _ number: String,
+        request: Request,
+        event: String? = nil,
+        _ body: @escaping @Sendable (StoredBatch, WriteTransaction) async throws -> Void
+    ) async throws -> Conform_Batch_V1_Batch {
+        try await self.writes.write(request) { transaction in
+            guard let before = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
+                throw DomainError.notFound("no batch \(number); 'conform batch list' shows the batches there are")
+            }
+            try await body(before, transaction)
+            guard let after = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
+                throw DomainError.notFound("batch \(number) was deleted")
+            }
+            try await transaction.recordChange(object: "batch:\(number)", before: before.message, after: after.message)
+            if let event {
+                try await transaction.publish(type: event, subject: "batch:\(number)", payload: after.message)
+            }
+            return after.message
+        }
+    }
+
+    /// Refuses a batch or order for a product the customer does not order.
+    private func checkOrders(customer: String, product: String) async throws {
+        let links = try await self.peers.call(.requirement) { client, metadata, options in
+            try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).listCustomerProducts(
+                .with { $0.customer = customer; $0.product = product }, metadata: metadata, options: options
+            ).links
+        }
+        guard !links.isEmpty else {
+            throw DomainError.failedPrecondition(
+                "customer \(customer) does not order product \(product); record that it does with 'conform customer link \(customer) \(product)'"
+            )
+        }
+    }
+
+    /// The requirement versions in force on `day`: the customer's, or in consolidation mode
+    /// every customer's who orders the product.
+    private func requirements(customer: String, product: String, on day: Day, consolidated: Bool) async throws -> [SnapshotRequirement] {
+        let resolved = try await self.peers.call(.requirement) { client, metadata, options in
+            let catalog = Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client)
+            if consolidated {
+                return try await catalog.describeProduct(
+                    .with { $0.product = product; $0.date = day.description }, metadata: metadata, options: options
+                ).customers.flatMap(\.requirements)
+            }
+            return try await catalog.resolve(
+                .with { $0.customer = customer; $0.product = product; $0.date = day.description }, metadata: metadata, options: options
+            ).requirements
+        }
+        return try resolved.map(SnapshotRequirement.init)
+    }
+}

@@ -1,0 +1,125 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import Foundation
+import GRPCCore
+
+/// The wire side of compliance and release: the batch service asks the evidence service what
+/// the batch has, decides each requirement, and releases only when every mandatory one is met.
+extension BatchHandlers {
+    func compliance(request: Conform_Batch_V1_BatchRequest, context: ServerContext) async throws -> Conform_Batch_V1_ComplianceReport {
+        let stored = try await self.batch(request.number)
+        return self.report(stored, results: try await self.evaluate(stored))
+    }
+
+    func waiveRequirement(request: Conform_Batch_V1_WaiveRequest, context: ServerContext) async throws -> Conform_Batch_V1_ComplianceReport {
+        let number = try Self.number(request.number)
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: 32)
+        let id = try FieldRules.code(request.requirementID, field: "requirement_id", maxLength: 64)
+        let reason = try FieldRules.text(request.reason, field: "reason", maxLength: 2_000)
+        let approval = try FieldRules.text(request.customerApprovalReference, field: "customer_approval_reference", maxLength: 200)
+        _ = try await self.change(number, request: request, event: "batch.requirement-waived") { stored, transaction in
+            try BatchRules.checkOpen(stored.batch)
+            guard stored.batch.requirements.contains(where: { $0.customer == customer && $0.id == id }) else {
+                throw DomainError.notFound("batch \(number) does not carry \(customer)/\(id); 'conform batch compliance \(number)' lists what it carries")
+            }
+            let waiver = Waiver(customer: customer, requirementID: id, reason: reason, approvalReference: approval, waivedBy: transaction.call.principal.name)
+            try await WaiverStore.insert(waiver, batch: number, on: transaction.connection, logger: transaction.logger)
+        }
+        let stored = try await self.batch(number)
+        return self.report(stored, results: try await self.evaluate(stored))
+    }
+
+    func release(request: Conform_Batch_V1_ReleaseRequest, context: ServerContext) async throws -> Conform_Batch_V1_ReleaseDecision {
+        let call = try CallContext.required()
+        let stored = try await self.batch(request.number)
+        try BatchRules.checkOpen(stored.batch)
+        let results = try await self.evaluate(stored)
+        let blocking = Compliance.blocking(results)
+        let report = self.report(stored, results: results)
+        guard blocking.isEmpty else {
+            // The refusal is a fact worth keeping: it is audited and announced.
+            try await self.writes.write { transaction in
+                try await transaction.recordChange(object: "batch:\(stored.batch.number)", before: nil, after: report)
+                try await transaction.publish(type: "batch.release-refused", subject: "batch:\(stored.batch.number)", payload: report)
+            }
+            throw DomainError.failedPrecondition(Compliance.refusal(batch: stored.batch.number, blocking: blocking))
+        }
+        let digest = BatchRules.recordDigest(stored.batch)
+        // The evidence service checks the signer's key, role and the digest, and keeps the signature.
+        let signature = try await self.peers.call(.evidence) { client, metadata, options in
+            try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).sign(
+                .with {
+                    $0.manifest = request.manifest
+                    $0.signature = request.signature
+                    $0.requiredRole = "quality-manager"
+                },
+                metadata: metadata, options: options
+            )
+        }
+        guard signature.target == "batch:\(stored.batch.number)", signature.meaning == .approved, signature.digest == digest else {
+            throw DomainError.invalid(field: "manifest", reason: "a release is signed 'approved' on batch:\(stored.batch.number) with digest \(digest)")
+        }
+        guard signature.signer == call.principal.name else {
+            throw DomainError.permissionDenied("the release is signed by \(signature.signer), but you are \(call.principal.name); release with your own signature")
+        }
+        let warnings = Compliance.warnings(results)
+        let released = try await self.change(stored.batch.number, request: request, event: "batch.released") { current, transaction in
+            try BatchRules.checkOpen(current.batch)
+            guard BatchRules.recordDigest(current.batch) == digest else {
+                throw RPCError(code: .aborted, message: "batch \(current.batch.number) changed while it was being released; check it and release again")
+            }
+            try await BatchStore.complete(
+                current.batch.number, as: .released, by: transaction.call.principal.name, reason: warnings.joined(separator: "\n"),
+                signature: Int64(signature.id), on: transaction.connection, logger: transaction.logger
+            )
+        }
+        return .with {
+            $0.released = true
+            $0.batch = released
+            $0.compliance = report
+            $0.warnings = warnings
+        }
+    }
+
+    func reject(request: Conform_Batch_V1_RejectRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
+        let number = try Self.number(request.number)
+        let reason = try FieldRules.text(request.reason, field: "reason", maxLength: 2_000)
+        return try await self.change(number, request: request, event: "batch.rejected") { stored, transaction in
+            try BatchRules.checkOpen(stored.batch)
+            try await BatchStore.complete(number, as: .rejected, by: transaction.call.principal.name, reason: reason, signature: nil, on: transaction.connection, logger: transaction.logger)
+        }
+    }
+
+    /// Every requirement of the batch decided against what the evidence service holds for it.
+    func evaluate(_ stored: StoredBatch) async throws -> [RequirementCompliance] {
+        let call = try CallContext.required()
+        let digest = BatchRules.recordDigest(stored.batch)
+        let evidence = try await self.peers.call(.evidence) { client, metadata, options in
+            try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).batchEvidence(
+                .with { $0.batch = stored.batch.number; $0.recordDigest = digest }, metadata: metadata, options: options
+            )
+        }
+        let validity = Dictionary(evidence.checks.map { ($0.signatureID, $0.valid) }, uniquingKeysWith: { first, _ in first })
+        let waivers = try await WaiverStore.list(batch: stored.batch.number, in: self.database, logger: call.logger)
+        return Compliance.evaluate(
+            stored.batch,
+            items: evidence.items.compactMap(EvidenceFact.init),
+            signatures: evidence.signatures.compactMap { SignatureFact($0, valid: validity[$0.id] ?? false) },
+            waivers: waivers,
+            today: Day.today
+        )
+    }
+
+    func report(_ stored: StoredBatch, results: [RequirementCompliance]) -> Conform_Batch_V1_ComplianceReport {
+        .with {
+            $0.batch = stored.batch.number
+            $0.customer = stored.batch.customer
+            $0.status = stored.batch.status.message
+            $0.requirements = results.map(\.message)
+            $0.releasable = Compliance.blocking(results).isEmpty
+            $0.evaluatedOn = Day.today.description
+        }
+    }
+}

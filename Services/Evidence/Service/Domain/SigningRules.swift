@@ -1,0 +1,72 @@
+public import ConformDomain
+
+/// Who may sign what, and when a signature is believable.
+public enum SigningRules {
+    /// How far a signature's time may be from the service's clock.
+    public static let allowedClockSkewMicros: Int64 = 5 * 60 * 1_000_000
+
+    /// Refuses a signature made too long ago or in the future: a signer proves it is them at
+    /// each signing, so an old signed manifest cannot be replayed later.
+    public static func checkFresh(_ manifest: SignatureManifest, nowMicros: Int64) throws {
+        guard abs(nowMicros - manifest.signedAtMicros) <= Self.allowedClockSkewMicros else {
+            throw DomainError.failedPrecondition(
+                "the signature was made at \(SignatureManifest.timestamp(manifest.signedAtMicros)), more than 5 minutes from the service's time \(SignatureManifest.timestamp(nowMicros)); sign again now (and check the clock)"
+            )
+        }
+    }
+
+    /// Refuses a signer who lacks, on the signing date, what the record's requirements reserve
+    /// signatures of this meaning for; or, when the caller names `requiredRole`, that role.
+    ///
+    /// - Parameter documentType: for a signature on a document, its type.
+    public static func checkEligible(
+        _ signer: Signatory,
+        manifest: SignatureManifest,
+        checklist: Checklist,
+        documentType: String?,
+        requiredRole: String?
+    ) throws {
+        let day = manifest.signingDay
+        let roles = Set(signer.roles(on: day))
+        let certifications = Set(signer.certifications(on: day))
+        let held = Self.describe(signer: signer.principal, roles: roles, certifications: certifications, on: day)
+        // A caller's own demand (a release is the quality manager's approval) is the whole
+        // test: it is not one of the signatures a customer's requirement reserves.
+        if let requiredRole {
+            guard roles.contains(requiredRole) else {
+                throw DomainError.permissionDenied("a \(manifest.meaning.rawValue) signature here needs role \(requiredRole); \(held)")
+            }
+            return
+        }
+        var demands: [(label: String, satisfied: Bool, needs: String)] = []
+        for requirement in checklist.requirements {
+            for rule in requirement.rules {
+                switch rule {
+                case .signature(let meaning, let role, let certification) where meaning == manifest.meaning && documentType == nil:
+                    let satisfied = (role.map(roles.contains) ?? true) && (certification.map(certifications.contains) ?? true)
+                    let needs = [role.map { "role \($0)" }, certification.map { "certification \($0)" }].compactMap { $0 }.joined(separator: " and ")
+                    demands.append((requirement.label, satisfied, needs))
+                case .dualSignature(let meaning, let first, let second) where meaning == manifest.meaning && documentType == nil:
+                    demands.append((requirement.label, roles.contains(first) || roles.contains(second), "role \(first) or \(second)"))
+                case .document(let type, _, _, let signerRole?) where type == documentType:
+                    demands.append((requirement.label, roles.contains(signerRole), "role \(signerRole)"))
+                default:
+                    break
+                }
+            }
+        }
+        guard demands.isEmpty || demands.contains(where: \.satisfied) else {
+            let reserved = demands.map { "\($0.label) reserves it for \($0.needs)" }.joined(separator: "; ")
+            throw DomainError.permissionDenied("\(manifest.principalDescription) cannot sign here: \(reserved); \(held)")
+        }
+    }
+
+    private static func describe(signer: String, roles: Set<String>, certifications: Set<String>, on day: Day) -> String {
+        let all = roles.sorted().map { "role \($0)" } + certifications.sorted().map { "certification \($0)" }
+        return "\(signer) holds \(all.isEmpty ? "no role or certification" : all.joined(separator: ", ")) on \(day)"
+    }
+}
+
+extension SignatureManifest {
+    var principalDescription: String { "\(self.printedName) (\(self.signer))" }
+}

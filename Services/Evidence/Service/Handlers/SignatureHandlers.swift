@@ -1,0 +1,175 @@
+import ConformDomain
+import ConformProtos
+import ConformSecurity
+import ConformService
+import ConformStorage
+import Foundation
+import GRPCCore
+
+/// The wire side of electronic signatures (21 CFR Part 11 11.50, 11.70, 11.200).
+extension EvidenceHandlers {
+    func sign(request: Conform_Evidence_V1_SignRequest, context: ServerContext) async throws -> Conform_Evidence_V1_Signature {
+        let call = try CallContext.required()
+        let manifest = try SignatureManifest.parse(request.manifest)
+        try SigningRules.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
+        // People sign as themselves; the batch service passes on a signature its caller made.
+        if !call.principal.roles.contains(.service), manifest.signer != call.principal.name {
+            throw DomainError.permissionDenied("the manifest names signer \(manifest.signer), but you are \(call.principal.name); sign as yourself")
+        }
+        guard let signatory = try await SignatoryStore.find(manifest.signer, in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("\(manifest.signer) is not a registered signatory; a quality manager registers them with 'conform signatory add'")
+        }
+        guard manifest.printedName == signatory.printedName else {
+            throw DomainError.invalid(field: "manifest", reason: "printed-name is '\(manifest.printedName)', but \(signatory.principal) is registered as '\(signatory.printedName)'")
+        }
+        let (key, fingerprint) = try SignatureProof.publicKey(signatory.publicKeyPEM)
+        guard SignatureProof.isValid(request.signature, over: manifest, by: key) else {
+            throw DomainError.permissionDenied(
+                "the signature was not made with \(signatory.principal)'s registered signing key, so it does not prove who signed; sign with your own key"
+            )
+        }
+        let record = try await self.record(manifest.target)
+        guard manifest.digest == record.digest else {
+            throw DomainError.failedPrecondition(
+                "the signed digest \(manifest.digest) is not \(manifest.target)'s current digest \(record.digest): it was signed for other content or the record changed since; read it again and sign what it is now"
+            )
+        }
+        guard record.checklist.isOpen else {
+            throw DomainError.failedPrecondition("batch \(record.checklist.batch) is complete and its record is read-only; it takes no more signatures")
+        }
+        let requiredRole = request.requiredRole.isEmpty ? nil : request.requiredRole
+        try SigningRules.checkEligible(signatory, manifest: manifest, checklist: record.checklist, documentType: record.documentType, requiredRole: requiredRole)
+        let day = manifest.signingDay
+        return try await self.writes.write { transaction in
+            let (stored, isNew) = try await SignatureStore.insert(
+                manifest, signature: request.signature, keyFingerprint: fingerprint,
+                rolesHeld: signatory.roles(on: day), certificationsHeld: signatory.certifications(on: day),
+                on: transaction.connection, logger: transaction.logger
+            )
+            let message = stored.message
+            if isNew {
+                try await transaction.recordCreation(of: message, object: "signature:\(stored.id)", event: "signature.applied")
+            }
+            return message
+        }
+    }
+
+    func listSignatures(
+        request: Conform_Evidence_V1_ListSignaturesRequest,
+        context: ServerContext
+    ) async throws -> Conform_Evidence_V1_ListSignaturesResponse {
+        let call = try CallContext.required()
+        let target = try SignatureTarget(request.target)
+        let records = try await SignatureStore.list(targets: [target.text], in: self.database, logger: call.logger)
+        return .with { $0.signatures = records.map(\.message) }
+    }
+
+    func exportSignature(
+        request: Conform_Evidence_V1_ExportSignatureRequest,
+        context: ServerContext
+    ) async throws -> Conform_Evidence_V1_SignatureExport {
+        let call = try CallContext.required()
+        guard request.id > 0, let record = try await SignatureStore.find(Int64(request.id), in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no signature \(request.id)")
+        }
+        guard let signatory = try await SignatoryStore.find(record.manifest.signer, in: self.database, logger: call.logger) else {
+            throw DatabaseError(.failed, "signature \(record.id) names an unknown signer")
+        }
+        let current = try await self.record(record.target).digest
+        return .with {
+            $0.signature = record.message
+            $0.publicKeyPem = signatory.publicKeyPEM
+            $0.currentDigest = current
+        }
+    }
+
+    func verifySignatures(
+        request: Conform_Evidence_V1_VerifySignaturesRequest,
+        context: ServerContext
+    ) async throws -> Conform_Evidence_V1_VerifySignaturesResponse {
+        let call = try CallContext.required()
+        let target = try SignatureTarget(request.target)
+        let current = try await self.record(target.text).digest
+        let records = try await SignatureStore.list(targets: [target.text], in: self.database, logger: call.logger)
+        let checks = try await self.checks(records, digests: [target.text: current])
+        return .with {
+            $0.target = target.text
+            $0.currentDigest = current
+            $0.checks = checks
+        }
+    }
+
+    func batchEvidence(
+        request: Conform_Evidence_V1_BatchEvidenceRequest,
+        context: ServerContext
+    ) async throws -> Conform_Evidence_V1_BatchEvidenceResponse {
+        let call = try CallContext.required()
+        let batch = try FieldRules.code(request.batch, field: "batch", maxLength: 64)
+        let items = try await ItemStore.list(batch: batch, includeSuperseded: false, in: self.database, logger: call.logger)
+        var digests = ["batch:\(batch)": request.recordDigest]
+        for item in items { digests["evidence:\(item.id)"] = item.digest }
+        let records = try await SignatureStore.list(targets: Array(digests.keys), in: self.database, logger: call.logger)
+        let checks = try await self.checks(records, digests: digests)
+        return .with {
+            $0.items = items.map(\.message)
+            $0.signatures = records.map(\.message)
+            $0.checks = checks
+        }
+    }
+
+    /// Each signature checked against its signer's key and its record's digest now.
+    private func checks(_ records: [SignatureRecord], digests: [String: String]) async throws -> [Conform_Evidence_V1_SignatureCheck] {
+        let call = try CallContext.required()
+        var keys: [String: String] = [:]
+        for signer in Set(records.map(\.manifest.signer)) {
+            keys[signer] = try await SignatoryStore.find(signer, in: self.database, logger: call.logger)?.publicKeyPEM
+        }
+        return records.map { record in
+            let problem = SignatureProof.problem(
+                with: record, currentDigest: digests[record.target] ?? "", publicKeyPEM: keys[record.manifest.signer] ?? ""
+            )
+            return .with {
+                $0.signatureID = UInt64(record.id)
+                $0.valid = problem == nil
+                $0.problem = problem ?? ""
+            }
+        }
+    }
+
+    /// A record that can be signed: its digest now, its batch's checklist, and for a
+    /// document the document's type.
+    private func record(_ text: String) async throws -> (digest: String, checklist: Checklist, documentType: String?) {
+        switch try SignatureTarget(text) {
+        case .batch(let number):
+            let checklist = try await self.checklist(of: number)
+            return (checklist.recordDigest, checklist, nil)
+        case .evidence(let id):
+            let item = try await self.item(UInt64(id))
+            let checklist = try await self.checklist(of: item.description.batch)
+            return (item.digest, checklist, item.description.kind == .document ? item.description.type : nil)
+        }
+    }
+}
+
+/// What a signature is on: a batch record or an evidence item.
+enum SignatureTarget {
+    case batch(String)
+    case evidence(Int64)
+
+    init(_ text: String) throws {
+        if text.hasPrefix("batch:"), let number = try? FieldRules.code(String(text.dropFirst(6)), field: "target", maxLength: 64) {
+            self = .batch(number)
+        } else if text.hasPrefix("evidence:"), let id = Int64(text.dropFirst(9)), id > 0 {
+            self = .evidence(id)
+        } else {
+            throw DomainError.invalid(field: "target", reason: "'\(text)' must be batch:NUMBER or evidence:ID")
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .batch(let number): return "batch:\(number)"
+        case .evidence(let id): return "evidence:\(id)"
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import BatchService
+import ConformProtos
+import ConformService
+import ConformWire
+import ConformDomain
+import Crypto
+import EvidenceService
+import Foundation
+import GRPCCore
+import RequirementService
+
+typealias BatchClient = Conform_Batch_V1_BatchService.Client<ConformWireClientTransport>
+typealias EvidenceClient = Conform_Evidence_V1_EvidenceService.Client<ConformWireClientTransport>
+
+/// The requirement, batch and evidence services running together in this process, each with
+/// its own certificate and database, calling each other over the wire.
+struct ServiceStack: Sendable {
+    let requirement: RunningService
+    let batch: RunningService
+    let evidence: RunningService
+
+    func batches<Result: Sendable>(as name: String = "operator", _ body: (BatchClient) async throws -> Result) async throws -> Result {
+        try await self.batch.withClient(tls: try ServicePKI.shared().principal(name).wireClient()) { client in
+            try await body(BatchClient(wrapping: client))
+        }
+    }
+
+    func evidence<Result: Sendable>(as name: String = "operator", _ body: (EvidenceClient) async throws -> Result) async throws -> Result {
+        try await self.evidence.withClient(tls: try ServicePKI.shared().principal(name).wireClient()) { client in
+            try await body(EvidenceClient(wrapping: client))
+        }
+    }
+}
+
+/// Runs the three services for `body`, then drains them.
+func withServiceStack<Result: Sendable>(suite: String, _ body: (ServiceStack) async throws -> Result) async throws -> Result {
+    let pki = try ServicePKI.shared()
+    let ports = try FreePorts.take(3)
+    let addresses: [PeerService: PeerAddress] = [
+        .requirement: PeerAddress(host: "127.0.0.1", port: ports[0]),
+        .batch: PeerAddress(host: "127.0.0.1", port: ports[1]),
+        .evidence: PeerAddress(host: "127.0.0.1", port: ports[2]),
+    ]
+    return try await withRequirementService(suite: suite, wirePort: ports[0], tls: pki.services["requirement"]) { requirement in
+        try await withRequirementService(
+            suite: suite, definition: .batch, wirePort: ports[1], peerAddresses: addresses, tls: pki.services["batch"]
+        ) { batch in
+            try await withRequirementService(
+                suite: suite, definition: .evidence, wirePort: ports[2], peerAddresses: addresses, tls: pki.services["evidence"]
+            ) { evidence in
+                try await body(ServiceStack(requirement: requirement, batch: batch, evidence: evidence))
+            }
+        }
+    }
+}
+
+/// Ports the kernel says are free now, for services that must know each other's before start.
+enum FreePorts {
+    static func take(_ count: Int) throws -> [Int] {
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        return try (0..<count).map { _ in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw CocoaError(.fileReadUnknown) }
+            sockets.append(fd)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            }
+            guard bound else { throw CocoaError(.fileReadUnknown) }
+            return Int(UInt16(bigEndian: address.sin_port))
+        }
+    }
+}
+
+/// A signer's own P-256 key, as `conform signatory keygen` makes one.
+struct SigningKey: Sendable {
+    private let raw: Data
+    let publicKeyPEM: String
+
+    init() {
+        let key = P256.Signing.PrivateKey()
+        self.raw = key.rawRepresentation
+        self.publicKeyPEM = key.publicKey.pemRepresentation
+    }
+
+    /// The manifest for `target` with `digest`, signed now.
+    func sign(
+        target: String, digest: String, meaning: SignatureMeaning, signer: String, printedName: String,
+        at micros: Int64 = Int64(Date().timeIntervalSince1970 * 1_000_000)
+    ) throws -> (manifest: String, signature: Data) {
+        let manifest = SignatureManifest(target: target, digest: digest, meaning: meaning, signer: signer, printedName: printedName, signedAtMicros: micros)
+        let signature = try P256.Signing.PrivateKey(rawRepresentation: self.raw).signature(for: Data(manifest.text.utf8))
+        return (manifest.text, signature.derRepresentation)
+    }
+}
