@@ -257,6 +257,8 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                "ConformDomain",
             ],
             path: "Services/CLI",
             swiftSettings: swiftSettings

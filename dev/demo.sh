@@ -76,6 +76,67 @@ requirement D CSR-D-0234 --category regulatory --strength mandatory --scope all 
     --source-kind meeting --source-ref "Quality review with D, minutes 2024-09-12" --received 2024-09-12 --effective 2024-10-01 \
     --rules "$rules/csr-d-0234-rules.json"
 
+# ---- Batches, evidence and signatures ----------------------------------------------------
+tls="${CONFORM_TLS_DIR:?}"
+# signer PRINCIPAL "PRINTED NAME": a signing key of their own, registered by the quality manager.
+signer() {
+    if [ ! -f "$tls/$1-signing-key.pem" ]; then "$conform" signatory keygen --as "$1" >/dev/null; fi
+    if ! "$conform" signatory get "$1" >/dev/null 2>&1; then
+        "$conform" signatory add "$1" --name "$2" --key "$tls/$1-signing-public.pem" --as quality-manager >/dev/null
+    fi
+}
+# grant PRINCIPAL --role|--certification NAME ARGS...: once.
+grant() {
+    if "$conform" signatory get "$1" | grep -q " $3 "; then return 0; fi
+    "$conform" signatory grant "$@" --as quality-manager >/dev/null
+}
+signer quality-manager "Dana Reyes"
+signer quality-engineer "Sam Okafor"
+signer inspector "Kim Lee"
+grant quality-manager --role quality-manager --from 2024-01-01
+grant quality-engineer --role supplier-quality-representative --from 2024-01-01
+grant inspector --role inspector --from 2024-01-01
+grant inspector --certification certified-quality-inspector --from 2024-06-01 --to 2027-05-31 --reference CQI-2291
+
+add order add PO-A-2024-120 --idempotency-key demo-order-A --customer A --product FAST-M8-12.9 --quantity 5000
+add order add PO-D-5531 --idempotency-key demo-order-D --customer D --product ABC --quantity 200
+
+# Customer A's fastener batch: blocked until its signed CoA and smelter date are there, then released.
+if ! "$conform" batch get B-2025-0042 >/dev/null 2>&1; then
+    "$conform" batch create B-2025-0042 --product FAST-M8-12.9 --customer A --date 2025-03-02 --quantity 500 \
+        --order PO-A-2024-120 --idempotency-key demo-batch-B-2025-0042 >/dev/null
+fi
+if "$conform" batch get B-2025-0042 | grep -q ", open"; then
+    echo "Releasing B-2025-0042 before its evidence is there is refused:"
+    "$conform" batch release B-2025-0042 --as quality-manager 2>&1 | sed 's/^/  /' || true
+    if ! "$conform" evidence list --batch B-2025-0042 | grep -q certificate-of-analysis; then
+        "$conform" evidence upload "$rules/coa-B-2025-0042.pdf" --batch B-2025-0042 --document certificate-of-analysis \
+            --field smelter-production-date=2025-01-03 --field material-grade=10.9 \
+            --field tensile-strength="1040 MPa" --field chemical-composition="C 0.35, Mn 0.80, P 0.012" --as operator >/dev/null
+    fi
+    coa="$("$conform" evidence list --batch B-2025-0042 --json | sed -n 's/.*"id": *"\{0,1\}\([0-9]*\).*/\1/p' | head -1)"
+    if ! "$conform" signature list "evidence:$coa" | grep -q approved; then
+        "$conform" sign evidence "$coa" --meaning approved --as quality-engineer >/dev/null
+    fi
+    "$conform" batch record B-2025-0042 --field smelter-production-date=2025-01-03 >/dev/null
+    echo "With the signed CoA attached and the smelter date recorded, it is released:"
+    "$conform" batch release B-2025-0042 --as quality-manager | sed 's/^/  /'
+fi
+
+# Customer D's bracket batch: its record signed by a certified quality inspector, then released.
+if ! "$conform" batch get D-2025-0007 >/dev/null 2>&1; then
+    "$conform" batch create D-2025-0007 --product ABC --customer D --date 2025-03-10 --quantity 200 \
+        --order PO-D-5531 --idempotency-key demo-batch-D-2025-0007 >/dev/null
+fi
+if "$conform" batch get D-2025-0007 | grep -q ", open"; then
+    if ! "$conform" signature list batch:D-2025-0007 | grep -q approved; then
+        "$conform" sign batch D-2025-0007 --meaning approved --as inspector >/dev/null
+    fi
+    "$conform" batch release D-2025-0007 --as quality-manager >/dev/null
+fi
+
 echo "Demo data: customers A, B, D; products ABC, FAST-M8-12.9, SENSOR-HOUSING-7; who orders what;"
 echo "  requirements CSR-AUTO-0847, CSR-A-0202, CSR-B-0156 (v2.0 awaiting validation of nfc-tagging), CSR-B-0892"
-echo "  (B's imported from dev/demo/customer-b-requirements.yaml), CSR-B-0044 retired from 2025-03-01, CSR-D-0234."
+echo "  (B's imported from dev/demo/customer-b-requirements.yaml), CSR-B-0044 retired from 2025-03-01, CSR-D-0234;"
+echo "  signatories quality-manager, quality-engineer, inspector (certified); batches B-2025-0042 (A, released after"
+echo "  its signed CoA arrived) and D-2025-0007 (D, signed by the certified inspector, released)."

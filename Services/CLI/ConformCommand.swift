@@ -13,8 +13,9 @@ struct ConformCommand: AsyncParsableCommand {
             CONFORM_<SERVICE>_ADDRESS.
             """,
         subcommands: [
-            CustomerCommand.self, ProductCommand.self, RequirementCommand.self, ValidationCommand.self, ReviewCommand.self, AuditCommand.self, HealthCommand.self, CertsCommand.self,
-            DatabaseCommand.self,
+            CustomerCommand.self, ProductCommand.self, RequirementCommand.self, ValidationCommand.self, ReviewCommand.self,
+            OrderCommand.self, BatchCommand.self, EvidenceCommand.self, SignatoryCommand.self, SignCommand.self, SignatureCommand.self,
+            AuditCommand.self, HealthCommand.self, CertsCommand.self, DatabaseCommand.self,
         ]
     )
 }

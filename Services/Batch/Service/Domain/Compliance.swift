@@ -155,12 +155,12 @@ public enum Compliance {
             }
             if let item = signed.first {
                 result.evidence.append(item.id)
-                result.reasons.append("\(type) #\(item.id) is attached" + (signerRole.map { ", signed by a \($0)" } ?? ""))
+                result.reasons.append("\(type) #\(item.id) is attached" + (signerRole.map { ", signed by someone holding role \($0)" } ?? ""))
                 if signerRole != nil {
                     result.signatures += valid.filter { $0.target == "evidence:\(item.id)" }.map(\.id)
                 }
             } else if let item = complete.first, let role = signerRole {
-                result.missing.append("\(type) #\(item.id) is not signed by a \(role)")
+                result.missing.append("\(type) #\(item.id) is not signed by someone holding role \(role)")
             } else if ofType.isEmpty {
                 result.missing.append("a \(type) (\(mediaTypes.joined(separator: " or ")))" + (fields.isEmpty ? "" : " with \(fields.joined(separator: ", "))"))
             } else {
@@ -180,12 +180,12 @@ public enum Compliance {
                 signature.target == "batch:\(batch.number)" && signature.meaning == meaning
                     && (role.map(signature.rolesHeld.contains) ?? true) && (certification.map(signature.certificationsHeld.contains) ?? true)
             }
-            let who = [role, certification].compactMap { $0 }.joined(separator: " with ")
+            let who = [role.map { "role \($0)" }, certification.map { "certification \($0)" }].compactMap { $0 }.joined(separator: " and ")
             if let signature = matching.first {
                 result.signatures.append(signature.id)
-                result.reasons.append("signed (\(meaning.rawValue)) by \(signature.signer), a \(who)")
+                result.reasons.append("signed (\(meaning.rawValue)) by \(signature.signer), who held \(who)")
             } else {
-                result.missing.append("a signature (\(meaning.rawValue)) on the batch record by a \(who)")
+                result.missing.append("a signature (\(meaning.rawValue)) on the batch record by someone holding \(who)")
             }
         case .dualSignature(let meaning, let first, let second):
             let onRecord = valid.filter { $0.target == "batch:\(batch.number)" && $0.meaning == meaning }
@@ -200,7 +200,7 @@ public enum Compliance {
                 result.signatures += [a.id, b.id]
                 result.reasons.append("signed (\(meaning.rawValue)) by \(a.signer) (\(first)) and \(b.signer) (\(second))")
             } else {
-                result.missing.append("two signatures (\(meaning.rawValue)) on the batch record by different people: a \(first) and a \(second)")
+                result.missing.append("two signatures (\(meaning.rawValue)) on the batch record by different people, one holding role \(first), the other role \(second)")
             }
         case .approvedSupplier(let days):
             result.reasons.append("the batch consumes no recorded material lots, so none can come from a supplier audited more than \(days) days before it was made")

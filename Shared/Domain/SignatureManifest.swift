@@ -1,5 +1,4 @@
-public import ConformDomain
-import Foundation
+public import Foundation
 
 /// Exactly what a signer signs: which record, its digest, what the signature means, who and
 /// when. Its text form is canonical (docs/SIGNATURES.md), so anyone can rebuild the bytes and
