@@ -53,8 +53,10 @@ public final class ConformServer: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.wireServer.serve() }
             group.addTask { try await self.grpcServer.serve() }
+            // Not waitForAll(): it waits for every child before it reports an error, and the
+            // other server would serve on alone, so a port already in use would hang the start.
             do {
-                try await group.waitForAll()
+                while try await group.next() != nil {}
             } catch {
                 self.beginGracefulShutdown()
                 throw error

@@ -155,7 +155,15 @@ private struct ServingService: Service {
                     _ = try await self.server.grpcPort
                     self.ready.resolve(.success(()))
                 }
-                try await group.waitForAll()
+                // The first failure (e.g. a port in use) ends the service at once.
+                do {
+                    while try await group.next() != nil {}
+                } catch {
+                    self.ready.resolve(.failure(error))
+                    self.server.beginGracefulShutdown()
+                    group.cancelAll()
+                    throw error
+                }
             }
         } onGracefulShutdown: {
             self.logger.info("draining: no new calls; in-flight calls may finish")

@@ -32,8 +32,27 @@ struct ServiceStack: Sendable {
     }
 }
 
-/// Runs the three services for `body`, then drains them.
+/// Runs the three services for `body`, then drains them. Their ports are chosen before they
+/// start, since each must know the others'; if another process takes one first, the stack
+/// starts again on others.
 func withServiceStack<Result: Sendable>(suite: String, _ body: (ServiceStack) async throws -> Result) async throws -> Result {
+    var attempt = 1
+    while true {
+        do {
+            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", body)
+        } catch let error as PortTaken where attempt < 3 {
+            FileHandle.standardError.write(Data("stack \(suite): \(error), starting again\n".utf8))
+            attempt += 1
+        }
+    }
+}
+
+/// A service could not listen on its pre-chosen port.
+struct PortTaken: Error, CustomStringConvertible {
+    let description: String
+}
+
+private func startServiceStack<Result: Sendable>(suite: String, _ body: (ServiceStack) async throws -> Result) async throws -> Result {
     let pki = try ServicePKI.shared()
     let ports = try FreePorts.take(3)
     let addresses: [PeerService: PeerAddress] = [
@@ -41,38 +60,47 @@ func withServiceStack<Result: Sendable>(suite: String, _ body: (ServiceStack) as
         .batch: PeerAddress(host: "127.0.0.1", port: ports[1]),
         .evidence: PeerAddress(host: "127.0.0.1", port: ports[2]),
     ]
-    return try await withRequirementService(suite: suite, wirePort: ports[0], tls: pki.services["requirement"]) { requirement in
-        try await withRequirementService(
-            suite: suite, definition: .batch, wirePort: ports[1], peerAddresses: addresses, tls: pki.services["batch"]
-        ) { batch in
+    var started = false
+    do {
+        return try await withRequirementService(suite: suite, wirePort: ports[0], tls: pki.services["requirement"]) { requirement in
             try await withRequirementService(
-                suite: suite, definition: .evidence, wirePort: ports[2], peerAddresses: addresses, tls: pki.services["evidence"]
-            ) { evidence in
-                try await body(ServiceStack(requirement: requirement, batch: batch, evidence: evidence))
+                suite: suite, definition: .batch, wirePort: ports[1], peerAddresses: addresses, tls: pki.services["batch"]
+            ) { batch in
+                try await withRequirementService(
+                    suite: suite, definition: .evidence, wirePort: ports[2], peerAddresses: addresses, tls: pki.services["evidence"]
+                ) { evidence in
+                    started = true
+                    return try await body(ServiceStack(requirement: requirement, batch: batch, evidence: evidence))
+                }
             }
         }
+    } catch where !started && "\(error)".contains("cannot listen") {
+        throw PortTaken(description: "a port of \(ports) was taken: \(error)")
     }
 }
 
-/// Ports the kernel says are free now, for services that must know each other's before start.
+/// Ports that are free now, chosen below the kernel's ephemeral range (32768 and up), where
+/// neither outgoing connections nor other services' port-0 listeners land.
 enum FreePorts {
     static func take(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { sockets.forEach { close($0) } }
-        return try (0..<count).map { _ in
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw CocoaError(.fileReadUnknown) }
-            sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-            }
-            guard bound else { throw CocoaError(.fileReadUnknown) }
-            return Int(UInt16(bigEndian: address.sin_port))
+        var ports: [Int] = []
+        while ports.count < count {
+            let port = Int.random(in: 20_000..<32_000)
+            if !ports.contains(port), Self.isFree(port) { ports.append(port) }
+        }
+        return ports
+    }
+
+    private static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 }
