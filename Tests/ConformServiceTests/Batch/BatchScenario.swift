@@ -37,6 +37,12 @@ enum BatchScenario {
 
     /// Customers, products, requirements and signatories; batch numbers are the test's.
     static func seed(_ stack: ServiceStack) async throws {
+        try await Self.seedRequirements(stack)
+        try await Self.seedSignatories(stack)
+    }
+
+    /// Customers A and D, their products and requirements.
+    static func seedRequirements(_ stack: ServiceStack) async throws {
         try await stack.requirement.requirement { client in
             _ = try await client.createCustomer(.with { $0.code = "A"; $0.name = "Customer A"; $0.industry = .automotive })
             _ = try await client.createCustomer(.with { $0.code = "D"; $0.name = "Customer D"; $0.industry = .medicalDevice })
@@ -73,6 +79,10 @@ enum BatchScenario {
                 ])
             })
         }
+    }
+
+    /// The people who sign, with test keys.
+    static func seedSignatories(_ stack: ServiceStack) async throws {
         try await stack.evidence(as: "quality-manager") { client in
             for (principal, name, key) in [
                 ("inspector", "Kim Inspector", inspectorKey), ("quality-manager", "Dana Reyes", managerKey),

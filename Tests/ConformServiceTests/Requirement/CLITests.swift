@@ -15,7 +15,7 @@ struct CLITests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conform-cli-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try pki.caPEM.write(toFile: folder + "/ca.pem", atomically: true, encoding: .utf8)
-        for name in ["quality-engineer", "operator", "auditor"] {
+        for name in ["quality-engineer", "quality-manager", "operator", "inspector", "auditor"] {
             let tls = pki.principal(name)
             try tls.certificateChainPEM.write(toFile: "\(folder)/\(name).pem", atomically: true, encoding: .utf8)
             try tls.privateKeyPEM.write(toFile: "\(folder)/\(name)-key.pem", atomically: true, encoding: .utf8)
