@@ -7,6 +7,21 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// What every service's own target (handlers, domain, store) builds on.
+let serviceDependencies: [Target.Dependency] = [
+    "ConformService",
+    "ConformStorage",
+    "ConformSecurity",
+    "ConformDomain",
+    "ConformProtos",
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "NIOCore", package: "swift-nio"),
+]
+
 let package = Package(
     name: "Conform",
     platforms: [.macOS(.v15)],
@@ -157,17 +172,7 @@ let package = Package(
         // The requirement service: handlers, domain rules, store, migrations.
         .target(
             name: "RequirementService",
-            dependencies: [
-                "ConformService",
-                "ConformStorage",
-                "ConformSecurity",
-                "ConformDomain",
-                "ConformProtos",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
+            dependencies: serviceDependencies,
             path: "Services/Requirement/Service",
             swiftSettings: swiftSettings
         ),
@@ -180,38 +185,14 @@ let package = Package(
         // The batch service: orders, batches, snapshots, compliance and release.
         .target(
             name: "BatchService",
-            dependencies: [
-                "ConformService",
-                "ConformStorage",
-                "ConformSecurity",
-                "ConformDomain",
-                "ConformProtos",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: serviceDependencies,
             path: "Services/Batch/Service",
             swiftSettings: swiftSettings
         ),
         // The evidence service: items and content, signatories, e-signatures.
         .target(
             name: "EvidenceService",
-            dependencies: [
-                "ConformService",
-                "ConformStorage",
-                "ConformSecurity",
-                "ConformDomain",
-                "ConformProtos",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: serviceDependencies,
             path: "Services/Evidence/Service",
             swiftSettings: swiftSettings
         ),

@@ -7,7 +7,8 @@
 #        .conform/postgres on 127.0.0.1:${CONFORM_PG_PORT:-7432}, makes a development CA and
 #        certificates in .conform/tls, provisions each service's role, schema and audit trail,
 #        starts the five services (each migrates its own schema), loads the demo data, and
-#        prints how to use the CLI. A second start reuses all of it.
+#        prints how to use the CLI. A second start reuses all of it. CONFORM_BUILD=release
+#        builds and runs optimized binaries (for benchmarks).
 # stop:  drains the services (SIGTERM) and stops PostgreSQL; the data stays for next time.
 set -euo pipefail
 
@@ -24,9 +25,11 @@ start() {
         echo "dev/start.sh: no 'swift' on PATH; install the Swift 6 toolchain first" >&2
         exit 1
     fi
-    echo "== build (the first build takes several minutes)"
-    swift build
-    bin="$(swift build --show-bin-path)"
+    # CONFORM_BUILD=release runs optimized services (for benchmarks); the default is debug.
+    local configuration="${CONFORM_BUILD:-debug}"
+    echo "== build ($configuration; the first build takes several minutes)"
+    swift build -c "$configuration"
+    bin="$(swift build -c "$configuration" --show-bin-path)"
 
     echo "== PostgreSQL"
     dev/postgres.sh start "$state/postgres" "${CONFORM_PG_PORT:-7432}"
