@@ -124,8 +124,13 @@ let package = Package(
             path: "Shared/WireProbe",
             swiftSettings: swiftSettings
         ),
-        // Domain errors and field rules shared by every service's domain code (no I/O).
-        .target(name: "ConformDomain", path: "Shared/Domain", swiftSettings: swiftSettings),
+        // Domain errors, field rules and the shared vocabulary (days, evidence rules, signature manifests) of every service's domain code (no I/O).
+        .target(
+            name: "ConformDomain",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/Domain",
+            swiftSettings: swiftSettings
+        ),
         // Principals, roles and customer scope from certificates; access policies.
         .target(
             name: "ConformSecurity",
@@ -189,6 +194,13 @@ let package = Package(
             path: "Services/Batch/Service",
             swiftSettings: swiftSettings
         ),
+        // The supplier service: the ASL, supplier audits, the receiving gate and exceptions.
+        .target(
+            name: "SupplierService",
+            dependencies: serviceDependencies,
+            path: "Services/Supplier/Service",
+            swiftSettings: swiftSettings
+        ),
         // The evidence service: items and content, signatories, e-signatures.
         .target(
             name: "EvidenceService",
@@ -210,7 +222,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SupplierServer",
-            dependencies: ["ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SupplierService", "ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Supplier/Main",
             swiftSettings: swiftSettings
         ),
@@ -301,6 +313,7 @@ let package = Package(
                 "RequirementService",
                 "BatchService",
                 "EvidenceService",
+                "SupplierService",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -98,6 +98,30 @@ grant quality-engineer --role supplier-quality-representative --from 2024-01-01
 grant inspector --role inspector --from 2024-01-01
 grant inspector --certification certified-quality-inspector --from 2024-06-01 --to 2027-05-31 --reference CQI-2291
 
+# ---- Suppliers and the receiving gate -------------------------------------------------------
+add supplier add HT-STEEL --idempotency-key demo-supplier-HT --name "HT Steel Wire AG" --site "Duisburg rod mill"
+add supplier add ALU-NORD --idempotency-key demo-supplier-AN --name "Aluminium Nord GmbH" --site "Dortmund plant 2"
+add supplier add NEW-CO --idempotency-key demo-supplier-NC --name "New Co Metals Ltd" --site "Leeds"
+if ! "$conform" supplier asl | grep -q "^HT-STEEL "; then
+    "$conform" supplier approve HT-STEEL --status approved --scope "10B21 wire rod" --from 2024-01-15 --until 2026-12-31 --as quality-manager >/dev/null
+    "$conform" supplier approve ALU-NORD --status conditional --scope "6061-T6 bar" --from 2024-03-01 --until 2026-12-31 \
+        --notes "first-article inspection on every lot" --as quality-manager >/dev/null
+    "$conform" supplier audit HT-STEEL --date 2025-01-10 --type process --auditor "R. Auditor" --result passed --next-due 2026-01-10 >/dev/null
+    "$conform" supplier audit ALU-NORD --date 2025-02-03 --type system --auditor "R. Auditor" --result passed-with-findings \
+        --finding "calibration records incomplete" --next-due 2026-02-03 >/dev/null
+fi
+if ! "$conform" receipt get HT-2025-118 >/dev/null 2>&1; then
+    "$conform" receipt record HT-2025-118 --supplier HT-STEEL --material "10B21 wire rod" --quantity "12 t" --date 2025-02-20 --as operator >/dev/null
+fi
+# New Co is not on the ASL: its lot is blocked, then used under a justified, signed exception.
+if ! "$conform" receipt get NC-2025-007 >/dev/null 2>&1; then
+    echo "Receiving lot NC-2025-007 from a supplier not on the ASL:"
+    "$conform" receipt record NC-2025-007 --supplier NEW-CO --material "6061-T6 bar" --quantity "800 kg" --date 2025-03-04 --as operator | sed 's/^/  /'
+    "$conform" receipt exception NC-2025-007 --as operator \
+        --justification "Only 6061-T6 stock for the D prototype order; CoA and incoming tensile test IT-2025-77 passed." >/dev/null
+    "$conform" receipt approve NC-2025-007 --as quality-manager | sed 's/^/  /'
+fi
+
 add order add PO-A-2024-120 --idempotency-key demo-order-A --customer A --product FAST-M8-12.9 --quantity 5000
 add order add PO-D-5531 --idempotency-key demo-order-D --customer D --product ABC --quantity 200
 
@@ -123,12 +147,16 @@ if "$conform" batch get B-2025-0042 | grep -q ", open"; then
     "$conform" batch release B-2025-0042 --as quality-manager | sed 's/^/  /'
 fi
 
-# Customer D's bracket batch: its record signed by a certified quality inspector, then released.
+# Customer D's bracket batch: made from the excepted lot, its record signed by a certified
+# quality inspector, then released.
 if ! "$conform" batch get D-2025-0007 >/dev/null 2>&1; then
     "$conform" batch create D-2025-0007 --product ABC --customer D --date 2025-03-10 --quantity 200 \
         --order PO-D-5531 --idempotency-key demo-batch-D-2025-0007 >/dev/null
 fi
 if "$conform" batch get D-2025-0007 | grep -q ", open"; then
+    if ! "$conform" batch get D-2025-0007 | grep -q "^Lots: "; then
+        "$conform" batch consume D-2025-0007 --lot NC-2025-007 >/dev/null
+    fi
     if ! "$conform" signature list batch:D-2025-0007 | grep -q approved; then
         "$conform" sign batch D-2025-0007 --meaning approved --as inspector >/dev/null
     fi
@@ -139,4 +167,5 @@ echo "Demo data: customers A, B, D; products ABC, FAST-M8-12.9, SENSOR-HOUSING-7
 echo "  requirements CSR-AUTO-0847, CSR-A-0202, CSR-B-0156 (v2.0 awaiting validation of nfc-tagging), CSR-B-0892"
 echo "  (B's imported from dev/demo/customer-b-requirements.yaml), CSR-B-0044 retired from 2025-03-01, CSR-D-0234;"
 echo "  signatories quality-manager, quality-engineer, inspector (certified); batches B-2025-0042 (A, released after"
-echo "  its signed CoA arrived) and D-2025-0007 (D, signed by the certified inspector, released)."
+echo "  its signed CoA arrived) and D-2025-0007 (D, signed by the certified inspector, released); suppliers HT-STEEL,"
+echo "  ALU-NORD and NEW-CO, lot NC-2025-007 blocked at receipt and used under an approved exception."

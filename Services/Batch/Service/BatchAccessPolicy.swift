@@ -22,6 +22,7 @@ enum BatchAccessPolicy {
         service + "RecordFields": .roles(production),
         service + "AssignSerials": .roles(production),
         service + "RecordNfcTags": .roles(production),
+        service + "ConsumeLots": .roles(production),
         service + "ResolveSerial": .roles(internalReaders),
         service + "Compliance": .roles(internalReaders),
         // Waivers, releases, rejections and amendments are quality management's decisions.

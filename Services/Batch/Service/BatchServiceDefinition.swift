@@ -10,7 +10,7 @@ extension ServiceDefinition {
         migrations: BatchMigrations.all,
         accessPolicy: BatchAccessPolicy.policy,
         grpcServiceNames: [Conform_Batch_V1_BatchService.descriptor.fullyQualifiedService],
-        peers: [.requirement, .evidence],
+        peers: [.requirement, .evidence, .supplier],
         makeHandlers: { resources in
             let trace = ProcessInfo.processInfo.environment["CONFORM_TRACE_BASE_URL"] ?? BatchServiceDefaults.traceBaseURL
             return [BatchHandlers(resources: resources, traceBaseURL: trace)]

@@ -12,7 +12,7 @@ struct BatchCommand: AsyncParsableCommand {
         commandName: "batch",
         abstract: "Batches: made for one customer, carrying its requirements, released only when they are met.",
         subcommands: [
-            Create.self, Get.self, List.self, Record.self, Serialize.self, NFC.self, Trace.self, ComplianceCommand.self, Waive.self,
+            Create.self, Get.self, List.self, Record.self, Consume.self, Serialize.self, NFC.self, Trace.self, ComplianceCommand.self, Waive.self,
             Release.self, Reject.self, Amend.self, Hold.self, Archive.self, Delete.self, Mode.self,
         ]
     )
@@ -105,6 +105,23 @@ struct BatchCommand: AsyncParsableCommand {
             }
             if self.connection.json { return try printJSON([batch], asList: false) }
             print(BatchCommand.describe(batch))
+        }
+    }
+
+    struct Consume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the material lots a batch consumes; a lot blocked at receipt stops release until its exception is approved."
+        )
+        @Argument(help: "The batch number.") var number: String
+        @Option(help: "A lot number as received (repeatable).") var lot: [String]
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let batch = try await BatchCommand.call(self.connection) { client in
+                try await client.consumeLots(.with { $0.number = self.number; $0.lots = self.lot }, metadata: self.connection.metadata(), options: self.connection.callOptions())
+            }
+            if self.connection.json { return try printJSON([batch], asList: false) }
+            print("Batch \(batch.number) consumes lots \(batch.lots.joined(separator: ", ")).")
         }
     }
 
@@ -352,6 +369,9 @@ struct BatchCommand: AsyncParsableCommand {
         if !batch.fields.isEmpty {
             lines.append("Record: " + batch.fields.map { "\($0.name)=\($0.value) (\($0.recordedBy))" }.joined(separator: ", "))
         }
+        if !batch.lots.isEmpty {
+            lines.append("Lots: " + batch.lots.joined(separator: ", "))
+        }
         if !batch.serials.isEmpty {
             lines.append("Serials: \(batch.serials.count), \(batch.serials.filter { !$0.nfcTag.isEmpty }.count) with NFC tags")
         }
@@ -363,6 +383,7 @@ struct BatchCommand: AsyncParsableCommand {
 
     static func complianceText(_ report: Conform_Batch_V1_ComplianceReport) -> String {
         var lines = ["Batch \(report.batch) for \(report.customer) on \(report.evaluatedOn): \(report.releasable ? "releasable" : "NOT releasable")"]
+        for lot in report.blockedLots { lines.append("  BLOCKED: \(lot)") }
         for requirement in report.requirements {
             let overdue = requirement.state == .unsatisfied ? ", \(requirement.daysOverdue) day(s) overdue" : ""
             lines.append("  \(requirement.customer)/\(requirement.requirementID) v\(requirement.version) [\(requirement.strength.label)]: \(requirement.state.label)\(overdue)")

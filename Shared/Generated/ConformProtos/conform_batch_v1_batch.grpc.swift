@@ -150,6 +150,19 @@ public enum Conform_Batch_V1_BatchService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ConsumeLots" metadata.
+        public enum ConsumeLots: Sendable {
+            /// Request type for "ConsumeLots".
+            public typealias Input = Conform_Batch_V1_ConsumeLotsRequest
+            /// Response type for "ConsumeLots".
+            public typealias Output = Conform_Batch_V1_Batch
+            /// Descriptor for "ConsumeLots".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.batch.v1.BatchService"),
+                method: "ConsumeLots",
+                type: .unary
+            )
+        }
         /// Namespace for "ResolveSerial" metadata.
         public enum ResolveSerial: Sendable {
             /// Request type for "ResolveSerial".
@@ -292,6 +305,7 @@ public enum Conform_Batch_V1_BatchService: Sendable {
             RecordFields.descriptor,
             AssignSerials.descriptor,
             RecordNfcTags.descriptor,
+            ConsumeLots.descriptor,
             ResolveSerial.descriptor,
             Compliance.descriptor,
             WaiveRequirement.descriptor,
@@ -474,6 +488,24 @@ extension Conform_Batch_V1_BatchService {
         /// - Returns: A streaming response of `Conform_Batch_V1_Batch` messages.
         func recordNfcTags(
             request: GRPCCore.StreamingServerRequest<Conform_Batch_V1_RecordNfcTagsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Batch_V1_Batch>
+
+        /// Handle the "ConsumeLots" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records material lots the batch consumes; each must have been received.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Batch_V1_ConsumeLotsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Batch_V1_Batch` messages.
+        func consumeLots(
+            request: GRPCCore.StreamingServerRequest<Conform_Batch_V1_ConsumeLotsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Conform_Batch_V1_Batch>
 
@@ -787,6 +819,24 @@ extension Conform_Batch_V1_BatchService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Conform_Batch_V1_Batch>
 
+        /// Handle the "ConsumeLots" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records material lots the batch consumes; each must have been received.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Batch_V1_ConsumeLotsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Batch_V1_Batch` message.
+        func consumeLots(
+            request: GRPCCore.ServerRequest<Conform_Batch_V1_ConsumeLotsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Batch_V1_Batch>
+
         /// Handle the "ResolveSerial" method.
         ///
         /// - Parameters:
@@ -1095,6 +1145,24 @@ extension Conform_Batch_V1_BatchService {
             context: GRPCCore.ServerContext
         ) async throws -> Conform_Batch_V1_Batch
 
+        /// Handle the "ConsumeLots" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records material lots the batch consumes; each must have been received.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Batch_V1_ConsumeLotsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Batch_V1_Batch` to respond with.
+        func consumeLots(
+            request: Conform_Batch_V1_ConsumeLotsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Batch_V1_Batch
+
         /// Handle the "ResolveSerial" method.
         ///
         /// - Parameters:
@@ -1364,6 +1432,17 @@ extension Conform_Batch_V1_BatchService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Conform_Batch_V1_BatchService.Method.ConsumeLots.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Batch_V1_ConsumeLotsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Batch_V1_Batch>(),
+            handler: { request, context in
+                try await self.consumeLots(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Conform_Batch_V1_BatchService.Method.ResolveSerial.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Batch_V1_ResolveSerialRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Conform_Batch_V1_Genealogy>(),
@@ -1583,6 +1662,17 @@ extension Conform_Batch_V1_BatchService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Conform_Batch_V1_Batch> {
         let response = try await self.recordNfcTags(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func consumeLots(
+        request: GRPCCore.StreamingServerRequest<Conform_Batch_V1_ConsumeLotsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Batch_V1_Batch> {
+        let response = try await self.consumeLots(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1826,6 +1916,19 @@ extension Conform_Batch_V1_BatchService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Conform_Batch_V1_Batch> {
         return GRPCCore.ServerResponse<Conform_Batch_V1_Batch>(
             message: try await self.recordNfcTags(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func consumeLots(
+        request: GRPCCore.ServerRequest<Conform_Batch_V1_ConsumeLotsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Batch_V1_Batch> {
+        return GRPCCore.ServerResponse<Conform_Batch_V1_Batch>(
+            message: try await self.consumeLots(
                 request: request.message,
                 context: context
             ),
@@ -2167,6 +2270,29 @@ extension Conform_Batch_V1_BatchService {
         func recordNfcTags<Result>(
             request: GRPCCore.ClientRequest<Conform_Batch_V1_RecordNfcTagsRequest>,
             serializer: some GRPCCore.MessageSerializer<Conform_Batch_V1_RecordNfcTagsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Batch_V1_Batch>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Batch_V1_Batch>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ConsumeLots" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records material lots the batch consumes; each must have been received.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Batch_V1_ConsumeLotsRequest` message.
+        ///   - serializer: A serializer for `Conform_Batch_V1_ConsumeLotsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Batch_V1_Batch` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func consumeLots<Result>(
+            request: GRPCCore.ClientRequest<Conform_Batch_V1_ConsumeLotsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Batch_V1_ConsumeLotsRequest>,
             deserializer: some GRPCCore.MessageDeserializer<Conform_Batch_V1_Batch>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Batch_V1_Batch>) async throws -> Result
@@ -2693,6 +2819,40 @@ extension Conform_Batch_V1_BatchService {
             try await self.client.unary(
                 request: request,
                 descriptor: Conform_Batch_V1_BatchService.Method.RecordNfcTags.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ConsumeLots" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records material lots the batch consumes; each must have been received.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Batch_V1_ConsumeLotsRequest` message.
+        ///   - serializer: A serializer for `Conform_Batch_V1_ConsumeLotsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Batch_V1_Batch` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func consumeLots<Result>(
+            request: GRPCCore.ClientRequest<Conform_Batch_V1_ConsumeLotsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Batch_V1_ConsumeLotsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Batch_V1_Batch>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Batch_V1_Batch>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Batch_V1_BatchService.Method.ConsumeLots.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -3276,6 +3436,35 @@ extension Conform_Batch_V1_BatchService.ClientProtocol {
         )
     }
 
+    /// Call the "ConsumeLots" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Records material lots the batch consumes; each must have been received.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Batch_V1_ConsumeLotsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func consumeLots<Result>(
+        request: GRPCCore.ClientRequest<Conform_Batch_V1_ConsumeLotsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Batch_V1_Batch>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.consumeLots(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Batch_V1_ConsumeLotsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Batch_V1_Batch>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ResolveSerial" method.
     ///
     /// - Parameters:
@@ -3835,6 +4024,39 @@ extension Conform_Batch_V1_BatchService.ClientProtocol {
             metadata: metadata
         )
         return try await self.recordNfcTags(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ConsumeLots" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Records material lots the batch consumes; each must have been received.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func consumeLots<Result>(
+        _ message: Conform_Batch_V1_ConsumeLotsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Batch_V1_Batch>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Batch_V1_ConsumeLotsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.consumeLots(
             request: request,
             options: options,
             onResponse: handleResponse

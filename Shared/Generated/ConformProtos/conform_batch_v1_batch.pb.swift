@@ -427,6 +427,12 @@ public nonisolated struct Conform_Batch_V1_Batch: @unchecked Sendable {
     set {_uniqueStorage()._releaseSignature = newValue}
   }
 
+  /// Material lots the batch consumes (as the supplier service received them).
+  public var lots: [String] {
+    get {_storage._lots}
+    set {_uniqueStorage()._lots = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -536,6 +542,21 @@ public nonisolated struct Conform_Batch_V1_RecordNfcTagsRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Conform_Batch_V1_ConsumeLotsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var number: String = String()
+
+  /// Lot numbers as received (conform receipt record).
+  public var lots: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Conform_Batch_V1_ResolveSerialRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -579,6 +600,9 @@ public nonisolated struct Conform_Batch_V1_Genealogy: Sendable {
 
   /// Evidence items of the batch, e.g. "#12 certificate-of-analysis sha256:…".
   public var evidence: [String] = []
+
+  /// Material lots it was made from, e.g. "HT-2025-118 (ALU-NORD, 6061-T6 bar)".
+  public var lots: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -638,6 +662,10 @@ public nonisolated struct Conform_Batch_V1_ComplianceReport: Sendable {
   public var releasable: Bool = false
 
   public var evaluatedOn: String = String()
+
+  /// Lots the batch consumes that were blocked at receipt and have no approved exception:
+  /// each blocks release, whatever the requirements say.
+  public var blockedLots: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1273,7 +1301,7 @@ nonisolated extension Conform_Batch_V1_Amendment: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Conform_Batch_V1_Batch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Batch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}product\0\u{1}customer\0\u{3}order_reference\0\u{3}manufacture_date\0\u{1}quantity\0\u{1}status\0\u{1}consolidated\0\u{1}requirements\0\u{1}fields\0\u{1}serials\0\u{3}record_digest\0\u{3}legal_hold\0\u{3}legal_hold_reason\0\u{1}archived\0\u{1}amendments\0\u{3}created_at_micros\0\u{3}created_by\0\u{3}completed_at_micros\0\u{3}completed_by\0\u{3}release_signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}product\0\u{1}customer\0\u{3}order_reference\0\u{3}manufacture_date\0\u{1}quantity\0\u{1}status\0\u{1}consolidated\0\u{1}requirements\0\u{1}fields\0\u{1}serials\0\u{3}record_digest\0\u{3}legal_hold\0\u{3}legal_hold_reason\0\u{1}archived\0\u{1}amendments\0\u{3}created_at_micros\0\u{3}created_by\0\u{3}completed_at_micros\0\u{3}completed_by\0\u{3}release_signature\0\u{1}lots\0")
 
   fileprivate class _StorageClass {
     var _number: String = String()
@@ -1297,6 +1325,7 @@ nonisolated extension Conform_Batch_V1_Batch: SwiftProtobuf.Message, SwiftProtob
     var _completedAtMicros: Int64 = 0
     var _completedBy: String = String()
     var _releaseSignature: UInt64 = 0
+    var _lots: [String] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1328,6 +1357,7 @@ nonisolated extension Conform_Batch_V1_Batch: SwiftProtobuf.Message, SwiftProtob
       _completedAtMicros = source._completedAtMicros
       _completedBy = source._completedBy
       _releaseSignature = source._releaseSignature
+      _lots = source._lots
     }
   }
 
@@ -1367,6 +1397,7 @@ nonisolated extension Conform_Batch_V1_Batch: SwiftProtobuf.Message, SwiftProtob
         case 19: try { try decoder.decodeSingularInt64Field(value: &_storage._completedAtMicros) }()
         case 20: try { try decoder.decodeSingularStringField(value: &_storage._completedBy) }()
         case 21: try { try decoder.decodeSingularUInt64Field(value: &_storage._releaseSignature) }()
+        case 22: try { try decoder.decodeRepeatedStringField(value: &_storage._lots) }()
         default: break
         }
       }
@@ -1438,6 +1469,9 @@ nonisolated extension Conform_Batch_V1_Batch: SwiftProtobuf.Message, SwiftProtob
       if _storage._releaseSignature != 0 {
         try visitor.visitSingularUInt64Field(value: _storage._releaseSignature, fieldNumber: 21)
       }
+      if !_storage._lots.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._lots, fieldNumber: 22)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1468,6 +1502,7 @@ nonisolated extension Conform_Batch_V1_Batch: SwiftProtobuf.Message, SwiftProtob
         if _storage._completedAtMicros != rhs_storage._completedAtMicros {return false}
         if _storage._completedBy != rhs_storage._completedBy {return false}
         if _storage._releaseSignature != rhs_storage._releaseSignature {return false}
+        if _storage._lots != rhs_storage._lots {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1727,6 +1762,41 @@ nonisolated extension Conform_Batch_V1_RecordNfcTagsRequest: SwiftProtobuf.Messa
   }
 }
 
+nonisolated extension Conform_Batch_V1_ConsumeLotsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConsumeLotsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}lots\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.number) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.lots) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.number.isEmpty {
+      try visitor.visitSingularStringField(value: self.number, fieldNumber: 1)
+    }
+    if !self.lots.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.lots, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Batch_V1_ConsumeLotsRequest, rhs: Conform_Batch_V1_ConsumeLotsRequest) -> Bool {
+    if lhs.number != rhs.number {return false}
+    if lhs.lots != rhs.lots {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Conform_Batch_V1_ResolveSerialRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ResolveSerialRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}serial\0")
@@ -1759,7 +1829,7 @@ nonisolated extension Conform_Batch_V1_ResolveSerialRequest: SwiftProtobuf.Messa
 
 nonisolated extension Conform_Batch_V1_Genealogy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Genealogy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}serial\0\u{1}batch\0\u{1}product\0\u{1}customer\0\u{3}order_reference\0\u{3}manufacture_date\0\u{1}status\0\u{1}requirements\0\u{1}evidence\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}serial\0\u{1}batch\0\u{1}product\0\u{1}customer\0\u{3}order_reference\0\u{3}manufacture_date\0\u{1}status\0\u{1}requirements\0\u{1}evidence\0\u{1}lots\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1776,6 +1846,7 @@ nonisolated extension Conform_Batch_V1_Genealogy: SwiftProtobuf.Message, SwiftPr
       case 7: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       case 8: try { try decoder.decodeRepeatedStringField(value: &self.requirements) }()
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.evidence) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.lots) }()
       default: break
       }
     }
@@ -1813,6 +1884,9 @@ nonisolated extension Conform_Batch_V1_Genealogy: SwiftProtobuf.Message, SwiftPr
     if !self.evidence.isEmpty {
       try visitor.visitRepeatedStringField(value: self.evidence, fieldNumber: 9)
     }
+    if !self.lots.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.lots, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1826,6 +1900,7 @@ nonisolated extension Conform_Batch_V1_Genealogy: SwiftProtobuf.Message, SwiftPr
     if lhs.status != rhs.status {return false}
     if lhs.requirements != rhs.requirements {return false}
     if lhs.evidence != rhs.evidence {return false}
+    if lhs.lots != rhs.lots {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1908,7 +1983,7 @@ nonisolated extension Conform_Batch_V1_RequirementCompliance: SwiftProtobuf.Mess
 
 nonisolated extension Conform_Batch_V1_ComplianceReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ComplianceReport"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{1}customer\0\u{1}status\0\u{1}requirements\0\u{1}releasable\0\u{3}evaluated_on\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{1}customer\0\u{1}status\0\u{1}requirements\0\u{1}releasable\0\u{3}evaluated_on\0\u{3}blocked_lots\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1922,6 +1997,7 @@ nonisolated extension Conform_Batch_V1_ComplianceReport: SwiftProtobuf.Message, 
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.requirements) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.releasable) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.evaluatedOn) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.blockedLots) }()
       default: break
       }
     }
@@ -1946,6 +2022,9 @@ nonisolated extension Conform_Batch_V1_ComplianceReport: SwiftProtobuf.Message, 
     if !self.evaluatedOn.isEmpty {
       try visitor.visitSingularStringField(value: self.evaluatedOn, fieldNumber: 6)
     }
+    if !self.blockedLots.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.blockedLots, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1956,6 +2035,7 @@ nonisolated extension Conform_Batch_V1_ComplianceReport: SwiftProtobuf.Message, 
     if lhs.requirements != rhs.requirements {return false}
     if lhs.releasable != rhs.releasable {return false}
     if lhs.evaluatedOn != rhs.evaluatedOn {return false}
+    if lhs.blockedLots != rhs.blockedLots {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -14,6 +14,7 @@ struct CLIBatchTests {
                 "CONFORM_REQUIREMENT_ADDRESS": "127.0.0.1:\(stack.requirement.wirePort)",
                 "CONFORM_BATCH_ADDRESS": "127.0.0.1:\(stack.batch.wirePort)",
                 "CONFORM_EVIDENCE_ADDRESS": "127.0.0.1:\(stack.evidence.wirePort)",
+                "CONFORM_SUPPLIER_ADDRESS": "127.0.0.1:\(stack.supplier.wirePort)",
             ]
         )
     }

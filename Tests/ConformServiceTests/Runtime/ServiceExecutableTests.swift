@@ -50,7 +50,7 @@ struct ServiceExecutableTests {
         #expect(batch.output.contains("API: conform.batch.v1.BatchService"))
         #expect(batch.output.contains("CONFORM_EVIDENCE_ADDRESS"))
         #expect(batch.output.contains("--db-password-file"))
-        let supplier = try await ProcessRunner.run("\(Self.binaries)/conform-supplier", ["--help"])
-        #expect(supplier.output.contains("API: none yet"))
+        let reporting = try await ProcessRunner.run("\(Self.binaries)/conform-reporting", ["--help"])
+        #expect(reporting.output.contains("API: none yet"))
     }
 }

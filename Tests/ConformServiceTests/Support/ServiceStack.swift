@@ -8,16 +8,25 @@ import EvidenceService
 import Foundation
 import GRPCCore
 import RequirementService
+import SupplierService
 
 typealias BatchClient = Conform_Batch_V1_BatchService.Client<ConformWireClientTransport>
 typealias EvidenceClient = Conform_Evidence_V1_EvidenceService.Client<ConformWireClientTransport>
+typealias SupplierClient = Conform_Supplier_V1_SupplierService.Client<ConformWireClientTransport>
 
-/// The requirement, batch and evidence services running together in this process, each with
-/// its own certificate and database, calling each other over the wire.
+/// The requirement, batch, evidence and supplier services running together in this process,
+/// each with its own certificate and database, calling each other over the wire.
 struct ServiceStack: Sendable {
     let requirement: RunningService
     let batch: RunningService
     let evidence: RunningService
+    let supplier: RunningService
+
+    func suppliers<Result: Sendable>(as name: String = "quality-manager", _ body: (SupplierClient) async throws -> Result) async throws -> Result {
+        try await self.supplier.withClient(tls: try ServicePKI.shared().principal(name).wireClient()) { client in
+            try await body(SupplierClient(wrapping: client))
+        }
+    }
 
     func batches<Result: Sendable>(as name: String = "operator", _ body: (BatchClient) async throws -> Result) async throws -> Result {
         try await self.batch.withClient(tls: try ServicePKI.shared().principal(name).wireClient()) { client in
@@ -32,7 +41,7 @@ struct ServiceStack: Sendable {
     }
 }
 
-/// Runs the three services for `body`, then drains them. Their ports are chosen before they
+/// Runs the four services for `body`, then drains them. Their ports are chosen before they
 /// start, since each must know the others'; if another process takes one first, the stack
 /// starts again on others.
 func withServiceStack<Result: Sendable>(suite: String, _ body: (ServiceStack) async throws -> Result) async throws -> Result {
@@ -54,11 +63,12 @@ struct PortTaken: Error, CustomStringConvertible {
 
 private func startServiceStack<Result: Sendable>(suite: String, _ body: (ServiceStack) async throws -> Result) async throws -> Result {
     let pki = try ServicePKI.shared()
-    let ports = try FreePorts.take(3)
+    let ports = try FreePorts.take(4)
     let addresses: [PeerService: PeerAddress] = [
         .requirement: PeerAddress(host: "127.0.0.1", port: ports[0]),
         .batch: PeerAddress(host: "127.0.0.1", port: ports[1]),
         .evidence: PeerAddress(host: "127.0.0.1", port: ports[2]),
+        .supplier: PeerAddress(host: "127.0.0.1", port: ports[3]),
     ]
     var started = false
     do {
@@ -69,8 +79,12 @@ private func startServiceStack<Result: Sendable>(suite: String, _ body: (Service
                 try await withRequirementService(
                     suite: suite, definition: .evidence, wirePort: ports[2], peerAddresses: addresses, tls: pki.services["evidence"]
                 ) { evidence in
-                    started = true
-                    return try await body(ServiceStack(requirement: requirement, batch: batch, evidence: evidence))
+                    try await withRequirementService(
+                        suite: suite, definition: .supplier, wirePort: ports[3], peerAddresses: addresses, tls: pki.services["supplier"]
+                    ) { supplier in
+                        started = true
+                        return try await body(ServiceStack(requirement: requirement, batch: batch, evidence: evidence, supplier: supplier))
+                    }
                 }
             }
         }

@@ -74,13 +74,15 @@ public struct Batch: Sendable, Equatable {
     /// The record's fields, name to value.
     public var fields: [String: String]
     public var serials: [Serial]
+    /// Material lots the batch consumes.
+    public var lots: [String]
     public var legalHold: String?
     public var archived: Bool
 
     public init(
         number: String, product: String, customer: String, orderReference: String, manufactureDate: Day, quantity: Int,
         status: BatchStatus = .open, consolidated: Bool, requirements: [SnapshotRequirement], fields: [String: String] = [:],
-        serials: [Serial] = [], legalHold: String? = nil, archived: Bool = false
+        serials: [Serial] = [], lots: [String] = [], legalHold: String? = nil, archived: Bool = false
     ) {
         self.number = number
         self.product = product
@@ -93,6 +95,7 @@ public struct Batch: Sendable, Equatable {
         self.requirements = requirements
         self.fields = fields
         self.serials = serials
+        self.lots = lots
         self.legalHold = legalHold
         self.archived = archived
     }

@@ -134,12 +134,27 @@ public enum BatchRules {
         ]
         lines += batch.fields.sorted { $0.key < $1.key }.map { "field \($0.key): \($0.value)" }
         lines += batch.serials.sorted { $0.serial < $1.serial }.map { "serial \($0.serial): \($0.qrPayload) \($0.nfcTag ?? "-")" }
+        lines += batch.lots.sorted().map { "lot: \($0)" }
         return lines.map { $0 + "\n" }.joined()
     }
 
     /// "sha256:HEX" of the record's canonical text.
     public static func recordDigest(_ batch: Batch) -> String {
         "sha256:" + SHA256.hash(data: Data(Self.recordText(batch).utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Lots to add to what a batch consumes; each must have been received.
+    public static func lots(_ lots: [String], for batch: Batch, received: Set<String>) throws -> [String] {
+        guard !lots.isEmpty else { throw DomainError.invalid(field: "lots", reason: "is empty; name the lots the batch consumes") }
+        var new: [String] = []
+        for (index, text) in lots.enumerated() {
+            let lot = try FieldRules.code(text, field: "lots[\(index)]", maxLength: 64)
+            guard received.contains(lot) else {
+                throw DomainError.notFound("lot \(lot) was never received; record its receipt first ('conform receipt record')")
+            }
+            if !batch.lots.contains(lot), !new.contains(lot) { new.append(lot) }
+        }
+        return new
     }
 
     /// Refuses archiving or deleting a batch under legal hold.

@@ -43,6 +43,29 @@ public struct SignatureFact: Sendable, Equatable {
     }
 }
 
+/// A material lot a batch consumes, as the supplier service received it.
+public struct LotFact: Sendable, Equatable {
+    public var lot: String
+    public var supplier: String
+    public var material: String
+    public var blockedReasons: [String]
+    public var exceptionApproved: Bool
+    /// The supplier's passed audits.
+    public var auditDates: [Day]
+
+    public init(lot: String, supplier: String, material: String, blockedReasons: [String], exceptionApproved: Bool, auditDates: [Day]) {
+        self.lot = lot
+        self.supplier = supplier
+        self.material = material
+        self.blockedReasons = blockedReasons
+        self.exceptionApproved = exceptionApproved
+        self.auditDates = auditDates
+    }
+
+    /// Blocked at receipt and not released by an approved exception.
+    public var isBlocked: Bool { !self.blockedReasons.isEmpty && !self.exceptionApproved }
+}
+
 /// A quality manager's waiver of one requirement for one batch.
 public struct Waiver: Sendable, Equatable {
     public var customer: String
@@ -80,7 +103,7 @@ public struct RequirementCompliance: Sendable, Equatable {
 public enum Compliance {
     /// Every requirement of `batch`, evaluated against its evidence on `today`.
     public static func evaluate(
-        _ batch: Batch, items: [EvidenceFact], signatures: [SignatureFact], waivers: [Waiver], today: Day
+        _ batch: Batch, items: [EvidenceFact], signatures: [SignatureFact], lots: [LotFact] = [], waivers: [Waiver], today: Day
     ) -> [RequirementCompliance] {
         let overdue = max(0, batch.manufactureDate.days(until: today))
         return batch.requirements.map { requirement in
@@ -94,7 +117,7 @@ public enum Compliance {
             var outcome = RequirementCompliance(requirement: requirement, state: .satisfied, reasons: [], missing: [], evidence: [], signatures: [], daysOverdue: 0)
             var checked = 0
             for rule in requirement.rules {
-                guard let result = Self.check(rule, batch: batch, items: items, signatures: signatures) else { continue }
+                guard let result = Self.check(rule, batch: batch, items: items, signatures: signatures, lots: lots) else { continue }
                 checked += 1
                 outcome.reasons += result.reasons
                 outcome.missing += result.missing
@@ -114,6 +137,14 @@ public enum Compliance {
         }
     }
 
+    /// Lots that block release whatever the requirements say: blocked at receipt without an
+    /// approved exception, each named with its supplier and why.
+    public static func blockedLots(_ lots: [LotFact]) -> [String] {
+        lots.filter(\.isBlocked).map { lot in
+            "lot \(lot.lot) from supplier \(lot.supplier) was blocked at receipt (\(lot.blockedReasons.joined(separator: "; "))) and has no approved exception"
+        }
+    }
+
     /// Mandatory requirements that block release.
     public static func blocking(_ results: [RequirementCompliance]) -> [RequirementCompliance] {
         results.filter { $0.state == .unsatisfied && $0.requirement.isMandatory }
@@ -126,12 +157,17 @@ public enum Compliance {
         }
     }
 
-    /// The refusal of a release, in words: each unmet requirement, what is missing, days overdue.
-    public static func refusal(batch: String, blocking: [RequirementCompliance]) -> String {
-        let lines = blocking.map { result in
+    /// The refusal of a release, in words: each unmet requirement with what is missing and
+    /// days overdue, and each blocked lot.
+    public static func refusal(batch: String, blocking: [RequirementCompliance], blockedLots: [String] = []) -> String {
+        var lines = blocking.map { result in
             "\(result.requirement.label) \"\(result.requirement.title)\": missing \(result.missing.joined(separator: "; ")); \(result.daysOverdue) day(s) overdue"
         }
-        return "batch \(batch) cannot be released: \(blocking.count) mandatory requirement(s) unmet:\n  " + lines.joined(separator: "\n  ")
+        lines += blockedLots
+        var causes: [String] = []
+        if !blocking.isEmpty { causes.append("\(blocking.count) mandatory requirement(s) unmet") }
+        if !blockedLots.isEmpty { causes.append("\(blockedLots.count) blocked lot(s)") }
+        return "batch \(batch) cannot be released: \(causes.joined(separator: " and ")):\n  " + lines.joined(separator: "\n  ")
     }
 
     private struct RuleResult {
@@ -142,7 +178,7 @@ public enum Compliance {
     }
 
     /// One rule against the evidence; nil for a rule not decided per batch.
-    private static func check(_ rule: EvidenceRule, batch: Batch, items: [EvidenceFact], signatures: [SignatureFact]) -> RuleResult? {
+    private static func check(_ rule: EvidenceRule, batch: Batch, items: [EvidenceFact], signatures: [SignatureFact], lots: [LotFact]) -> RuleResult? {
         var result = RuleResult()
         let valid = signatures.filter(\.isValid)
         switch rule {
@@ -203,7 +239,27 @@ public enum Compliance {
                 result.missing.append("two signatures (\(meaning.rawValue)) on the batch record by different people, one holding role \(first), the other role \(second)")
             }
         case .approvedSupplier(let days):
-            result.reasons.append("the batch consumes no recorded material lots, so none can come from a supplier audited more than \(days) days before it was made")
+            guard !lots.isEmpty else {
+                result.reasons.append("the batch consumes no recorded material lots, so none can come from a supplier audited more than \(days) days before it was made")
+                break
+            }
+            // A lot blocked at receipt stops release on its own (blockedLots); this rule is the
+            // customer's audit age, measured from the batch's manufacture date.
+            for lot in lots {
+                guard let audit = lot.auditDates.filter({ $0 <= batch.manufactureDate }).max() else {
+                    result.missing.append("lot \(lot.lot): supplier \(lot.supplier) had no passed audit before the batch was made")
+                    continue
+                }
+                let age = audit.days(until: batch.manufactureDate)
+                if age > days {
+                    result.missing.append(
+                        "lot \(lot.lot): supplier \(lot.supplier) was last audited on \(audit), \(age) days before the batch was made; at most \(days) are allowed"
+                    )
+                } else {
+                    result.reasons.append("lot \(lot.lot): supplier \(lot.supplier) was audited \(age) days before the batch was made (at most \(days))"
+                        + (lot.exceptionApproved ? "; received under an approved exception" : ""))
+                }
+            }
         case .serialization(let methods):
             let serials = batch.serials
             if serials.count < batch.quantity {

@@ -143,6 +143,28 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         }
     }
 
+    func consumeLots(request: Conform_Batch_V1_ConsumeLotsRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
+        let number = try Self.number(request.number)
+        let statuses = try await self.lotStatuses(request.lots.map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
+        let received = Set(statuses.map(\.lot))
+        return try await self.change(number, request: request, event: "batch.lots-consumed") { stored, transaction in
+            try BatchRules.checkOpen(stored.batch)
+            let lots = try BatchRules.lots(request.lots, for: stored.batch, received: received)
+            try await BatchStore.addLots(lots, to: number, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
+        }
+    }
+
+    /// What the supplier service knows of `lots`: receipts, verdicts, exceptions, audits.
+    func lotStatuses(_ lots: [String]) async throws -> [LotFact] {
+        guard !lots.isEmpty else { return [] }
+        let response = try await self.peers.call(.supplier) { client, metadata, options in
+            try await Conform_Supplier_V1_SupplierService.Client(wrapping: client).getLotStatus(
+                .with { $0.lots = lots }, metadata: metadata, options: options
+            )
+        }
+        return response.lots.map(LotFact.init)
+    }
+
     func resolveSerial(request: Conform_Batch_V1_ResolveSerialRequest, context: ServerContext) async throws -> Conform_Batch_V1_Genealogy {
         let call = try CallContext.required()
         guard let number = try await BatchStore.batchOf(serial: request.serial, in: self.database, logger: call.logger) else {
@@ -169,6 +191,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
             $0.status = stored.batch.status.message
             $0.requirements = stored.batch.requirements.map(\.label)
             $0.evidence = items.map { "#\($0.id) \($0.type) sha256:\($0.sha256)" }
+            $0.lots = stored.batch.lots
         }
     }
 

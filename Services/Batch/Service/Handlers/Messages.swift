@@ -101,6 +101,7 @@ extension StoredBatch {
             $0.completedAtMicros = self.completedAtMicros ?? 0
             $0.completedBy = self.completedBy ?? ""
             $0.releaseSignature = UInt64(self.releaseSignature ?? 0)
+            $0.lots = self.batch.lots
         }
     }
 }
@@ -155,6 +156,19 @@ extension SignatureFact {
         self.init(
             id: Int64(signature.id), target: signature.target, meaning: meaning, signer: signature.signer,
             rolesHeld: signature.rolesHeld, certificationsHeld: signature.certificationsHeld, isValid: valid
+        )
+    }
+}
+
+extension LotFact {
+    init(_ status: Conform_Supplier_V1_LotStatus) {
+        self.init(
+            lot: status.receipt.lot,
+            supplier: status.receipt.supplier,
+            material: status.receipt.material,
+            blockedReasons: status.receipt.verdict == .blocked ? status.receipt.reasons : [],
+            exceptionApproved: status.receipt.exception == .approved,
+            auditDates: status.auditDates.compactMap(Day.init)
         )
     }
 }

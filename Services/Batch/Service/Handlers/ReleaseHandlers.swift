@@ -10,7 +10,8 @@ import GRPCCore
 extension BatchHandlers {
     func compliance(request: Conform_Batch_V1_BatchRequest, context: ServerContext) async throws -> Conform_Batch_V1_ComplianceReport {
         let stored = try await self.batch(request.number)
-        return self.report(stored, results: try await self.evaluate(stored))
+        let (results, lots) = try await self.evaluate(stored)
+        return self.report(stored, results: results, lots: lots)
     }
 
     func waiveRequirement(request: Conform_Batch_V1_WaiveRequest, context: ServerContext) async throws -> Conform_Batch_V1_ComplianceReport {
@@ -28,23 +29,25 @@ extension BatchHandlers {
             try await WaiverStore.insert(waiver, batch: number, on: transaction.connection, logger: transaction.logger)
         }
         let stored = try await self.batch(number)
-        return self.report(stored, results: try await self.evaluate(stored))
+        let (results, lots) = try await self.evaluate(stored)
+        return self.report(stored, results: results, lots: lots)
     }
 
     func release(request: Conform_Batch_V1_ReleaseRequest, context: ServerContext) async throws -> Conform_Batch_V1_ReleaseDecision {
         let call = try CallContext.required()
         let stored = try await self.batch(request.number)
         try BatchRules.checkOpen(stored.batch)
-        let results = try await self.evaluate(stored)
+        let (results, lots) = try await self.evaluate(stored)
         let blocking = Compliance.blocking(results)
-        let report = self.report(stored, results: results)
-        guard blocking.isEmpty else {
+        let blockedLots = Compliance.blockedLots(lots)
+        let report = self.report(stored, results: results, lots: lots)
+        guard blocking.isEmpty, blockedLots.isEmpty else {
             // The refusal is a fact worth keeping: it is audited and announced.
             try await self.writes.write { transaction in
                 try await transaction.recordChange(object: "batch:\(stored.batch.number)", before: nil, after: report)
                 try await transaction.publish(type: "batch.release-refused", subject: "batch:\(stored.batch.number)", payload: report)
             }
-            throw DomainError.failedPrecondition(Compliance.refusal(batch: stored.batch.number, blocking: blocking))
+            throw DomainError.failedPrecondition(Compliance.refusal(batch: stored.batch.number, blocking: blocking, blockedLots: blockedLots))
         }
         let digest = BatchRules.recordDigest(stored.batch)
         // The evidence service checks the signer's key, role and the digest, and keeps the signature.
@@ -93,7 +96,7 @@ extension BatchHandlers {
     }
 
     /// Every requirement of the batch decided against what the evidence service holds for it.
-    func evaluate(_ stored: StoredBatch) async throws -> [RequirementCompliance] {
+    func evaluate(_ stored: StoredBatch) async throws -> (results: [RequirementCompliance], lots: [LotFact]) {
         let call = try CallContext.required()
         let digest = BatchRules.recordDigest(stored.batch)
         let evidence = try await self.peers.call(.evidence) { client, metadata, options in
@@ -103,22 +106,26 @@ extension BatchHandlers {
         }
         let validity = Dictionary(evidence.checks.map { ($0.signatureID, $0.valid) }, uniquingKeysWith: { first, _ in first })
         let waivers = try await WaiverStore.list(batch: stored.batch.number, in: self.database, logger: call.logger)
-        return Compliance.evaluate(
+        let lots = try await self.lotStatuses(stored.batch.lots)
+        let results = Compliance.evaluate(
             stored.batch,
             items: evidence.items.compactMap(EvidenceFact.init),
             signatures: evidence.signatures.compactMap { SignatureFact($0, valid: validity[$0.id] ?? false) },
+            lots: lots,
             waivers: waivers,
             today: Day.today
         )
+        return (results, lots)
     }
 
-    func report(_ stored: StoredBatch, results: [RequirementCompliance]) -> Conform_Batch_V1_ComplianceReport {
+    func report(_ stored: StoredBatch, results: [RequirementCompliance], lots: [LotFact]) -> Conform_Batch_V1_ComplianceReport {
         .with {
             $0.batch = stored.batch.number
             $0.customer = stored.batch.customer
             $0.status = stored.batch.status.message
             $0.requirements = results.map(\.message)
-            $0.releasable = Compliance.blocking(results).isEmpty
+            $0.blockedLots = Compliance.blockedLots(lots)
+            $0.releasable = Compliance.blocking(results).isEmpty && $0.blockedLots.isEmpty
             $0.evaluatedOn = Day.today.description
         }
     }

@@ -5,5 +5,6 @@ import ConformStorage
 enum BatchMigrations {
     static let all: [Migration] = [
         CreateBatches.migration,
+        CreateBatchLots.migration,
     ]
 }

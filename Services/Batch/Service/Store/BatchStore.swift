@@ -88,6 +88,16 @@ enum BatchStore {
         )
     }
 
+    static func addLots(_ lots: [String], to batch: String, by principal: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let micros = Timestamps.nowMicros()
+        for lot in lots {
+            try await connection.query(
+                "INSERT INTO batch_lots (batch, lot, recorded_by, recorded_at_micros) VALUES (\(batch), \(lot), \(principal), \(micros))",
+                logger: logger
+            )
+        }
+    }
+
     static func setNfcTags(_ tags: [String: String], on connection: PostgresConnection, logger: Logger) async throws {
         for (serial, tag) in tags {
             try await connection.query("UPDATE serials SET nfc_tag = \(tag) WHERE serial = \(serial)", logger: logger)
@@ -195,6 +205,14 @@ enum BatchStore {
         for try await (batch, serial, payload, tag) in serials.decode((String, String, String, String?).self) {
             guard let position = index[batch] else { continue }
             batches[position].batch.serials.append(Serial(serial: serial, qrPayload: payload, nfcTag: tag))
+        }
+        let lots = try await connection.query(
+            "SELECT batch, lot FROM batch_lots WHERE batch = ANY(\(numbers)) ORDER BY lot",
+            logger: logger
+        )
+        for try await (batch, lot) in lots.decode((String, String).self) {
+            guard let position = index[batch] else { continue }
+            batches[position].batch.lots.append(lot)
         }
         let amendments = try await connection.query(
             "SELECT batch, number, reason, changes, amended_by, amended_at_micros FROM amendments WHERE batch = ANY(\(numbers)) ORDER BY number",

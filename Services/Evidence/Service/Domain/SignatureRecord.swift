@@ -1,5 +1,5 @@
 public import ConformDomain
-public import Crypto
+import Crypto
 public import Foundation
 
 /// A recorded electronic signature: the manifest signed, the signature over it, and what the
@@ -26,26 +26,7 @@ public struct SignatureRecord: Sendable, Equatable {
     }
 }
 
-/// Proof that a signer is who they say: their own key signed the manifest.
-public enum SignatureProof {
-    /// The public key in `pem` and its fingerprint (hex SHA-256 of its DER form).
-    public static func publicKey(_ pem: String) throws -> (key: P256.Signing.PublicKey, fingerprint: String) {
-        guard let key = try? P256.Signing.PublicKey(pemRepresentation: pem) else {
-            throw DomainError.invalid(
-                field: "public_key_pem",
-                reason: "is not a P-256 public key in PEM; 'conform signatory keygen' makes a key pair and prints the public half"
-            )
-        }
-        let fingerprint = SHA256.hash(data: key.derRepresentation).map { String(format: "%02x", $0) }.joined()
-        return (key, fingerprint)
-    }
-
-    /// Whether `signature` (DER) over `manifest`'s text was made by the private half of `key`.
-    public static func isValid(_ signature: Data, over manifest: SignatureManifest, by key: P256.Signing.PublicKey) -> Bool {
-        guard let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-        return key.isValidSignature(ecdsa, for: Data(manifest.text.utf8))
-    }
-
+extension SignatureProof {
     /// What is wrong with a recorded signature now, or nil when it holds: made by the key,
     /// for this record, and the record unchanged since.
     public static func problem(with record: SignatureRecord, currentDigest: String, publicKeyPEM: String) -> String? {

@@ -2,19 +2,6 @@ public import ConformDomain
 
 /// Who may sign what, and when a signature is believable.
 public enum SigningRules {
-    /// How far a signature's time may be from the service's clock.
-    public static let allowedClockSkewMicros: Int64 = 5 * 60 * 1_000_000
-
-    /// Refuses a signature made too long ago or in the future: a signer proves it is them at
-    /// each signing, so an old signed manifest cannot be replayed later.
-    public static func checkFresh(_ manifest: SignatureManifest, nowMicros: Int64) throws {
-        guard abs(nowMicros - manifest.signedAtMicros) <= Self.allowedClockSkewMicros else {
-            throw DomainError.failedPrecondition(
-                "the signature was made at \(SignatureManifest.timestamp(manifest.signedAtMicros)), more than 5 minutes from the service's time \(SignatureManifest.timestamp(nowMicros)); sign again now (and check the clock)"
-            )
-        }
-    }
-
     /// Refuses a signer who lacks, on the signing date, what the record's requirements reserve
     /// signatures of this meaning for; or, when the caller names `requiredRole`, that role.
     ///

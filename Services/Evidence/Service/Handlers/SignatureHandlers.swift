@@ -11,7 +11,7 @@ extension EvidenceHandlers {
     func sign(request: Conform_Evidence_V1_SignRequest, context: ServerContext) async throws -> Conform_Evidence_V1_Signature {
         let call = try CallContext.required()
         let manifest = try SignatureManifest.parse(request.manifest)
-        try SigningRules.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
+        try SignatureProof.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
         // People sign as themselves; the batch service passes on a signature its caller made.
         if !call.principal.roles.contains(.service), manifest.signer != call.principal.name {
             throw DomainError.permissionDenied("the manifest names signer \(manifest.signer), but you are \(call.principal.name); sign as yourself")

@@ -1,0 +1,9 @@
+import ConformStorage
+
+/// The supplier service's schema: one migration per file, applied in order after the shared
+/// one (version 1).
+enum SupplierMigrations {
+    static let all: [Migration] = [
+        CreateSuppliers.migration,
+    ]
+}

@@ -1,0 +1,75 @@
+import ConformDomain
+import ConformStorage
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Receipts and their exceptions in the supplier schema.
+enum ReceiptStore {
+    static func insert(_ receipt: Receipt, on connection: PostgresConnection, logger: Logger) async throws {
+        do {
+            try await connection.query(
+                """
+                INSERT INTO receipts (lot, supplier, material, quantity, received_on, coa_evidence, verdict, reasons, received_by, last_audit,
+                                      recorded_at_micros)
+                VALUES (\(receipt.lot), \(receipt.supplier), \(receipt.material), \(receipt.quantity), \(receipt.receivedOn.description)::date,
+                        \(receipt.coaEvidence), \(receipt.verdict.rawValue), \(receipt.reasons), \(receipt.receivedBy),
+                        \(receipt.lastAudit?.description)::date, \(Timestamps.nowMicros()))
+                """,
+                logger: logger
+            )
+        } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
+            throw DomainError.alreadyExists("lot \(receipt.lot) was received already; 'conform receipt get \(receipt.lot)' shows it")
+        }
+    }
+
+    static func saveException(_ receipt: Receipt, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE receipts SET exception = \(receipt.exception.rawValue), justification = \(receipt.justification),
+                requested_by = \(receipt.requestedBy), approved_by = \(receipt.approvedBy), approval_manifest = \(receipt.approvalManifest),
+                approval_signature = \(ByteBuffer(bytes: receipt.approvalSignature))
+            WHERE lot = \(receipt.lot)
+            """,
+            logger: logger
+        )
+    }
+
+    static func find(_ lot: String, forUpdate: Bool, on connection: PostgresConnection, logger: Logger) async throws -> Receipt? {
+        try await Self.load(lots: [lot], supplier: nil, lock: forUpdate, on: connection, logger: logger).first
+    }
+
+    static func list(lots: [String]?, supplier: String?, in database: Database, logger: Logger) async throws -> [Receipt] {
+        try await database.read(logger: logger) { connection in
+            try await Self.load(lots: lots, supplier: supplier, lock: false, on: connection, logger: logger)
+        }
+    }
+
+    private static func load(lots: [String]?, supplier: String?, lock: Bool, on connection: PostgresConnection, logger: Logger) async throws -> [Receipt] {
+        let rows = try await connection.query(
+            """
+            SELECT lot, supplier, material, quantity, received_on::text, coa_evidence, verdict, reasons, received_by, last_audit::text,
+                   exception, justification, requested_by, approved_by, approval_manifest, approval_signature
+            FROM receipts
+            WHERE (\(lots)::text[] IS NULL OR lot = ANY(\(lots))) AND (\(supplier)::text IS NULL OR supplier = \(supplier))
+            ORDER BY received_on, lot \(unescaped: lock ? "FOR UPDATE" : "")
+            """,
+            logger: logger
+        )
+        var receipts: [Receipt] = []
+        for try await row in rows {
+            let (lot, supplier, material, quantity, received, coa, verdict, reasons, by, lastAudit, exception, justification, requestedBy, approvedBy, manifest, signature) =
+                try row.decode((String, String, String, String, String, Int64?, String, [String], String, String?, String, String, String, String, String, ByteBuffer).self)
+            guard let day = Day(received), let verdict = Receipt.Verdict(rawValue: verdict), let exception = ExceptionState(rawValue: exception) else {
+                throw DatabaseError(.failed, "receipt \(lot) cannot be read back")
+            }
+            receipts.append(Receipt(
+                lot: lot, supplier: supplier, material: material, quantity: quantity, receivedOn: day, coaEvidence: coa, verdict: verdict,
+                reasons: reasons, receivedBy: by, lastAudit: lastAudit.flatMap(Day.init), exception: exception, justification: justification,
+                requestedBy: requestedBy, approvedBy: approvedBy, approvalManifest: manifest, approvalSignature: Data(signature.readableBytesView)
+            ))
+        }
+        return receipts
+    }
+}
