@@ -201,6 +201,13 @@ let package = Package(
             path: "Services/Supplier/Service",
             swiftSettings: swiftSettings
         ),
+        // The reporting service: the read model fed from the other services' feeds.
+        .target(
+            name: "ReportingService",
+            dependencies: serviceDependencies + [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Services/Reporting/Service",
+            swiftSettings: swiftSettings
+        ),
         // The evidence service: items and content, signatories, e-signatures.
         .target(
             name: "EvidenceService",
@@ -228,7 +235,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ReportingServer",
-            dependencies: ["ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ReportingService", "ConformService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Reporting/Main",
             swiftSettings: swiftSettings
         ),
@@ -314,6 +321,7 @@ let package = Package(
                 "BatchService",
                 "EvidenceService",
                 "SupplierService",
+                "ReportingService",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,20 +1,16 @@
 import ArgumentParser
 import ConformService
-
-extension ServiceDefinition {
-    /// The reporting service: dashboards, alerts, audit reports and customer exports (its API comes with the reporting issue).
-    static let reporting = ServiceDefinition.withoutAPI(name: "reporting", ports: Ports(wire: 7105, grpc: 7205, metrics: 7305))
-}
+import ReportingService
 
 /// The conform-reporting executable.
 @main
 struct ReportingServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conform-reporting",
-        abstract: "The reporting service: dashboards, alerts, audit reports and customer exports (its API comes with the reporting issue).",
+        abstract: "The reporting service: a read model fed from the other services' event feeds.",
         discussion: ServiceMain.discussion(
             for: .reporting,
-            api: "API: none yet. Today it serves health, its (empty) event feed and its audit trail only."
+            api: "API: conform.reporting.v1.ReportingService (feed status). It reads the requirement, batch, evidence and supplier services' feeds into its own schema as they publish."
         )
     )
 

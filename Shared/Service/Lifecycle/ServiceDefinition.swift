@@ -1,6 +1,8 @@
 public import ConformSecurity
 public import ConformStorage
 public import GRPCCore
+public import Logging
+public import ServiceLifecycle
 
 /// What makes one Conform service itself; everything else the runtime does the same way
 /// for all five.
@@ -30,6 +32,9 @@ public struct ServiceDefinition: Sendable {
     public var peers: [PeerService]
     /// Builds the service's own handlers.
     public var makeHandlers: @Sendable (ServiceResources) -> [any RegistrableRPCService]
+    /// Work the service does on its own while it runs (e.g. reading other services' feeds);
+    /// it stops before the database pool closes.
+    public var makeBackground: @Sendable (ServiceResources) -> [any Service]
 
     public init(
         name: String,
@@ -38,7 +43,8 @@ public struct ServiceDefinition: Sendable {
         accessPolicy: AccessPolicy,
         grpcServiceNames: [String],
         peers: [PeerService] = [],
-        makeHandlers: @escaping @Sendable (ServiceResources) -> [any RegistrableRPCService]
+        makeHandlers: @escaping @Sendable (ServiceResources) -> [any RegistrableRPCService],
+        makeBackground: @escaping @Sendable (ServiceResources) -> [any Service] = { _ in [] }
     ) {
         self.name = name
         self.ports = ports
@@ -47,19 +53,7 @@ public struct ServiceDefinition: Sendable {
         self.grpcServiceNames = grpcServiceNames
         self.peers = peers
         self.makeHandlers = makeHandlers
-    }
-
-    /// A service whose own API has not been built yet: it serves health, its event feed and
-    /// its audit trail, and keeps its schema (shared tables only).
-    public static func withoutAPI(name: String, ports: Ports) -> ServiceDefinition {
-        ServiceDefinition(
-            name: name,
-            ports: ports,
-            migrations: [],
-            accessPolicy: AccessPolicy(),
-            grpcServiceNames: [],
-            makeHandlers: { _ in [] }
-        )
+        self.makeBackground = makeBackground
     }
 
     /// Every migration, shared ones first.
@@ -68,13 +62,16 @@ public struct ServiceDefinition: Sendable {
     }
 }
 
-/// What a service's handlers work with: its database and its clients to the services it asks.
+/// What a service's handlers work with: its database, its clients to the services it asks,
+/// and its logger.
 public struct ServiceResources: Sendable {
     public let database: Database
     public let peers: Peers
+    public let logger: Logger
 
-    public init(database: Database, peers: Peers) {
+    public init(database: Database, peers: Peers, logger: Logger) {
         self.database = database
         self.peers = peers
+        self.logger = logger
     }
 }

@@ -44,8 +44,9 @@ public final class ServiceHost: Sendable {
         let peers = definition.peers.isEmpty
             ? Peers.none
             : try Peers(needed: definition.peers, addresses: configuration.peerAddresses, tls: tls)
+        let resources = ServiceResources(database: database, peers: peers, logger: logger)
         let health = HealthService(database: database, serviceNames: Set(definition.grpcServiceNames), logger: logger)
-        let services: [any RegistrableRPCService] = definition.makeHandlers(ServiceResources(database: database, peers: peers)) + [
+        let services: [any RegistrableRPCService] = definition.makeHandlers(resources) + [
             health,
             EventFeedService(database: database, serviceName: definition.name),
             AuditTrailService(database: database),
@@ -86,7 +87,9 @@ public final class ServiceHost: Sendable {
                     // Shut down in reverse: calls drain first, the pool closes last.
                     .init(service: database.client, serviceName: "postgres"),
                     .init(service: metrics, serviceName: "metrics"),
-                ] + peers.lifecycle + [
+                ] + peers.lifecycle + definition.makeBackground(resources).enumerated().map { index, work in
+                    .init(service: work, serviceName: "\(definition.name)-background-\(index)")
+                } + [
                     .init(
                         service: serving,
                         successTerminationBehavior: .gracefullyShutdownGroup,

@@ -67,6 +67,15 @@ public final class Peers: Sendable {
         }
     }
 
+    /// The client to `peer`, for calls that set their own options (a feed read for as long
+    /// as the service runs has no deadline).
+    public func client(_ peer: PeerService) throws -> GRPCClient<ConformWireClientTransport> {
+        guard let client = self.clients[peer] else {
+            throw RPCError(code: .internalError, message: "this service is not configured to ask the \(peer.rawValue) service")
+        }
+        return client
+    }
+
     /// The lifecycle services that run the connections.
     var lifecycle: [ServiceGroupConfiguration.ServiceConfiguration] {
         self.clients.sorted { $0.key.rawValue < $1.key.rawValue }.map { peer, client in

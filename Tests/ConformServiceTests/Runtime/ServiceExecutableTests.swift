@@ -51,6 +51,7 @@ struct ServiceExecutableTests {
         #expect(batch.output.contains("CONFORM_EVIDENCE_ADDRESS"))
         #expect(batch.output.contains("--db-password-file"))
         let reporting = try await ProcessRunner.run("\(Self.binaries)/conform-reporting", ["--help"])
-        #expect(reporting.output.contains("API: none yet"))
+        #expect(reporting.output.contains("API: conform.reporting.v1.ReportingService"))
+        #expect(reporting.output.contains("CONFORM_SUPPLIER_ADDRESS"))
     }
 }

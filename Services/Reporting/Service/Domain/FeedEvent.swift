@@ -1,0 +1,53 @@
+public import ConformDomain
+
+/// One event read from another service's feed.
+public struct FeedEvent: Sendable, Equatable {
+    /// The service it came from, e.g. "batch".
+    public var source: String
+    public var cursor: String
+    public var type: String
+    public var subject: String
+    public var payloadJSON: String
+    public var occurredAtMicros: Int64
+
+    public init(source: String, cursor: String, type: String, subject: String, payloadJSON: String, occurredAtMicros: Int64) {
+        self.source = source
+        self.cursor = cursor
+        self.type = type
+        self.subject = subject
+        self.payloadJSON = payloadJSON
+        self.occurredAtMicros = occurredAtMicros
+    }
+}
+
+/// A batch as the read model knows it.
+public struct BatchSummary: Sendable, Equatable {
+    public var number: String
+    public var customer: String
+    public var product: String
+    /// "open", "released" or "rejected".
+    public var status: String
+    public var manufactureDate: Day
+
+    public init(number: String, customer: String, product: String, status: String, manufactureDate: Day) {
+        self.number = number
+        self.customer = customer
+        self.product = product
+        self.status = status
+        self.manufactureDate = manufactureDate
+    }
+}
+
+/// Which events change what the read model holds.
+public enum Projection {
+    /// The batch service's events whose payload is the batch as it is after the change.
+    public static let batchStateEvents: Set<String> = [
+        "batch.created", "batch.released", "batch.rejected", "batch.amended", "batch.requirement-waived",
+        "batch.lots-consumed", "batch.legal-hold-set", "batch.legal-hold-lifted", "batch.archived",
+    ]
+
+    /// Whether `event` carries a batch's new state.
+    public static func carriesBatch(_ event: FeedEvent) -> Bool {
+        event.source == "batch" && Self.batchStateEvents.contains(event.type)
+    }
+}

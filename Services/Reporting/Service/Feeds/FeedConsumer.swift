@@ -1,0 +1,90 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import GRPCCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+import SwiftProtobuf
+
+/// Why each feed is not being read right now, for `FeedStatus`.
+final class FeedProblems: Sendable {
+    private let problems = Mutex<[String: String]>([:])
+
+    func set(_ source: String, _ problem: String?) {
+        self.problems.withLock { $0[source] = problem }
+    }
+
+    func problem(of source: String) -> String? {
+        self.problems.withLock { $0[source] }
+    }
+}
+
+/// Reads one service's event feed into the read model for as long as the reporting service
+/// runs. Each event is applied in one transaction with the cursor it moves, and the journal's
+/// key drops an event seen before, so a restart of either side, or a feed that resends,
+/// neither loses nor double-counts an event.
+struct FeedConsumer: Service {
+    let source: PeerService
+    let database: Database
+    let peers: Peers
+    let problems: FeedProblems
+    let logger: Logger
+
+    func run() async throws {
+        var delay: Duration = .milliseconds(250)
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await self.readUntilTheFeedEnds() }
+                delay = .milliseconds(250)
+            } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                self.problems.set(self.source.rawValue, "\(error)")
+                self.logger.warning("cannot read the feed; trying again", metadata: ["source": "\(self.source.rawValue)", "error": "\(error)", "in": "\(delay)"])
+                do {
+                    let wait = delay
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                } catch {
+                    return
+                }
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+    }
+
+    private func readUntilTheFeedEnds() async throws {
+        let cursor = try await ReadModelStore.cursor(of: self.source.rawValue, in: self.database, logger: self.logger)
+        let feed = Conform_Events_V1_EventFeed.Client(wrapping: try self.peers.client(self.source))
+        // No deadline: the subscription lasts as long as both services run.
+        try await feed.subscribe(.with { $0.afterCursor = cursor }) { response in
+            self.problems.set(self.source.rawValue, nil)
+            for try await message in response.messages {
+                let event = FeedEvent(
+                    source: self.source.rawValue, cursor: message.cursor, type: message.type, subject: message.subject,
+                    payloadJSON: message.payloadJson, occurredAtMicros: message.occurredAtMicros
+                )
+                let batch = Projection.carriesBatch(event) ? self.batch(in: event) : nil
+                _ = try await self.database.transaction(logger: self.logger) { connection in
+                    try await ReadModelStore.apply(event, batch: batch, on: connection, logger: self.logger)
+                }
+            }
+        }
+    }
+
+    /// The batch an event's payload describes, or nil (logged) when it cannot be read.
+    private func batch(in event: FeedEvent) -> BatchSummary? {
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = true
+        guard let message = try? Conform_Batch_V1_Batch(jsonString: event.payloadJSON, options: options), let day = Day(message.manufactureDate) else {
+            self.logger.error("a batch event's payload cannot be read", metadata: ["cursor": "\(event.cursor)", "type": "\(event.type)"])
+            return nil
+        }
+        let status = switch message.status {
+        case .released: "released"
+        case .rejected: "rejected"
+        default: "open"
+        }
+        return BatchSummary(number: message.number, customer: message.customer, product: message.product, status: status, manufactureDate: day)
+    }
+}

@@ -1,0 +1,31 @@
+import ConformProtos
+import ConformService
+import ConformStorage
+import GRPCCore
+
+/// The wire side of the reporting service.
+struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServiceProtocol {
+    let database: Database
+    let problems: FeedProblems
+
+    func feedStatus(request: Conform_Reporting_V1_FeedStatusRequest, context: ServerContext) async throws -> Conform_Reporting_V1_FeedStatusResponse {
+        let call = try CallContext.required()
+        let progress = try await ReadModelStore.progress(in: self.database, logger: call.logger)
+        let counts = try await ReadModelStore.batchCounts(in: self.database, logger: call.logger)
+        return .with { response in
+            response.feeds = ReportingSources.all.map { source in
+                let known = progress.first { $0.source == source.rawValue }
+                return .with {
+                    $0.source = source.rawValue
+                    $0.cursor = known?.cursor ?? ""
+                    $0.applied = UInt64(known?.applied ?? 0)
+                    $0.updatedAtMicros = known?.updatedAtMicros ?? 0
+                    $0.problem = self.problems.problem(of: source.rawValue) ?? ""
+                }
+            }
+            response.batchesOpen = UInt64(counts["open"] ?? 0)
+            response.batchesReleased = UInt64(counts["released"] ?? 0)
+            response.batchesRejected = UInt64(counts["rejected"] ?? 0)
+        }
+    }
+}

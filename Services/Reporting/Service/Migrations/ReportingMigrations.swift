@@ -1,0 +1,9 @@
+import ConformStorage
+
+/// The reporting service's schema: one migration per file, applied in order after the shared
+/// one (version 1).
+enum ReportingMigrations {
+    static let all: [Migration] = [
+        CreateReadModel.migration,
+    ]
+}

@@ -1,0 +1,10 @@
+import ConformSecurity
+
+/// Who may call each RPC of the reporting service. Anything not listed is denied.
+enum ReportingAccessPolicy {
+    private static let service = "conform.reporting.v1.ReportingService/"
+
+    static let policy = AccessPolicy([
+        service + "FeedStatus": .roles([.qualityEngineer, .qualityManager, .auditor, .admin, .service]),
+    ])
+}

@@ -1,0 +1,101 @@
+import ConformProtos
+import ConformService
+import ConformWire
+import Foundation
+import GRPCCore
+import ReportingService
+import Testing
+
+@Suite("The reporting read model", .timeLimit(.minutes(3)))
+struct ReadModelTests {
+    static func createBatches(_ batch: RunningService, from first: Int, count: Int) async throws {
+        try await batch.withClient(tls: try ServicePKI.shared().principal("operator").wireClient()) { client in
+            let batches = BatchClient(wrapping: client)
+            for index in first..<(first + count) {
+                _ = try await batches.createBatch(.with {
+                    $0.number = "RM-\(index)"; $0.product = "ABC"; $0.customer = "D"; $0.manufactureDate = "2025-03-10"; $0.quantity = 1
+                })
+            }
+        }
+    }
+
+    static func status(_ reporting: RunningService) async throws -> Conform_Reporting_V1_FeedStatusResponse {
+        try await reporting.withClient(tls: try ServicePKI.shared().principal("auditor").wireClient()) { client in
+            try await Conform_Reporting_V1_ReportingService.Client(wrapping: client).feedStatus(.init())
+        }
+    }
+
+    @Test("every feed is read once: restarting reporting and a producer mid-stream loses and double-counts nothing")
+    func survivesRestarts() async throws {
+        let pki = try ServicePKI.shared()
+        let ports = try FreePorts.take(5)
+        let addresses: [PeerService: PeerAddress] = [
+            .requirement: PeerAddress(host: "127.0.0.1", port: ports[0]), .batch: PeerAddress(host: "127.0.0.1", port: ports[1]),
+            .evidence: PeerAddress(host: "127.0.0.1", port: ports[2]), .supplier: PeerAddress(host: "127.0.0.1", port: ports[3]),
+        ]
+        let postgres = try TestPostgres.fromEnvironment()
+        let batchDatabase = try await postgres.makeServiceDatabase(suite: "readmodel", service: "batch")
+        let reportingDatabase = try await postgres.makeServiceDatabase(suite: "readmodel", service: "reporting")
+        func batchService<R: Sendable>(_ body: (RunningService) async throws -> R) async throws -> R {
+            try await withRequirementService(
+                suite: "readmodel", definition: .batch, existing: batchDatabase, wirePort: ports[1], peerAddresses: addresses, tls: pki.services["batch"], body
+            )
+        }
+        func reportingService<R: Sendable>(_ body: (RunningService) async throws -> R) async throws -> R {
+            try await withRequirementService(
+                suite: "readmodel", definition: .reporting, existing: reportingDatabase, wirePort: ports[4], peerAddresses: addresses, tls: pki.services["reporting"], body
+            )
+        }
+        try await withRequirementService(suite: "readmodel", wirePort: ports[0], tls: pki.services["requirement"]) { requirement in
+            try await requirement.requirement { client in
+                _ = try await client.createCustomer(.with { $0.code = "D"; $0.name = "Customer D"; $0.industry = .medicalDevice })
+                _ = try await client.createProduct(.with { $0.code = "ABC"; $0.name = "Bracket"; $0.family = "BRACKETS" })
+            }
+            try await requirement.catalog { client in
+                _ = try await client.linkProduct(.with { $0.customer = "D"; $0.product = "ABC" })
+            }
+            try await batchService { batch in
+                // Reporting reads while batches are made, and stops part way.
+                try await reportingService { _ in
+                    try await Self.createBatches(batch, from: 0, count: 15)
+                }
+                // Made while reporting is down.
+                try await Self.createBatches(batch, from: 15, count: 10)
+            }
+            // The producer restarts; reporting restarts and catches up.
+            try await batchService { batch in
+                try await reportingService { reporting in
+                    try await Self.createBatches(batch, from: 25, count: 5)
+                    let produced = try await batch.events().count
+                    let requirementEvents = try await requirement.events().count
+                    #expect(produced == 30)
+                    func caughtUp(_ status: Conform_Reporting_V1_FeedStatusResponse) -> Bool {
+                        status.feeds.first { $0.source == "batch" }?.applied ?? 0 >= UInt64(produced)
+                            && status.feeds.first { $0.source == "requirement" }?.applied ?? 0 >= UInt64(requirementEvents)
+                    }
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    var status = try await Self.status(reporting)
+                    while !caughtUp(status), ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(200))
+                        status = try await Self.status(reporting)
+                    }
+                    let feed = status.feeds.first { $0.source == "batch" }
+                    #expect(feed?.applied == UInt64(produced))
+                    #expect(feed?.problem == "")
+                    #expect(status.batchesOpen == 30)
+                    // The requirement service's feed is read too; the services that are not running are reported.
+                    #expect(status.feeds.first { $0.source == "requirement" }?.applied == UInt64(requirementEvents))
+                    #expect(status.feeds.first { $0.source == "evidence" }?.problem.isEmpty == false)
+                    // And nothing twice: the journal holds exactly what was produced.
+                    let journaled = try await reporting.host.database.read(logger: .test) { connection in
+                        let rows = try await connection.query("SELECT count(*), count(DISTINCT cursor) FROM feed_events WHERE source = 'batch'", logger: .test)
+                        for try await (all, distinct) in rows.decode((Int, Int).self) { return (all, distinct) }
+                        return (0, 0)
+                    }
+                    #expect(journaled.0 == produced)
+                    #expect(journaled.1 == produced)
+                }
+            }
+        }
+    }
+}
