@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Exactly what a signer signs: which record, its digest, what the signature means, who and
 /// when. Its text form is canonical (docs/SIGNATURES.md), so anyone can rebuild the bytes and

@@ -1,5 +1,5 @@
 public import ConformSecurity
-public import GRPCCore
+import GRPCCore
 public import Logging
 
 /// What the runtime knows about the call being handled: who is calling, its request id,

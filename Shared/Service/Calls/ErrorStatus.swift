@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 import ConformStorage
 public import GRPCCore
 public import Logging

@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 import ConformSecurity
 public import ConformStorage
 import Crypto

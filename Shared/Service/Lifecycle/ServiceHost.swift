@@ -5,7 +5,7 @@ import Foundation
 import GRPCCore
 public import Logging
 public import Prometheus
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// Runs one Conform service: its database pool, its migrations, its handlers behind the
 /// access and metrics interceptors on both transports, its metrics endpoint, and graceful

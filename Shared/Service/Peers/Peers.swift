@@ -2,7 +2,7 @@ public import ConformRuntime
 public import ConformWire
 import Foundation
 public import GRPCCore
-public import Logging
+import Logging
 import ServiceLifecycle
 
 /// Long-lived clients to the other services a service asks, each over one multiplexed TLS

@@ -61,7 +61,7 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
 
     private func currentStatus() async -> Grpc_Health_V1_HealthCheckResponse.ServingStatus {
         do {
-            try await self.database.read(logger: self.logger) { connection in
+            _ = try await self.database.read(logger: self.logger) { connection in
                 try await connection.query("SELECT 1", logger: self.logger)
             }
             return .serving

@@ -38,7 +38,7 @@ struct MigrationTests {
             group.addTask { await database.run() }
             let migrator = Migrator(migrations: ServiceDefinition.requirement.allMigrations)
             try await migrator.migrate(database, logger: .test)
-            try await database.transaction(logger: .test) { connection in
+            _ = try await database.transaction(logger: .test) { connection in
                 try await connection.query("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')", logger: .test)
             }
             let error = await #expect(throws: MigrationError.self) { try await migrator.migrate(database, logger: .test) }

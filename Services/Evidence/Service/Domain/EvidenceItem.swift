@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 
 /// What an item of evidence is.
 public enum EvidenceKind: String, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 
 /// The rules an item of evidence must meet to join a batch, and what it then satisfies.
 public enum ItemRules {

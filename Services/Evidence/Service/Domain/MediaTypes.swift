@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 
 /// The media types evidence may have, and how each is recognised from its first bytes: the
 /// declared type must be what the content is, so a "PDF" that is not a PDF never becomes

@@ -9,7 +9,7 @@ enum ContentStore {
     /// Stores one chunk of an upload still arriving, in its own short transaction, so a slow
     /// upload never holds a connection.
     static func stage(upload: String, seq: Int, data: ByteBuffer, in database: Database, logger: Logger) async throws {
-        try await database.transaction(logger: logger) { connection in
+        _ = try await database.transaction(logger: logger) { connection in
             try await connection.query(
                 "INSERT INTO content_chunks (blob, seq, data) VALUES (\(Self.blob(upload)), \(seq), \(data))",
                 logger: logger
@@ -44,7 +44,7 @@ enum ContentStore {
 
     /// Drops what arrived of an upload that failed.
     static func discard(upload: String, in database: Database, logger: Logger) async throws {
-        try await database.transaction(logger: logger) { connection in
+        _ = try await database.transaction(logger: logger) { connection in
             try await connection.query("DELETE FROM content_chunks WHERE blob = \(Self.blob(upload))", logger: logger)
         }
     }

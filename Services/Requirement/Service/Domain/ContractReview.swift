@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 
 /// The reviewer's answer for one requirement of a contract.
 public enum ReviewDecision: String, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 
 /// The industry a customer's requirements come from.
 public enum Industry: String, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 
 /// A page of a list ordered by code: how many, and after which code.
 public struct PageRequest: Sendable, Equatable {

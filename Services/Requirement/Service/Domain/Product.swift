@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 
 /// Something the supplier makes, ordered by one or more customers.
 public struct Product: Sendable, Equatable {

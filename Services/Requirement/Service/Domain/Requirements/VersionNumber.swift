@@ -1,4 +1,4 @@
-public import ConformDomain
+import ConformDomain
 
 /// A requirement version as the customer numbers it: "1", "1.0", "2.1.3". Ordered by its
 /// numeric parts, so "1.10" comes after "1.9".
