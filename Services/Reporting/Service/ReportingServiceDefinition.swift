@@ -1,6 +1,7 @@
 public import ConformService
 import ConformProtos
 import Logging
+import ServiceLifecycle
 
 /// The services whose feeds the read model reads.
 enum ReportingSources {
@@ -20,7 +21,7 @@ extension ServiceDefinition {
             peers: ReportingSources.all,
             makeHandlers: { resources in [ReportingHandlers(database: resources.database, problems: problems)] },
             makeBackground: { resources in
-                ReportingSources.all.map { source in
+                let consumers: [any Service] = ReportingSources.all.map { source in
                     FeedConsumer(
                         source: source, database: resources.database, peers: resources.peers, problems: problems,
                         logger: {
@@ -30,6 +31,7 @@ extension ServiceDefinition {
                         }()
                     )
                 }
+                return consumers + [ComplianceRefresher(database: resources.database, peers: resources.peers, logger: resources.logger)]
             }
         )
     }()

@@ -99,3 +99,54 @@ struct ReadModelTests {
         }
     }
 }
+
+@Suite("The reporting read model follows batch compliance", .timeLimit(.minutes(2)))
+struct ComplianceModelTests {
+    /// What the read model holds for a batch: requirement -> state.
+    static func states(_ reporting: RunningService, batch: String) async throws -> [String: String] {
+        try await reporting.host.database.read(logger: .test) { connection in
+            let rows = try await connection.query(
+                "SELECT customer || '/' || requirement_id, state FROM batch_compliance WHERE batch = \(batch)", logger: .test
+            )
+            var states: [String: String] = [:]
+            for try await (requirement, state) in rows.decode((String, String).self) { states[requirement] = state }
+            return states
+        }
+    }
+
+    static func await(_ reporting: RunningService, batch: String, until wanted: [String: String]) async throws -> [String: String] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var states = try await Self.states(reporting, batch: batch)
+        while states != wanted, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            states = try await Self.states(reporting, batch: batch)
+        }
+        return states
+    }
+
+    @Test("a batch's compliance per requirement is read again when evidence or a signature arrives for it")
+    func followsEvidence() async throws {
+        try await withServiceStack(suite: "compliance_model", reporting: true) { stack in
+            let reporting = try #require(stack.reporting)
+            try await BatchScenario.seed(stack)
+            let batch = try await stack.batches { client in
+                try await client.createBatch(.with { $0.number = "B-RM-1"; $0.product = "FAST-M8"; $0.customer = "A"; $0.manufactureDate = "2025-03-02"; $0.quantity = 2 })
+            }
+            let created = try await Self.await(reporting, batch: "B-RM-1", until: ["A/CSR-AUTO-0847": "unsatisfied", "A/CSR-A-0300": "unsatisfied"])
+            #expect(created == ["A/CSR-AUTO-0847": "unsatisfied", "A/CSR-A-0300": "unsatisfied"])
+
+            // The CoA, its signature (on the item: found through the item's batch) and the record field.
+            let item = try await stack.evidence { client in
+                try await BatchScenario.upload(client, batch: "B-RM-1", metadata: BatchScenario.fullCoA)
+            }
+            _ = try await stack.evidence(as: "quality-engineer") { client in
+                try await BatchScenario.sign(client, target: "evidence:\(item.id)", digest: "sha256:\(item.sha256)", meaning: .approved, as: "quality-engineer")
+            }
+            _ = try await stack.batches { client in
+                try await client.recordFields(.with { $0.number = batch.number; $0.values = ["smelter-production-date": "2025-01-03"] })
+            }
+            let satisfied = try await Self.await(reporting, batch: "B-RM-1", until: ["A/CSR-AUTO-0847": "satisfied", "A/CSR-A-0300": "unsatisfied"])
+            #expect(satisfied == ["A/CSR-AUTO-0847": "satisfied", "A/CSR-A-0300": "unsatisfied"])
+        }
+    }
+}

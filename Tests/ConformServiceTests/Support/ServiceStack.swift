@@ -7,6 +7,7 @@ import Crypto
 import EvidenceService
 import Foundation
 import GRPCCore
+import ReportingService
 import RequirementService
 import SupplierService
 
@@ -21,6 +22,8 @@ struct ServiceStack: Sendable {
     let batch: RunningService
     let evidence: RunningService
     let supplier: RunningService
+    /// Running only when the stack was asked for it.
+    let reporting: RunningService?
 
     func suppliers<Result: Sendable>(as name: String = "quality-manager", _ body: (SupplierClient) async throws -> Result) async throws -> Result {
         try await self.supplier.withClient(tls: try ServicePKI.shared().principal(name).wireClient()) { client in
@@ -44,11 +47,15 @@ struct ServiceStack: Sendable {
 /// Runs the four services for `body`, then drains them. Their ports are chosen before they
 /// start, since each must know the others'; if another process takes one first, the stack
 /// starts again on others.
-func withServiceStack<Result: Sendable>(suite: String, _ body: (ServiceStack) async throws -> Result) async throws -> Result {
+func withServiceStack<Result: Sendable>(
+    suite: String,
+    reporting: Bool = false,
+    _ body: (ServiceStack) async throws -> Result
+) async throws -> Result {
     var attempt = 1
     while true {
         do {
-            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", body)
+            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", reporting: reporting, body)
         } catch let error as PortTaken where attempt < 3 {
             FileHandle.standardError.write(Data("stack \(suite): \(error), starting again\n".utf8))
             attempt += 1
@@ -61,9 +68,13 @@ struct PortTaken: Error, CustomStringConvertible {
     let description: String
 }
 
-private func startServiceStack<Result: Sendable>(suite: String, _ body: (ServiceStack) async throws -> Result) async throws -> Result {
+private func startServiceStack<Result: Sendable>(
+    suite: String,
+    reporting withReporting: Bool,
+    _ body: (ServiceStack) async throws -> Result
+) async throws -> Result {
     let pki = try ServicePKI.shared()
-    let ports = try FreePorts.take(4)
+    let ports = try FreePorts.take(5)
     let addresses: [PeerService: PeerAddress] = [
         .requirement: PeerAddress(host: "127.0.0.1", port: ports[0]),
         .batch: PeerAddress(host: "127.0.0.1", port: ports[1]),
@@ -82,8 +93,18 @@ private func startServiceStack<Result: Sendable>(suite: String, _ body: (Service
                     try await withRequirementService(
                         suite: suite, definition: .supplier, wirePort: ports[3], peerAddresses: addresses, tls: pki.services["supplier"]
                     ) { supplier in
-                        started = true
-                        return try await body(ServiceStack(requirement: requirement, batch: batch, evidence: evidence, supplier: supplier))
+                        guard withReporting else {
+                            started = true
+                            return try await body(ServiceStack(requirement: requirement, batch: batch, evidence: evidence, supplier: supplier, reporting: nil))
+                        }
+                        return try await withRequirementService(
+                            suite: suite, definition: .reporting, wirePort: ports[4], peerAddresses: addresses, tls: pki.services["reporting"]
+                        ) { reporting in
+                            started = true
+                            return try await body(
+                                ServiceStack(requirement: requirement, batch: batch, evidence: evidence, supplier: supplier, reporting: reporting)
+                            )
+                        }
                     }
                 }
             }

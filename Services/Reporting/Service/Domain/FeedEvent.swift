@@ -51,3 +51,33 @@ public enum Projection {
         event.source == "batch" && Self.batchStateEvents.contains(event.type)
     }
 }
+
+/// What an event says about a batch whose compliance may have changed.
+public enum BatchTouch: Sendable, Equatable {
+    /// This batch.
+    case batch(String)
+    /// The batch of this evidence item, and the item is now known to belong to it.
+    case itemAttached(item: Int64, batch: String)
+    /// The batch that evidence item belongs to.
+    case item(Int64)
+}
+
+/// Per requirement, what the batch service last decided for a batch.
+public struct RequirementState: Sendable, Equatable {
+    public var customer: String
+    public var requirementID: String
+    public var version: String
+    public var isMandatory: Bool
+    /// "satisfied", "unsatisfied", "waived" or "not applicable".
+    public var state: String
+    public var missing: [String]
+
+    public init(customer: String, requirementID: String, version: String, isMandatory: Bool, state: String, missing: [String]) {
+        self.customer = customer
+        self.requirementID = requirementID
+        self.version = version
+        self.isMandatory = isMandatory
+        self.state = state
+        self.missing = missing
+    }
+}

@@ -65,10 +65,34 @@ struct FeedConsumer: Service {
                     payloadJSON: message.payloadJson, occurredAtMicros: message.occurredAtMicros
                 )
                 let batch = Projection.carriesBatch(event) ? self.batch(in: event) : nil
+                let touch = self.touch(by: event)
                 _ = try await self.database.transaction(logger: self.logger) { connection in
-                    try await ReadModelStore.apply(event, batch: batch, on: connection, logger: self.logger)
+                    let isNew = try await ReadModelStore.apply(event, batch: batch, on: connection, logger: self.logger)
+                    if isNew, let touch {
+                        try await ComplianceModelStore.mark(touch, atMicros: event.occurredAtMicros, on: connection, logger: self.logger)
+                    }
                 }
             }
+        }
+    }
+
+    /// Which batch's compliance an event may have changed.
+    private func touch(by event: FeedEvent) -> BatchTouch? {
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = true
+        switch (event.source, event.type) {
+        case ("batch", _) where event.subject.hasPrefix("batch:"):
+            return .batch(String(event.subject.dropFirst("batch:".count)))
+        case ("evidence", "evidence.attached"):
+            guard let item = try? Conform_Evidence_V1_EvidenceItem(jsonString: event.payloadJSON, options: options) else { return nil }
+            return .itemAttached(item: Int64(item.id), batch: item.batch)
+        case ("evidence", "signature.applied"):
+            guard let signature = try? Conform_Evidence_V1_Signature(jsonString: event.payloadJSON, options: options) else { return nil }
+            if signature.target.hasPrefix("batch:") { return .batch(String(signature.target.dropFirst("batch:".count))) }
+            if signature.target.hasPrefix("evidence:"), let item = Int64(signature.target.dropFirst("evidence:".count)) { return .item(item) }
+            return nil
+        default:
+            return nil
         }
     }
 

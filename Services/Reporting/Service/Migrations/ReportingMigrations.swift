@@ -5,5 +5,6 @@ import ConformStorage
 enum ReportingMigrations {
     static let all: [Migration] = [
         CreateReadModel.migration,
+        CreateComplianceModel.migration,
     ]
 }

@@ -1,0 +1,75 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import GRPCCore
+import Logging
+import ServiceLifecycle
+
+/// Reads again, from the batch service, the compliance of every batch an event touched, so
+/// that the read model holds each batch's compliance per requirement without deciding it
+/// itself: the rules stay the batch service's.
+struct ComplianceRefresher: Service {
+    let database: Database
+    let peers: Peers
+    let logger: Logger
+    var interval: Duration = .milliseconds(500)
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                let stale = try await ComplianceModelStore.stale(limit: 50, in: self.database, logger: self.logger)
+                for (number, since) in stale {
+                    try await self.refresh(number, mark: since)
+                }
+                if stale.isEmpty {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+                }
+            } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                self.logger.warning("cannot refresh batch compliance; trying again", metadata: ["error": "\(error)"])
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    private func refresh(_ number: String, mark since: Int64) async throws {
+        let report: Conform_Batch_V1_ComplianceReport
+        do {
+            report = try await self.peers.call(.batch) { client, metadata, options in
+                try await Conform_Batch_V1_BatchService.Client(wrapping: client).compliance(.with { $0.number = number }, metadata: metadata, options: options)
+            }
+        } catch let error as RPCError where error.code == .notFound {
+            _ = try await self.database.transaction(logger: self.logger) { connection in
+                try await ComplianceModelStore.forget(batch: number, mark: since, on: connection, logger: self.logger)
+            }
+            return
+        }
+        let states = report.requirements.map { requirement in
+            RequirementState(
+                customer: requirement.customer, requirementID: requirement.requirementID, version: requirement.version,
+                isMandatory: requirement.strength == .mandatory, state: requirement.state.word, missing: requirement.missing
+            )
+        }
+        _ = try await self.database.transaction(logger: self.logger) { connection in
+            try await ComplianceModelStore.replace(batch: number, with: states, mark: since, on: connection, logger: self.logger)
+        }
+    }
+}
+
+extension Conform_Batch_V1_RequirementState {
+    /// As the read model stores it.
+    var word: String {
+        switch self {
+        case .satisfied: return "satisfied"
+        case .unsatisfied: return "unsatisfied"
+        case .waived: return "waived"
+        case .notApplicable: return "not applicable"
+        case .unspecified, .UNRECOGNIZED: return "unknown"
+        }
+    }
+}

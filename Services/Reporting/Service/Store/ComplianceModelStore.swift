@@ -1,0 +1,72 @@
+import ConformDomain
+import ConformStorage
+import Logging
+import PostgresNIO
+
+/// Each batch's compliance in the reporting schema, and which batches need it read again.
+enum ComplianceModelStore {
+    /// Marks the batch an event touched, in the event's own transaction, so the refresher
+    /// reads its compliance again. A newer mark replaces an older one.
+    static func mark(_ touch: BatchTouch, atMicros micros: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        let batch: String?
+        switch touch {
+        case .batch(let number):
+            batch = number
+        case .itemAttached(let item, let number):
+            try await connection.query(
+                "INSERT INTO item_batches (item, batch) VALUES (\(item), \(number)) ON CONFLICT (item) DO NOTHING",
+                logger: logger
+            )
+            batch = number
+        case .item(let item):
+            let rows = try await connection.query("SELECT batch FROM item_batches WHERE item = \(item)", logger: logger)
+            var found: String?
+            for try await number in rows.decode(String.self) { found = number }
+            batch = found
+        }
+        guard let batch else { return }
+        try await connection.query(
+            """
+            INSERT INTO stale_batches (number, since_micros) VALUES (\(batch), \(micros))
+            ON CONFLICT (number) DO UPDATE SET since_micros = EXCLUDED.since_micros
+            """,
+            logger: logger
+        )
+    }
+
+    /// Up to `limit` batches whose compliance must be read again, with their marks.
+    static func stale(limit: Int, in database: Database, logger: Logger) async throws -> [(number: String, since: Int64)] {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT number, since_micros FROM stale_batches ORDER BY since_micros LIMIT \(limit)",
+                logger: logger
+            )
+            var batches: [(number: String, since: Int64)] = []
+            for try await (number, since) in rows.decode((String, Int64).self) { batches.append((number, since)) }
+            return batches
+        }
+    }
+
+    /// Replaces a batch's compliance, and clears its mark unless a newer event marked it again.
+    static func replace(batch: String, with states: [RequirementState], mark since: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("DELETE FROM batch_compliance WHERE batch = \(batch)", logger: logger)
+        let now = Timestamps.nowMicros()
+        for state in states {
+            try await connection.query(
+                """
+                INSERT INTO batch_compliance (batch, customer, requirement_id, version, mandatory, state, missing, evaluated_at_micros)
+                VALUES (\(batch), \(state.customer), \(state.requirementID), \(state.version), \(state.isMandatory), \(state.state),
+                        \(state.missing), \(now))
+                """,
+                logger: logger
+            )
+        }
+        try await connection.query("DELETE FROM stale_batches WHERE number = \(batch) AND since_micros = \(since)", logger: logger)
+    }
+
+    /// Drops the mark of a batch that no longer exists.
+    static func forget(batch: String, mark since: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("DELETE FROM batch_compliance WHERE batch = \(batch)", logger: logger)
+        try await connection.query("DELETE FROM stale_batches WHERE number = \(batch) AND since_micros = \(since)", logger: logger)
+    }
+}
