@@ -6,5 +6,7 @@ enum ReportingAccessPolicy {
 
     static let policy = AccessPolicy([
         service + "FeedStatus": .roles([.qualityEngineer, .qualityManager, .auditor, .admin, .service]),
+        // Partner portals and customers' auditors too, for their own customer (checked per call).
+        service + "GetDashboard": .roles(Set<Role>([.qualityEngineer, .qualityManager, .operator, .inspector, .auditor, .admin]).union(Role.customerScoped)),
     ])
 }

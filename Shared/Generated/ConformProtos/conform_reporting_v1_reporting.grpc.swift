@@ -33,9 +33,23 @@ public enum Conform_Reporting_V1_ReportingService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetDashboard" metadata.
+        public enum GetDashboard: Sendable {
+            /// Request type for "GetDashboard".
+            public typealias Input = Conform_Reporting_V1_DashboardRequest
+            /// Response type for "GetDashboard".
+            public typealias Output = Conform_Reporting_V1_DashboardResponse
+            /// Descriptor for "GetDashboard".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "GetDashboard",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "conform.reporting.v1.ReportingService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            FeedStatus.descriptor
+            FeedStatus.descriptor,
+            GetDashboard.descriptor
         ]
     }
 }
@@ -79,6 +93,26 @@ extension Conform_Reporting_V1_ReportingService {
             request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_FeedStatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_FeedStatusResponse>
+
+        /// Handle the "GetDashboard" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Compliance at a glance for a customer or a product. Red: an active batch misses a
+        /// > mandatory requirement. Amber: one misses only preferred ones, or is not yet evaluated.
+        /// > Green: neither. A customer's principal sees its own customer only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_DashboardRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_DashboardResponse` messages.
+        func getDashboard(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_DashboardRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_DashboardResponse>
     }
 
     /// Service protocol for the "conform.reporting.v1.ReportingService" service.
@@ -106,6 +140,26 @@ extension Conform_Reporting_V1_ReportingService {
             request: GRPCCore.ServerRequest<Conform_Reporting_V1_FeedStatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_FeedStatusResponse>
+
+        /// Handle the "GetDashboard" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Compliance at a glance for a customer or a product. Red: an active batch misses a
+        /// > mandatory requirement. Amber: one misses only preferred ones, or is not yet evaluated.
+        /// > Green: neither. A customer's principal sees its own customer only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_DashboardRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_DashboardResponse` message.
+        func getDashboard(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_DashboardRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_DashboardResponse>
     }
 
     /// Simple service protocol for the "conform.reporting.v1.ReportingService" service.
@@ -131,6 +185,26 @@ extension Conform_Reporting_V1_ReportingService {
             request: Conform_Reporting_V1_FeedStatusRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Conform_Reporting_V1_FeedStatusResponse
+
+        /// Handle the "GetDashboard" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Compliance at a glance for a customer or a product. Red: an active batch misses a
+        /// > mandatory requirement. Amber: one misses only preferred ones, or is not yet evaluated.
+        /// > Green: neither. A customer's principal sees its own customer only.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_DashboardRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_DashboardResponse` to respond with.
+        func getDashboard(
+            request: Conform_Reporting_V1_DashboardRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_DashboardResponse
     }
 }
 
@@ -144,6 +218,17 @@ extension Conform_Reporting_V1_ReportingService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_FeedStatusResponse>(),
             handler: { request, context in
                 try await self.feedStatus(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.GetDashboard.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_DashboardRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_DashboardResponse>(),
+            handler: { request, context in
+                try await self.getDashboard(
                     request: request,
                     context: context
                 )
@@ -165,6 +250,17 @@ extension Conform_Reporting_V1_ReportingService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func getDashboard(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_DashboardRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_DashboardResponse> {
+        let response = try await self.getDashboard(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -176,6 +272,19 @@ extension Conform_Reporting_V1_ReportingService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_FeedStatusResponse> {
         return GRPCCore.ServerResponse<Conform_Reporting_V1_FeedStatusResponse>(
             message: try await self.feedStatus(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getDashboard(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_DashboardRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_DashboardResponse> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_DashboardResponse>(
+            message: try await self.getDashboard(
                 request: request.message,
                 context: context
             ),
@@ -214,6 +323,31 @@ extension Conform_Reporting_V1_ReportingService {
             deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_FeedStatusResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_FeedStatusResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetDashboard" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Compliance at a glance for a customer or a product. Red: an active batch misses a
+        /// > mandatory requirement. Amber: one misses only preferred ones, or is not yet evaluated.
+        /// > Green: neither. A customer's principal sees its own customer only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_DashboardRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_DashboardRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_DashboardResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getDashboard<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_DashboardRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_DashboardRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_DashboardResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_DashboardResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -266,6 +400,42 @@ extension Conform_Reporting_V1_ReportingService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetDashboard" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Compliance at a glance for a customer or a product. Red: an active batch misses a
+        /// > mandatory requirement. Amber: one misses only preferred ones, or is not yet evaluated.
+        /// > Green: neither. A customer's principal sees its own customer only.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_DashboardRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_DashboardRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_DashboardResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getDashboard<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_DashboardRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_DashboardRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_DashboardResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_DashboardResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.GetDashboard.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -296,6 +466,37 @@ extension Conform_Reporting_V1_ReportingService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_FeedStatusRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_FeedStatusResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetDashboard" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Compliance at a glance for a customer or a product. Red: an active batch misses a
+    /// > mandatory requirement. Amber: one misses only preferred ones, or is not yet evaluated.
+    /// > Green: neither. A customer's principal sees its own customer only.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_DashboardRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getDashboard<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_DashboardRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_DashboardResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getDashboard(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_DashboardRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_DashboardResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -332,6 +533,41 @@ extension Conform_Reporting_V1_ReportingService.ClientProtocol {
             metadata: metadata
         )
         return try await self.feedStatus(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetDashboard" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Compliance at a glance for a customer or a product. Red: an active batch misses a
+    /// > mandatory requirement. Amber: one misses only preferred ones, or is not yet evaluated.
+    /// > Green: neither. A customer's principal sees its own customer only.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getDashboard<Result>(
+        _ message: Conform_Reporting_V1_DashboardRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_DashboardResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_DashboardRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getDashboard(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -73,6 +73,100 @@ public nonisolated struct Conform_Reporting_V1_FeedStatusResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Conform_Reporting_V1_DashboardRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A customer's dashboard (customer), or a product's across its customers (product).
+  public var customer: String = String()
+
+  public var product: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_RequirementTally: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var requirementID: String = String()
+
+  public var mandatory: Bool = false
+
+  /// Active (open) batches by how they stand on the requirement.
+  public var compliant: UInt32 = 0
+
+  public var nonCompliant: UInt32 = 0
+
+  public var waived: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_NonCompliantBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batch: String = String()
+
+  public var customer: String = String()
+
+  public var product: String = String()
+
+  public var requirementID: String = String()
+
+  public var mandatory: Bool = false
+
+  public var missing: [String] = []
+
+  /// Days since the batch was made (evidence is due when a batch is made).
+  public var daysOverdue: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_DashboardResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var product: String = String()
+
+  public var activeBatches: UInt32 = 0
+
+  public var requirements: [Conform_Reporting_V1_RequirementTally] = []
+
+  /// "green", "amber" or "red".
+  public var status: String = String()
+
+  /// Why this status, in words, e.g. "red: 2 active batches miss a mandatory requirement".
+  public var statusReason: String = String()
+
+  public var nonCompliant: [Conform_Reporting_V1_NonCompliantBatch] = []
+
+  /// Active batches whose compliance the read model has not read yet.
+  public var pending: UInt32 = 0
+
+  public var evaluatedOn: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "conform.reporting.v1"
@@ -186,6 +280,226 @@ nonisolated extension Conform_Reporting_V1_FeedStatusResponse: SwiftProtobuf.Mes
     if lhs.batchesOpen != rhs.batchesOpen {return false}
     if lhs.batchesReleased != rhs.batchesReleased {return false}
     if lhs.batchesRejected != rhs.batchesRejected {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_DashboardRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DashboardRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_DashboardRequest, rhs: Conform_Reporting_V1_DashboardRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.product != rhs.product {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_RequirementTally: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RequirementTally"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_id\0\u{1}mandatory\0\u{1}compliant\0\u{3}non_compliant\0\u{1}waived\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.mandatory) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.compliant) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.nonCompliant) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.waived) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 2)
+    }
+    if self.mandatory != false {
+      try visitor.visitSingularBoolField(value: self.mandatory, fieldNumber: 3)
+    }
+    if self.compliant != 0 {
+      try visitor.visitSingularUInt32Field(value: self.compliant, fieldNumber: 4)
+    }
+    if self.nonCompliant != 0 {
+      try visitor.visitSingularUInt32Field(value: self.nonCompliant, fieldNumber: 5)
+    }
+    if self.waived != 0 {
+      try visitor.visitSingularUInt32Field(value: self.waived, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_RequirementTally, rhs: Conform_Reporting_V1_RequirementTally) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs.mandatory != rhs.mandatory {return false}
+    if lhs.compliant != rhs.compliant {return false}
+    if lhs.nonCompliant != rhs.nonCompliant {return false}
+    if lhs.waived != rhs.waived {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_NonCompliantBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".NonCompliantBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{1}customer\0\u{1}product\0\u{3}requirement_id\0\u{1}mandatory\0\u{1}missing\0\u{3}days_overdue\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.batch) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.requirementID) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.mandatory) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.missing) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.daysOverdue) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.batch.isEmpty {
+      try visitor.visitSingularStringField(value: self.batch, fieldNumber: 1)
+    }
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 2)
+    }
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 3)
+    }
+    if !self.requirementID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requirementID, fieldNumber: 4)
+    }
+    if self.mandatory != false {
+      try visitor.visitSingularBoolField(value: self.mandatory, fieldNumber: 5)
+    }
+    if !self.missing.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.missing, fieldNumber: 6)
+    }
+    if self.daysOverdue != 0 {
+      try visitor.visitSingularUInt32Field(value: self.daysOverdue, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_NonCompliantBatch, rhs: Conform_Reporting_V1_NonCompliantBatch) -> Bool {
+    if lhs.batch != rhs.batch {return false}
+    if lhs.customer != rhs.customer {return false}
+    if lhs.product != rhs.product {return false}
+    if lhs.requirementID != rhs.requirementID {return false}
+    if lhs.mandatory != rhs.mandatory {return false}
+    if lhs.missing != rhs.missing {return false}
+    if lhs.daysOverdue != rhs.daysOverdue {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_DashboardResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DashboardResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0\u{3}active_batches\0\u{1}requirements\0\u{1}status\0\u{3}status_reason\0\u{3}non_compliant\0\u{1}pending\0\u{3}evaluated_on\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.activeBatches) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.requirements) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.statusReason) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.nonCompliant) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.pending) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.evaluatedOn) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
+    }
+    if self.activeBatches != 0 {
+      try visitor.visitSingularUInt32Field(value: self.activeBatches, fieldNumber: 3)
+    }
+    if !self.requirements.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requirements, fieldNumber: 4)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 5)
+    }
+    if !self.statusReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.statusReason, fieldNumber: 6)
+    }
+    if !self.nonCompliant.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.nonCompliant, fieldNumber: 7)
+    }
+    if self.pending != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pending, fieldNumber: 8)
+    }
+    if !self.evaluatedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.evaluatedOn, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_DashboardResponse, rhs: Conform_Reporting_V1_DashboardResponse) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.product != rhs.product {return false}
+    if lhs.activeBatches != rhs.activeBatches {return false}
+    if lhs.requirements != rhs.requirements {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.statusReason != rhs.statusReason {return false}
+    if lhs.nonCompliant != rhs.nonCompliant {return false}
+    if lhs.pending != rhs.pending {return false}
+    if lhs.evaluatedOn != rhs.evaluatedOn {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -150,3 +150,55 @@ struct ComplianceModelTests {
         }
     }
 }
+
+@Suite("Dashboards from the read model", .timeLimit(.minutes(2)))
+struct DashboardTests {
+    static func dashboard(_ reporting: RunningService, customer: String = "", product: String = "", as name: String = "quality-manager") async throws -> Conform_Reporting_V1_DashboardResponse {
+        try await reporting.withClient(tls: try ServicePKI.shared().principal(name).wireClient()) { client in
+            try await Conform_Reporting_V1_ReportingService.Client(wrapping: client).getDashboard(.with { $0.customer = customer; $0.product = product })
+        }
+    }
+
+    @Test("red while a mandatory requirement is missed, amber when only a preferred one is; a customer's auditor sees only its own customer")
+    func customerDashboard() async throws {
+        try await withServiceStack(suite: "dashboard", reporting: true) { stack in
+            let reporting = try #require(stack.reporting)
+            try await BatchScenario.seed(stack)
+            let batch = try await stack.batches { client in
+                try await client.createBatch(.with { $0.number = "B-DB-1"; $0.product = "FAST-M8"; $0.customer = "A"; $0.manufactureDate = "2025-03-02"; $0.quantity = 2 })
+            }
+            _ = try await ComplianceModelTests.await(reporting, batch: "B-DB-1", until: ["A/CSR-AUTO-0847": "unsatisfied", "A/CSR-A-0300": "unsatisfied"])
+            let red = try await Self.dashboard(reporting, customer: "A")
+            #expect(red.status == "red")
+            #expect(red.statusReason == "1 active batch(es) miss a mandatory requirement")
+            #expect(red.activeBatches == 1)
+            #expect(red.requirements.map { "\($0.requirementID) \($0.compliant)/\($0.nonCompliant)" } == ["CSR-A-0300 0/1", "CSR-AUTO-0847 0/1"])
+            let coa = red.nonCompliant.first { $0.requirementID == "CSR-AUTO-0847" }
+            #expect(coa?.batch == "B-DB-1")
+            #expect((coa?.daysOverdue ?? 0) >= 600)
+            #expect(coa?.missing.contains { $0.contains("certificate-of-analysis") } == true)
+
+            let item = try await stack.evidence { client in try await BatchScenario.upload(client, batch: "B-DB-1", metadata: BatchScenario.fullCoA) }
+            _ = try await stack.evidence(as: "quality-engineer") { client in
+                try await BatchScenario.sign(client, target: "evidence:\(item.id)", digest: "sha256:\(item.sha256)", meaning: .approved, as: "quality-engineer")
+            }
+            _ = try await stack.batches { client in
+                try await client.recordFields(.with { $0.number = batch.number; $0.values = ["smelter-production-date": "2025-01-03"] })
+            }
+            _ = try await ComplianceModelTests.await(reporting, batch: "B-DB-1", until: ["A/CSR-AUTO-0847": "satisfied", "A/CSR-A-0300": "unsatisfied"])
+            let amber = try await Self.dashboard(reporting, product: "FAST-M8")
+            #expect(amber.status == "amber")
+            #expect(amber.statusReason == "1 active batch(es) miss a preferred requirement")
+
+            let own = try await Self.dashboard(reporting, customer: "A", as: "customer-a-auditor")
+            #expect(own.activeBatches == 1)
+            let other = await rpcError { try await Self.dashboard(reporting, customer: "D", as: "customer-a-auditor") }
+            #expect(other?.code == .permissionDenied)
+            let byProduct = await rpcError { try await Self.dashboard(reporting, product: "FAST-M8", as: "customer-a-auditor") }
+            #expect(byProduct?.code == .permissionDenied)
+            // Both refusals are audited.
+            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == "denied" }
+            #expect(denials.map(\.object).sorted() == ["customer:D", "product:FAST-M8"])
+        }
+    }
+}

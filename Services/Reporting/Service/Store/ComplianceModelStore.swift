@@ -70,3 +70,40 @@ enum ComplianceModelStore {
         try await connection.query("DELETE FROM stale_batches WHERE number = \(batch) AND since_micros = \(since)", logger: logger)
     }
 }
+
+extension ComplianceModelStore {
+    /// Open batches of a customer or of a product, and their compliance rows.
+    static func active(customer: String?, product: String?, in database: Database, logger: Logger) async throws -> ([BatchSummary], [ComplianceRow]) {
+        try await database.read(logger: logger) { connection in
+            let batchRows = try await connection.query(
+                """
+                SELECT number, customer, product, status, manufacture_date::text FROM batch_summaries
+                WHERE status = 'open' AND (\(customer)::text IS NULL OR customer = \(customer)) AND (\(product)::text IS NULL OR product = \(product))
+                ORDER BY number
+                """,
+                logger: logger
+            )
+            var batches: [BatchSummary] = []
+            for try await (number, customer, product, status, date) in batchRows.decode((String, String, String, String, String).self) {
+                guard let day = Day(date) else { continue }
+                batches.append(BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day))
+            }
+            guard !batches.isEmpty else { return ([], []) }
+            let rows = try await connection.query(
+                """
+                SELECT batch, customer, requirement_id, version, mandatory, state, missing FROM batch_compliance
+                WHERE batch = ANY(\(batches.map(\.number)))
+                """,
+                logger: logger
+            )
+            var compliance: [ComplianceRow] = []
+            for try await (batch, customer, id, version, mandatory, state, missing) in rows.decode((String, String, String, String, Bool, String, [String]).self) {
+                compliance.append(ComplianceRow(
+                    batch: batch,
+                    requirement: RequirementState(customer: customer, requirementID: id, version: version, isMandatory: mandatory, state: state, missing: missing)
+                ))
+            }
+            return (batches, compliance)
+        }
+    }
+}
