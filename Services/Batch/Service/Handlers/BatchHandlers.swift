@@ -118,7 +118,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
 
     func recordFields(request: Conform_Batch_V1_RecordFieldsRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
         let number = try Self.number(request.number)
-        return try await self.change(number, request: request) { stored, transaction in
+        return try await self.change(number, request: request, event: "batch.fields-recorded") { stored, transaction in
             try BatchRules.checkOpen(stored.batch)
             let values = try BatchRules.fieldValues(request.values, for: stored.batch)
             try await BatchStore.setFields(values, of: number, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
@@ -127,7 +127,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
 
     func assignSerials(request: Conform_Batch_V1_AssignSerialsRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
         let number = try Self.number(request.number)
-        return try await self.change(number, request: request) { stored, transaction in
+        return try await self.change(number, request: request, event: "batch.serialized") { stored, transaction in
             try BatchRules.checkOpen(stored.batch)
             let serials = try BatchRules.serials(for: stored.batch, traceBaseURL: self.traceBaseURL)
             try await BatchStore.insertSerials(serials, of: number, on: transaction.connection, logger: transaction.logger)
@@ -136,7 +136,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
 
     func recordNfcTags(request: Conform_Batch_V1_RecordNfcTagsRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
         let number = try Self.number(request.number)
-        return try await self.change(number, request: request) { stored, transaction in
+        return try await self.change(number, request: request, event: "batch.nfc-tagged") { stored, transaction in
             try BatchRules.checkOpen(stored.batch)
             let tags = try BatchRules.nfcTags(request.tags, for: stored.batch)
             try await BatchStore.setNfcTags(tags, on: transaction.connection, logger: transaction.logger)

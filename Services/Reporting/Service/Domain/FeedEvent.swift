@@ -42,7 +42,8 @@ public struct BatchSummary: Sendable, Equatable {
 public enum Projection {
     /// The batch service's events whose payload is the batch as it is after the change.
     public static let batchStateEvents: Set<String> = [
-        "batch.created", "batch.released", "batch.rejected", "batch.amended", "batch.requirement-waived",
+        "batch.created", "batch.fields-recorded", "batch.serialized", "batch.nfc-tagged",
+        "batch.released", "batch.rejected", "batch.amended", "batch.requirement-waived",
         "batch.lots-consumed", "batch.legal-hold-set", "batch.legal-hold-lifted", "batch.archived",
     ]
 
