@@ -49,14 +49,6 @@ struct CLIImportTests {
         return path
     }
 
-    func conform(_ service: RunningService, tls: String, _ arguments: String...) async throws -> ProcessRunner.Result {
-        try await ProcessRunner.run(
-            CLITests.binary,
-            arguments,
-            environment: ["CONFORM_TLS_DIR": tls, "CONFORM_REQUIREMENT_ADDRESS": "127.0.0.1:\(service.wirePort)"]
-        )
-    }
-
     @Test("every problem in a YAML file is shown at its line and column and nothing is written; the fixed file imports once")
     func yamlProblemsThenImport() async throws {
         let tls = try CLITests.tlsFolder()
@@ -69,28 +61,28 @@ struct CLIImportTests {
         defer { for path in [tls, broken, fixed] { try? FileManager.default.removeItem(atPath: path) } }
         try await withRequirementService(suite: "cli_import") { service in
             try await RequirementCatalogTests.seed(service)
-            let refused = try await self.conform(service, tls: tls, "requirement", "import", broken)
+            let refused = try await service.conform(tls: tls, "requirement", "import", broken)
             #expect(refused.status != 0)
             #expect(refused.output.contains("\(broken):24:15: (requirement 2) category: 'qualty' is not one of"), "\(refused.output)")
             #expect(refused.output.contains("\(broken):35:13: (requirement 2) versions[0].evidence_rules[1]: 'photo' is not a kind of evidence rule"))
             #expect(refused.output.contains("\(broken):19:25: (requirement 1) versions[1].effective_from: '2025-13-01' is not a date"))
             #expect(refused.output.contains("3 problem(s) in 2 requirement(s)"))
             #expect(refused.output.contains("nothing was imported"))
-            let none = try await self.conform(service, tls: tls, "requirement", "list", "--customer", "B", "--json")
+            let none = try await service.conform(tls: tls, "requirement", "list", "--customer", "B", "--json")
             #expect(none.output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
 
-            let checked = try await self.conform(service, tls: tls, "requirement", "import", fixed, "--check")
+            let checked = try await service.conform(tls: tls, "requirement", "import", fixed, "--check")
             #expect(checked.status == 0, "\(checked.output)")
             #expect(checked.output.contains("Nothing was written (--check)"))
 
-            let imported = try await self.conform(service, tls: tls, "requirement", "import", fixed)
+            let imported = try await service.conform(tls: tls, "requirement", "import", fixed)
             #expect(imported.status == 0, "\(imported.output)")
             #expect(imported.output.contains("2 new requirement(s), 3 new version(s), 0 version(s) already stored"))
-            let shown = try await self.conform(service, tls: tls, "requirement", "get", "B", "CSR-B-0156")
+            let shown = try await service.conform(tls: tls, "requirement", "get", "B", "CSR-B-0156")
             #expect(shown.output.contains("awaiting validation of nfc-tagging"))
             #expect(shown.output.contains("every unit serialized by QR and NFC"))
 
-            let again = try await self.conform(service, tls: tls, "requirement", "import", fixed, "--json")
+            let again = try await service.conform(tls: tls, "requirement", "import", fixed, "--json")
             #expect(again.status == 0)
             let outcome = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
             #expect(outcome?["versions_unchanged"] as? Int == 3)
@@ -120,13 +112,13 @@ struct CLIImportTests {
         defer { for path in [tls, file] { try? FileManager.default.removeItem(atPath: path) } }
         try await withRequirementService(suite: "cli_import_large") { service in
             try await RequirementCatalogTests.seed(service)
-            let imported = try await self.conform(service, tls: tls, "requirement", "import", file)
+            let imported = try await service.conform(tls: tls, "requirement", "import", file)
             #expect(imported.status == 0, "\(imported.output)")
             #expect(imported.output.contains("import: read 250 requirements"))
             #expect(imported.output.contains("import: service received 100 of 250"))
             #expect(imported.output.contains("import: written 200 of 250"))
             #expect(imported.output.contains("250 new requirement(s), 250 new version(s)"))
-            let resolved = try await self.conform(service, tls: tls, "requirement", "resolve", "--customer", "A", "--product", "ABC", "--json")
+            let resolved = try await service.conform(tls: tls, "requirement", "resolve", "--customer", "A", "--product", "ABC", "--json")
             let object = try JSONSerialization.jsonObject(with: Data(resolved.output.utf8)) as? [String: Any]
             #expect((object?["requirements"] as? [Any])?.count == 250)
         }

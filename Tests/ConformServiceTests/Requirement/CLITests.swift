@@ -23,53 +23,45 @@ struct CLITests {
         return folder
     }
 
-    func conform(_ service: RunningService, tls: String, _ arguments: String...) async throws -> ProcessRunner.Result {
-        try await ProcessRunner.run(
-            Self.binary,
-            arguments,
-            environment: ["CONFORM_TLS_DIR": tls, "CONFORM_REQUIREMENT_ADDRESS": "127.0.0.1:\(service.wirePort)"]
-        )
-    }
-
     @Test("add, get and list customers as tables and as JSON; errors exit non-zero with the reason")
     func customers() async throws {
         let tls = try Self.tlsFolder()
         defer { try? FileManager.default.removeItem(atPath: tls) }
         try await withRequirementService(suite: "cli") { service in
-            let added = try await self.conform(
-                service, tls: tls, "customer", "add", "A", "--name", "Customer A", "--industry", "automotive",
+            let added = try await service.conform(
+                tls: tls, "customer", "add", "A", "--name", "Customer A", "--industry", "automotive",
                 "--contact", "Jo Park <jo@a.example> SQE", "--idempotency-key", "cli-1"
             )
             #expect(added.status == 0)
             #expect(added.output.contains("Added customer A (Customer A)."))
 
-            let json = try await self.conform(service, tls: tls, "customer", "get", "a", "--json")
+            let json = try await service.conform(tls: tls, "customer", "get", "a", "--json")
             #expect(json.status == 0)
             let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
             #expect(object?["code"] as? String == "A")
             #expect(object?["industry"] as? String == "INDUSTRY_AUTOMOTIVE")
 
-            let table = try await self.conform(service, tls: tls, "customer", "list")
+            let table = try await service.conform(tls: tls, "customer", "list")
             #expect(table.output.contains("CODE  NAME        INDUSTRY    CONTACTS"))
             #expect(table.output.contains("A     Customer A  automotive  1"))
 
-            let duplicate = try await self.conform(service, tls: tls, "customer", "add", "A", "--name", "Again", "--industry", "other")
+            let duplicate = try await service.conform(tls: tls, "customer", "add", "A", "--name", "Again", "--industry", "other")
             #expect(duplicate.status != 0)
             #expect(duplicate.output.contains("alreadyExists: a customer with code 'A' already exists"))
 
-            let denied = try await self.conform(service, tls: tls, "product", "add", "ABC", "--name", "Bracket", "--as", "operator")
+            let denied = try await service.conform(tls: tls, "product", "add", "ABC", "--name", "Bracket", "--as", "operator")
             #expect(denied.status != 0)
             #expect(denied.output.contains("needs admin or quality-engineer"))
             #expect(denied.output.contains("--as NAME"))
 
-            _ = try await self.conform(service, tls: tls, "customer", "add", "B", "--name", "Customer B", "--industry", "aerospace")
-            let onePage = try await self.conform(service, tls: tls, "customer", "list", "--page-size", "1")
+            _ = try await service.conform(tls: tls, "customer", "add", "B", "--name", "Customer B", "--industry", "aerospace")
+            let onePage = try await service.conform(tls: tls, "customer", "list", "--page-size", "1")
             #expect(onePage.output.contains("More: --page-token A"))
-            let everyPage = try await self.conform(service, tls: tls, "customer", "list", "--page-size", "1", "--all", "--json")
+            let everyPage = try await service.conform(tls: tls, "customer", "list", "--page-size", "1", "--all", "--json")
             let codes = (try JSONSerialization.jsonObject(with: Data(everyPage.output.utf8)) as? [[String: Any]])?.compactMap { $0["code"] as? String }
             #expect(codes == ["A", "B"])
 
-            let verify = try await self.conform(service, tls: tls, "audit", "verify", "--service", "requirement", "--as", "auditor")
+            let verify = try await service.conform(tls: tls, "audit", "verify", "--service", "requirement", "--as", "auditor")
             #expect(verify.status == 0)
             #expect(verify.output.contains("audit trail is intact"))
         }
@@ -83,23 +75,23 @@ struct CLITests {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("dev/demo/csr-auto-0847-rules.json").path
         try await withRequirementService(suite: "clireq") { service in
-            _ = try await self.conform(service, tls: tls, "customer", "add", "A", "--name", "Customer A", "--industry", "automotive")
-            let added = try await self.conform(
-                service, tls: tls, "requirement", "add", "A", "CSR-AUTO-0847", "--category", "documentation", "--strength", "mandatory",
+            _ = try await service.conform(tls: tls, "customer", "add", "A", "--name", "Customer A", "--industry", "automotive")
+            let added = try await service.conform(
+                tls: tls, "requirement", "add", "A", "CSR-AUTO-0847", "--category", "documentation", "--strength", "mandatory",
                 "--scope", "family:FASTENERS", "--version", "1.0", "--title", "Fastener CoA", "--text", "CoA with every batch",
                 "--source-kind", "customer-specification", "--source-ref", "QSR-A rev C", "--received", "2024-07-15",
                 "--effective", "2024-08-01", "--rules", rules
             )
             #expect(added.status == 0, "\(added.output)")
-            let shown = try await self.conform(service, tls: tls, "requirement", "get", "A", "CSR-AUTO-0847")
+            let shown = try await service.conform(tls: tls, "requirement", "get", "A", "CSR-AUTO-0847")
             #expect(shown.output.contains("document certificate-of-analysis (application/pdf) with smelter-production-date"))
             #expect(shown.output.contains("material from approved suppliers audited within 365 days"))
 
             let badRules = FileManager.default.temporaryDirectory.appendingPathComponent("conform-bad-rules-\(UUID().uuidString).json").path
             defer { try? FileManager.default.removeItem(atPath: badRules) }
             try #"[{"photos": {"kind": "ndt", "minimumCount": 0}}]"#.write(toFile: badRules, atomically: true, encoding: .utf8)
-            let refused = try await self.conform(
-                service, tls: tls, "requirement", "revise", "A", "CSR-AUTO-0847", "--version", "2.0", "--title", "t", "--text", "t",
+            let refused = try await service.conform(
+                tls: tls, "requirement", "revise", "A", "CSR-AUTO-0847", "--version", "2.0", "--title", "t", "--text", "t",
                 "--source-kind", "email", "--source-ref", "r", "--received", "2025-01-01", "--effective", "2025-02-01", "--rules", badRules
             )
             #expect(refused.status != 0)
@@ -112,7 +104,7 @@ struct CLITests {
         let tls = try Self.tlsFolder()
         defer { try? FileManager.default.removeItem(atPath: tls) }
         try await withRequirementService(suite: "clicert") { service in
-            let result = try await self.conform(service, tls: tls, "customer", "list", "--as", "nobody")
+            let result = try await service.conform(tls: tls, "customer", "list", "--as", "nobody")
             #expect(result.status != 0)
             #expect(result.output.contains("nobody.pem"))
             #expect(result.output.contains("conform certs init"))

@@ -159,3 +159,14 @@ func rpcError<Value>(_ body: () async throws -> Value) async -> RPCError? {
         return nil
     }
 }
+
+extension RunningService {
+    /// Runs the `conform` CLI against this service, as the principals in `tls`.
+    func conform(tls: String, _ arguments: String...) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run(
+            CLITests.binary,
+            arguments,
+            environment: ["CONFORM_TLS_DIR": tls, "CONFORM_REQUIREMENT_ADDRESS": "127.0.0.1:\(self.wirePort)"]
+        )
+    }
+}

@@ -161,3 +161,20 @@ struct SigningKey: Sendable {
         return (manifest.text, signature.derRepresentation)
     }
 }
+
+extension ServiceStack {
+    /// Runs the `conform` CLI against these services, as the principals in `tls`.
+    func conform(tls: String, _ arguments: String...) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run(
+            CLITests.binary,
+            arguments,
+            environment: [
+                "CONFORM_TLS_DIR": tls,
+                "CONFORM_REQUIREMENT_ADDRESS": "127.0.0.1:\(self.requirement.wirePort)",
+                "CONFORM_BATCH_ADDRESS": "127.0.0.1:\(self.batch.wirePort)",
+                "CONFORM_EVIDENCE_ADDRESS": "127.0.0.1:\(self.evidence.wirePort)",
+                "CONFORM_SUPPLIER_ADDRESS": "127.0.0.1:\(self.supplier.wirePort)",
+            ]
+        )
+    }
+}
