@@ -48,7 +48,7 @@ struct ConcurrencyTests {
                     }
                 }
                 // Long enough to be seen open on a loaded machine, while the other call is cancelled.
-                let slow = Task { try await client.echo(.probe(payload: "unaffected", delayMillis: 2_000)) }
+                let slow = Task { try await client.echo(.probe(payload: "unaffected", delayMillis: 8_000)) }
                 for await _ in started.stream { break }
                 #expect(try await eventually { await server.wireTransport.openCallCount() == 2 })
                 endless.cancel()
