@@ -204,7 +204,10 @@ let package = Package(
         // The reporting service: the read model fed from the other services' feeds.
         .target(
             name: "ReportingService",
-            dependencies: serviceDependencies + [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: serviceDependencies + [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
             path: "Services/Reporting/Service",
             swiftSettings: swiftSettings
         ),

@@ -14,7 +14,7 @@ struct ConformCommand: AsyncParsableCommand {
             """,
         subcommands: [
             CustomerCommand.self, ProductCommand.self, RequirementCommand.self, ValidationCommand.self, ReviewCommand.self,
-            OrderCommand.self, BatchCommand.self, EvidenceCommand.self, SupplierCommand.self, ReceiptCommand.self, ReportingCommand.self, SignatoryCommand.self, SignCommand.self, SignatureCommand.self,
+            OrderCommand.self, BatchCommand.self, EvidenceCommand.self, SupplierCommand.self, ReceiptCommand.self, ReportingCommand.self, AlertCommand.self, ExportCommand.self, SignatoryCommand.self, SignCommand.self, SignatureCommand.self,
             AuditCommand.self, HealthCommand.self, CertsCommand.self, DatabaseCommand.self,
         ]
     )

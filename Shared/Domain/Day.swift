@@ -72,6 +72,33 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.day = day
     }
 
+    /// The day `count` days later (earlier when negative).
+    public func adding(days count: Int) -> Day {
+        Day.fromOrdinal(self.ordinal + count)
+    }
+
+    /// The Monday of this day's week (ISO weeks start on Monday).
+    public var mondayOfWeek: Day {
+        // Ordinal 0 (0000-03-01) was a Wednesday: two days after a Monday.
+        let sinceMonday = ((self.ordinal + 2) % 7 + 7) % 7
+        return self.adding(days: -sinceMonday)
+    }
+
+    /// The inverse of `ordinal` (the civil-from-days algorithm, on a March-based year).
+    private static func fromOrdinal(_ ordinal: Int) -> Day {
+        var y = (10_000 * ordinal + 14_780) / 3_652_425
+        var dayOfYear = ordinal - (365 * y + y / 4 - y / 100 + y / 400)
+        if dayOfYear < 0 {
+            y -= 1
+            dayOfYear = ordinal - (365 * y + y / 4 - y / 100 + y / 400)
+        }
+        let mi = (100 * dayOfYear + 52) / 3_060
+        let month = mi < 10 ? mi + 3 : mi - 9
+        let year = mi < 10 ? y : y + 1
+        let day = dayOfYear - (mi * 306 + 5) / 10 + 1
+        return Day(unchecked: year, month, day)
+    }
+
     private static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -6,8 +6,8 @@ import GRPCCore
 struct ReportingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reporting",
-        abstract: "The reporting service's read model.",
-        subcommands: [DashboardCommand.self, Feeds.self]
+        abstract: "The reporting service: dashboards, audit evidence reports, the read model's feeds.",
+        subcommands: [DashboardCommand.self, AuditReportCommand.self, Feeds.self]
     )
 
     struct DashboardCommand: AsyncParsableCommand {

@@ -11,6 +11,10 @@ struct Table {
         self.rows.append(cells)
     }
 
+    mutating func add(_ cells: [String]) {
+        self.rows.append(cells)
+    }
+
     func render() -> String {
         let widths = self.columns.indices.map { index in
             ([self.columns[index]] + self.rows.map { index < $0.count ? $0[index] : "" }).map(\.count).max() ?? 0

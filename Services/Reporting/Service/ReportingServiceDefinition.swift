@@ -31,8 +31,32 @@ extension ServiceDefinition {
                         }()
                     )
                 }
-                return consumers + [ComplianceRefresher(database: resources.database, peers: resources.peers, logger: resources.logger)]
+                let settings = ReportingSettings(resources.settings)
+                return consumers + [
+                    ComplianceRefresher(database: resources.database, peers: resources.peers, logger: resources.logger),
+                    AlertWatchman(database: resources.database, peers: resources.peers, logger: resources.logger, interval: settings.tick),
+                    ExportScheduler(database: resources.database, logger: resources.logger, interval: settings.tick),
+                    DeliveryCourier(database: resources.database, directory: settings.exportDirectory, logger: resources.logger, interval: settings.deliveryTick),
+                ]
             }
         )
     }()
+}
+
+/// The reporting service's own settings, from its environment.
+struct ReportingSettings {
+    /// Where deliveries go: one drop folder per customer beneath it (CONFORM_EXPORT_DIR).
+    var exportDirectory: String
+    /// How often alerts are escalated and supplier dues and scheduled exports looked at
+    /// (CONFORM_REPORTING_TICK_MS, default a minute).
+    var tick: Duration
+    /// How often the delivery queue is looked at: the tick, at most every 5 seconds.
+    var deliveryTick: Duration
+
+    init(_ environment: [String: String]) {
+        self.exportDirectory = environment["CONFORM_EXPORT_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "exports"
+        let milliseconds = environment["CONFORM_REPORTING_TICK_MS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 60_000
+        self.tick = .milliseconds(milliseconds)
+        self.deliveryTick = .milliseconds(min(milliseconds, 5_000))
+    }
 }

@@ -46,10 +46,178 @@ public enum Conform_Reporting_V1_ReportingService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListAlerts" metadata.
+        public enum ListAlerts: Sendable {
+            /// Request type for "ListAlerts".
+            public typealias Input = Conform_Reporting_V1_ListAlertsRequest
+            /// Response type for "ListAlerts".
+            public typealias Output = Conform_Reporting_V1_ListAlertsResponse
+            /// Descriptor for "ListAlerts".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "ListAlerts",
+                type: .unary
+            )
+        }
+        /// Namespace for "AcknowledgeAlert" metadata.
+        public enum AcknowledgeAlert: Sendable {
+            /// Request type for "AcknowledgeAlert".
+            public typealias Input = Conform_Reporting_V1_AcknowledgeAlertRequest
+            /// Response type for "AcknowledgeAlert".
+            public typealias Output = Conform_Reporting_V1_Alert
+            /// Descriptor for "AcknowledgeAlert".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "AcknowledgeAlert",
+                type: .unary
+            )
+        }
+        /// Namespace for "WatchAlerts" metadata.
+        public enum WatchAlerts: Sendable {
+            /// Request type for "WatchAlerts".
+            public typealias Input = Conform_Reporting_V1_WatchAlertsRequest
+            /// Response type for "WatchAlerts".
+            public typealias Output = Conform_Reporting_V1_AlertUpdate
+            /// Descriptor for "WatchAlerts".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "WatchAlerts",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "GetAlertPolicy" metadata.
+        public enum GetAlertPolicy: Sendable {
+            /// Request type for "GetAlertPolicy".
+            public typealias Input = Conform_Reporting_V1_GetAlertPolicyRequest
+            /// Response type for "GetAlertPolicy".
+            public typealias Output = Conform_Reporting_V1_AlertPolicy
+            /// Descriptor for "GetAlertPolicy".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "GetAlertPolicy",
+                type: .unary
+            )
+        }
+        /// Namespace for "SetAlertPolicy" metadata.
+        public enum SetAlertPolicy: Sendable {
+            /// Request type for "SetAlertPolicy".
+            public typealias Input = Conform_Reporting_V1_SetAlertPolicyRequest
+            /// Response type for "SetAlertPolicy".
+            public typealias Output = Conform_Reporting_V1_AlertPolicy
+            /// Descriptor for "SetAlertPolicy".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "SetAlertPolicy",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetAuditReport" metadata.
+        public enum GetAuditReport: Sendable {
+            /// Request type for "GetAuditReport".
+            public typealias Input = Conform_Reporting_V1_AuditReportRequest
+            /// Response type for "GetAuditReport".
+            public typealias Output = Conform_Reporting_V1_AuditReportPart
+            /// Descriptor for "GetAuditReport".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "GetAuditReport",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "DefineExport" metadata.
+        public enum DefineExport: Sendable {
+            /// Request type for "DefineExport".
+            public typealias Input = Conform_Reporting_V1_DefineExportRequest
+            /// Response type for "DefineExport".
+            public typealias Output = Conform_Reporting_V1_ExportDefinition
+            /// Descriptor for "DefineExport".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "DefineExport",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListExportDefinitions" metadata.
+        public enum ListExportDefinitions: Sendable {
+            /// Request type for "ListExportDefinitions".
+            public typealias Input = Conform_Reporting_V1_ListExportDefinitionsRequest
+            /// Response type for "ListExportDefinitions".
+            public typealias Output = Conform_Reporting_V1_ListExportDefinitionsResponse
+            /// Descriptor for "ListExportDefinitions".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "ListExportDefinitions",
+                type: .unary
+            )
+        }
+        /// Namespace for "RunExport" metadata.
+        public enum RunExport: Sendable {
+            /// Request type for "RunExport".
+            public typealias Input = Conform_Reporting_V1_RunExportRequest
+            /// Response type for "RunExport".
+            public typealias Output = Conform_Reporting_V1_CustomerExport
+            /// Descriptor for "RunExport".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "RunExport",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListExports" metadata.
+        public enum ListExports: Sendable {
+            /// Request type for "ListExports".
+            public typealias Input = Conform_Reporting_V1_ListExportsRequest
+            /// Response type for "ListExports".
+            public typealias Output = Conform_Reporting_V1_ListExportsResponse
+            /// Descriptor for "ListExports".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "ListExports",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetExportContent" metadata.
+        public enum GetExportContent: Sendable {
+            /// Request type for "GetExportContent".
+            public typealias Input = Conform_Reporting_V1_GetExportContentRequest
+            /// Response type for "GetExportContent".
+            public typealias Output = Conform_Reporting_V1_ExportContent
+            /// Descriptor for "GetExportContent".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "GetExportContent",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListDeliveries" metadata.
+        public enum ListDeliveries: Sendable {
+            /// Request type for "ListDeliveries".
+            public typealias Input = Conform_Reporting_V1_ListDeliveriesRequest
+            /// Response type for "ListDeliveries".
+            public typealias Output = Conform_Reporting_V1_ListDeliveriesResponse
+            /// Descriptor for "ListDeliveries".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.reporting.v1.ReportingService"),
+                method: "ListDeliveries",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "conform.reporting.v1.ReportingService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             FeedStatus.descriptor,
-            GetDashboard.descriptor
+            GetDashboard.descriptor,
+            ListAlerts.descriptor,
+            AcknowledgeAlert.descriptor,
+            WatchAlerts.descriptor,
+            GetAlertPolicy.descriptor,
+            SetAlertPolicy.descriptor,
+            GetAuditReport.descriptor,
+            DefineExport.descriptor,
+            ListExportDefinitions.descriptor,
+            RunExport.descriptor,
+            ListExports.descriptor,
+            GetExportContent.descriptor,
+            ListDeliveries.descriptor
         ]
     }
 }
@@ -113,6 +281,186 @@ extension Conform_Reporting_V1_ReportingService {
             request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_DashboardRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_DashboardResponse>
+
+        /// Handle the "ListAlerts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Alerts: open ones (or all), acknowledge one, watch them live; the escalation policy.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_ListAlertsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_ListAlertsResponse` messages.
+        func listAlerts(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_ListAlertsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ListAlertsResponse>
+
+        /// Handle the "AcknowledgeAlert" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_AcknowledgeAlertRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_Alert` messages.
+        func acknowledgeAlert(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_Alert>
+
+        /// Handle the "WatchAlerts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_WatchAlertsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_AlertUpdate` messages.
+        func watchAlerts(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_WatchAlertsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertUpdate>
+
+        /// Handle the "GetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_GetAlertPolicyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_AlertPolicy` messages.
+        func getAlertPolicy(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_GetAlertPolicyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertPolicy>
+
+        /// Handle the "SetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_SetAlertPolicyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_AlertPolicy` messages.
+        func setAlertPolicy(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_SetAlertPolicyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertPolicy>
+
+        /// Handle the "GetAuditReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An audit evidence report for a customer and a period, in parts.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_AuditReportRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_AuditReportPart` messages.
+        func getAuditReport(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_AuditReportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AuditReportPart>
+
+        /// Handle the "DefineExport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Customer exports: definitions (versioned), runs (idempotent per period), deliveries.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_DefineExportRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_ExportDefinition` messages.
+        func defineExport(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_DefineExportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ExportDefinition>
+
+        /// Handle the "ListExportDefinitions" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_ListExportDefinitionsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_ListExportDefinitionsResponse` messages.
+        func listExportDefinitions(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ListExportDefinitionsResponse>
+
+        /// Handle the "RunExport" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_RunExportRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_CustomerExport` messages.
+        func runExport(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_RunExportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_CustomerExport>
+
+        /// Handle the "ListExports" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_ListExportsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_ListExportsResponse` messages.
+        func listExports(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_ListExportsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ListExportsResponse>
+
+        /// Handle the "GetExportContent" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_GetExportContentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_ExportContent` messages.
+        func getExportContent(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_GetExportContentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ExportContent>
+
+        /// Handle the "ListDeliveries" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Reporting_V1_ListDeliveriesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_ListDeliveriesResponse` messages.
+        func listDeliveries(
+            request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_ListDeliveriesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ListDeliveriesResponse>
     }
 
     /// Service protocol for the "conform.reporting.v1.ReportingService" service.
@@ -160,6 +508,186 @@ extension Conform_Reporting_V1_ReportingService {
             request: GRPCCore.ServerRequest<Conform_Reporting_V1_DashboardRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_DashboardResponse>
+
+        /// Handle the "ListAlerts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Alerts: open ones (or all), acknowledge one, watch them live; the escalation policy.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListAlertsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_ListAlertsResponse` message.
+        func listAlerts(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_ListAlertsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ListAlertsResponse>
+
+        /// Handle the "AcknowledgeAlert" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_AcknowledgeAlertRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_Alert` message.
+        func acknowledgeAlert(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_Alert>
+
+        /// Handle the "WatchAlerts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_WatchAlertsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_AlertUpdate` messages.
+        func watchAlerts(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_WatchAlertsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertUpdate>
+
+        /// Handle the "GetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_GetAlertPolicyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_AlertPolicy` message.
+        func getAlertPolicy(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_GetAlertPolicyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_AlertPolicy>
+
+        /// Handle the "SetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_SetAlertPolicyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_AlertPolicy` message.
+        func setAlertPolicy(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_SetAlertPolicyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_AlertPolicy>
+
+        /// Handle the "GetAuditReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An audit evidence report for a customer and a period, in parts.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_AuditReportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Reporting_V1_AuditReportPart` messages.
+        func getAuditReport(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_AuditReportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AuditReportPart>
+
+        /// Handle the "DefineExport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Customer exports: definitions (versioned), runs (idempotent per period), deliveries.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_DefineExportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_ExportDefinition` message.
+        func defineExport(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_DefineExportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ExportDefinition>
+
+        /// Handle the "ListExportDefinitions" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListExportDefinitionsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_ListExportDefinitionsResponse` message.
+        func listExportDefinitions(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ListExportDefinitionsResponse>
+
+        /// Handle the "RunExport" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_RunExportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_CustomerExport` message.
+        func runExport(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_RunExportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_CustomerExport>
+
+        /// Handle the "ListExports" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListExportsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_ListExportsResponse` message.
+        func listExports(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_ListExportsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ListExportsResponse>
+
+        /// Handle the "GetExportContent" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_GetExportContentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_ExportContent` message.
+        func getExportContent(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_GetExportContentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ExportContent>
+
+        /// Handle the "ListDeliveries" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListDeliveriesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Reporting_V1_ListDeliveriesResponse` message.
+        func listDeliveries(
+            request: GRPCCore.ServerRequest<Conform_Reporting_V1_ListDeliveriesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ListDeliveriesResponse>
     }
 
     /// Simple service protocol for the "conform.reporting.v1.ReportingService" service.
@@ -205,6 +733,188 @@ extension Conform_Reporting_V1_ReportingService {
             request: Conform_Reporting_V1_DashboardRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Conform_Reporting_V1_DashboardResponse
+
+        /// Handle the "ListAlerts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Alerts: open ones (or all), acknowledge one, watch them live; the escalation policy.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_ListAlertsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_ListAlertsResponse` to respond with.
+        func listAlerts(
+            request: Conform_Reporting_V1_ListAlertsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_ListAlertsResponse
+
+        /// Handle the "AcknowledgeAlert" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_AcknowledgeAlertRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_Alert` to respond with.
+        func acknowledgeAlert(
+            request: Conform_Reporting_V1_AcknowledgeAlertRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_Alert
+
+        /// Handle the "WatchAlerts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_WatchAlertsRequest` message.
+        ///   - response: A response stream of `Conform_Reporting_V1_AlertUpdate` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func watchAlerts(
+            request: Conform_Reporting_V1_WatchAlertsRequest,
+            response: GRPCCore.RPCWriter<Conform_Reporting_V1_AlertUpdate>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "GetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_GetAlertPolicyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_AlertPolicy` to respond with.
+        func getAlertPolicy(
+            request: Conform_Reporting_V1_GetAlertPolicyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_AlertPolicy
+
+        /// Handle the "SetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_SetAlertPolicyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_AlertPolicy` to respond with.
+        func setAlertPolicy(
+            request: Conform_Reporting_V1_SetAlertPolicyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_AlertPolicy
+
+        /// Handle the "GetAuditReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An audit evidence report for a customer and a period, in parts.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_AuditReportRequest` message.
+        ///   - response: A response stream of `Conform_Reporting_V1_AuditReportPart` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func getAuditReport(
+            request: Conform_Reporting_V1_AuditReportRequest,
+            response: GRPCCore.RPCWriter<Conform_Reporting_V1_AuditReportPart>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "DefineExport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Customer exports: definitions (versioned), runs (idempotent per period), deliveries.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_DefineExportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_ExportDefinition` to respond with.
+        func defineExport(
+            request: Conform_Reporting_V1_DefineExportRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_ExportDefinition
+
+        /// Handle the "ListExportDefinitions" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_ListExportDefinitionsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_ListExportDefinitionsResponse` to respond with.
+        func listExportDefinitions(
+            request: Conform_Reporting_V1_ListExportDefinitionsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_ListExportDefinitionsResponse
+
+        /// Handle the "RunExport" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_RunExportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_CustomerExport` to respond with.
+        func runExport(
+            request: Conform_Reporting_V1_RunExportRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_CustomerExport
+
+        /// Handle the "ListExports" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_ListExportsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_ListExportsResponse` to respond with.
+        func listExports(
+            request: Conform_Reporting_V1_ListExportsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_ListExportsResponse
+
+        /// Handle the "GetExportContent" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_GetExportContentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_ExportContent` to respond with.
+        func getExportContent(
+            request: Conform_Reporting_V1_GetExportContentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_ExportContent
+
+        /// Handle the "ListDeliveries" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Reporting_V1_ListDeliveriesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Reporting_V1_ListDeliveriesResponse` to respond with.
+        func listDeliveries(
+            request: Conform_Reporting_V1_ListDeliveriesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Reporting_V1_ListDeliveriesResponse
     }
 }
 
@@ -229,6 +939,138 @@ extension Conform_Reporting_V1_ReportingService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_DashboardResponse>(),
             handler: { request, context in
                 try await self.getDashboard(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.ListAlerts.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ListAlertsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ListAlertsResponse>(),
+            handler: { request, context in
+                try await self.listAlerts(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.AcknowledgeAlert.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_AcknowledgeAlertRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_Alert>(),
+            handler: { request, context in
+                try await self.acknowledgeAlert(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.WatchAlerts.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_WatchAlertsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_AlertUpdate>(),
+            handler: { request, context in
+                try await self.watchAlerts(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.GetAlertPolicy.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_GetAlertPolicyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_AlertPolicy>(),
+            handler: { request, context in
+                try await self.getAlertPolicy(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.SetAlertPolicy.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_SetAlertPolicyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_AlertPolicy>(),
+            handler: { request, context in
+                try await self.setAlertPolicy(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.GetAuditReport.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_AuditReportRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_AuditReportPart>(),
+            handler: { request, context in
+                try await self.getAuditReport(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.DefineExport.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_DefineExportRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ExportDefinition>(),
+            handler: { request, context in
+                try await self.defineExport(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.ListExportDefinitions.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ListExportDefinitionsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ListExportDefinitionsResponse>(),
+            handler: { request, context in
+                try await self.listExportDefinitions(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.RunExport.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_RunExportRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_CustomerExport>(),
+            handler: { request, context in
+                try await self.runExport(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.ListExports.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ListExportsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ListExportsResponse>(),
+            handler: { request, context in
+                try await self.listExports(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.GetExportContent.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_GetExportContentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ExportContent>(),
+            handler: { request, context in
+                try await self.getExportContent(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Conform_Reporting_V1_ReportingService.Method.ListDeliveries.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ListDeliveriesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ListDeliveriesResponse>(),
+            handler: { request, context in
+                try await self.listDeliveries(
                     request: request,
                     context: context
                 )
@@ -261,6 +1103,138 @@ extension Conform_Reporting_V1_ReportingService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func listAlerts(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_ListAlertsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ListAlertsResponse> {
+        let response = try await self.listAlerts(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func acknowledgeAlert(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_Alert> {
+        let response = try await self.acknowledgeAlert(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func watchAlerts(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_WatchAlertsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertUpdate> {
+        let response = try await self.watchAlerts(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func getAlertPolicy(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_GetAlertPolicyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertPolicy> {
+        let response = try await self.getAlertPolicy(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func setAlertPolicy(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_SetAlertPolicyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertPolicy> {
+        let response = try await self.setAlertPolicy(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getAuditReport(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_AuditReportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AuditReportPart> {
+        let response = try await self.getAuditReport(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func defineExport(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_DefineExportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ExportDefinition> {
+        let response = try await self.defineExport(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listExportDefinitions(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ListExportDefinitionsResponse> {
+        let response = try await self.listExportDefinitions(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func runExport(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_RunExportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_CustomerExport> {
+        let response = try await self.runExport(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listExports(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_ListExportsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ListExportsResponse> {
+        let response = try await self.listExports(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getExportContent(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_GetExportContentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ExportContent> {
+        let response = try await self.getExportContent(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listDeliveries(
+        request: GRPCCore.StreamingServerRequest<Conform_Reporting_V1_ListDeliveriesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_ListDeliveriesResponse> {
+        let response = try await self.listDeliveries(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -285,6 +1259,170 @@ extension Conform_Reporting_V1_ReportingService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_DashboardResponse> {
         return GRPCCore.ServerResponse<Conform_Reporting_V1_DashboardResponse>(
             message: try await self.getDashboard(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listAlerts(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_ListAlertsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ListAlertsResponse> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_ListAlertsResponse>(
+            message: try await self.listAlerts(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func acknowledgeAlert(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_Alert> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_Alert>(
+            message: try await self.acknowledgeAlert(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func watchAlerts(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_WatchAlertsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertUpdate> {
+        return GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AlertUpdate>(
+            metadata: [:],
+            producer: { writer in
+                try await self.watchAlerts(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func getAlertPolicy(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_GetAlertPolicyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_AlertPolicy> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_AlertPolicy>(
+            message: try await self.getAlertPolicy(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func setAlertPolicy(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_SetAlertPolicyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_AlertPolicy> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_AlertPolicy>(
+            message: try await self.setAlertPolicy(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getAuditReport(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_AuditReportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AuditReportPart> {
+        return GRPCCore.StreamingServerResponse<Conform_Reporting_V1_AuditReportPart>(
+            metadata: [:],
+            producer: { writer in
+                try await self.getAuditReport(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func defineExport(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_DefineExportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ExportDefinition> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_ExportDefinition>(
+            message: try await self.defineExport(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listExportDefinitions(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ListExportDefinitionsResponse> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_ListExportDefinitionsResponse>(
+            message: try await self.listExportDefinitions(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func runExport(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_RunExportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_CustomerExport> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_CustomerExport>(
+            message: try await self.runExport(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listExports(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_ListExportsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ListExportsResponse> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_ListExportsResponse>(
+            message: try await self.listExports(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getExportContent(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_GetExportContentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ExportContent> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_ExportContent>(
+            message: try await self.getExportContent(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listDeliveries(
+        request: GRPCCore.ServerRequest<Conform_Reporting_V1_ListDeliveriesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Reporting_V1_ListDeliveriesResponse> {
+        return GRPCCore.ServerResponse<Conform_Reporting_V1_ListDeliveriesResponse>(
+            message: try await self.listDeliveries(
                 request: request.message,
                 context: context
             ),
@@ -348,6 +1486,246 @@ extension Conform_Reporting_V1_ReportingService {
             deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_DashboardResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_DashboardResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListAlerts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Alerts: open ones (or all), acknowledge one, watch them live; the escalation policy.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListAlertsRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_ListAlertsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ListAlertsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listAlerts<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListAlertsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_ListAlertsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ListAlertsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListAlertsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AcknowledgeAlert" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_AcknowledgeAlertRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_AcknowledgeAlertRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_Alert` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func acknowledgeAlert<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_Alert>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_Alert>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "WatchAlerts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_WatchAlertsRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_WatchAlertsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_AlertUpdate` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func watchAlerts<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_WatchAlertsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_WatchAlertsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_AlertUpdate>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Reporting_V1_AlertUpdate>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_GetAlertPolicyRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_GetAlertPolicyRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_AlertPolicy` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getAlertPolicy<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_GetAlertPolicyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_GetAlertPolicyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_AlertPolicy>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_AlertPolicy>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_SetAlertPolicyRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_SetAlertPolicyRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_AlertPolicy` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func setAlertPolicy<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_SetAlertPolicyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_SetAlertPolicyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_AlertPolicy>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_AlertPolicy>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetAuditReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An audit evidence report for a customer and a period, in parts.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_AuditReportRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_AuditReportRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_AuditReportPart` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getAuditReport<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_AuditReportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_AuditReportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_AuditReportPart>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Reporting_V1_AuditReportPart>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DefineExport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Customer exports: definitions (versioned), runs (idempotent per period), deliveries.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_DefineExportRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_DefineExportRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ExportDefinition` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func defineExport<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_DefineExportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_DefineExportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ExportDefinition>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ExportDefinition>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListExportDefinitions" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListExportDefinitionsRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_ListExportDefinitionsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ListExportDefinitionsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listExportDefinitions<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ListExportDefinitionsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListExportDefinitionsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RunExport" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_RunExportRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_RunExportRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_CustomerExport` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func runExport<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_RunExportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_RunExportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_CustomerExport>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_CustomerExport>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListExports" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListExportsRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_ListExportsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ListExportsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listExports<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListExportsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_ListExportsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ListExportsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListExportsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetExportContent" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_GetExportContentRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_GetExportContentRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ExportContent` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getExportContent<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_GetExportContentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_GetExportContentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ExportContent>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ExportContent>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListDeliveries" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListDeliveriesRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_ListDeliveriesRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ListDeliveriesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listDeliveries<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListDeliveriesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_ListDeliveriesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ListDeliveriesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListDeliveriesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -436,6 +1814,374 @@ extension Conform_Reporting_V1_ReportingService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListAlerts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Alerts: open ones (or all), acknowledge one, watch them live; the escalation policy.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListAlertsRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_ListAlertsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ListAlertsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listAlerts<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListAlertsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_ListAlertsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ListAlertsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListAlertsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.ListAlerts.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "AcknowledgeAlert" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_AcknowledgeAlertRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_AcknowledgeAlertRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_Alert` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func acknowledgeAlert<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_Alert>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_Alert>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.AcknowledgeAlert.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "WatchAlerts" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_WatchAlertsRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_WatchAlertsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_AlertUpdate` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func watchAlerts<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_WatchAlertsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_WatchAlertsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_AlertUpdate>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Reporting_V1_AlertUpdate>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.WatchAlerts.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_GetAlertPolicyRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_GetAlertPolicyRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_AlertPolicy` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getAlertPolicy<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_GetAlertPolicyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_GetAlertPolicyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_AlertPolicy>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_AlertPolicy>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.GetAlertPolicy.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SetAlertPolicy" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_SetAlertPolicyRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_SetAlertPolicyRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_AlertPolicy` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func setAlertPolicy<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_SetAlertPolicyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_SetAlertPolicyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_AlertPolicy>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_AlertPolicy>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.SetAlertPolicy.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetAuditReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An audit evidence report for a customer and a period, in parts.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_AuditReportRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_AuditReportRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_AuditReportPart` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getAuditReport<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_AuditReportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_AuditReportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_AuditReportPart>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Reporting_V1_AuditReportPart>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.GetAuditReport.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DefineExport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Customer exports: definitions (versioned), runs (idempotent per period), deliveries.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_DefineExportRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_DefineExportRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ExportDefinition` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func defineExport<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_DefineExportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_DefineExportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ExportDefinition>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ExportDefinition>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.DefineExport.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListExportDefinitions" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListExportDefinitionsRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_ListExportDefinitionsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ListExportDefinitionsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listExportDefinitions<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ListExportDefinitionsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListExportDefinitionsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.ListExportDefinitions.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RunExport" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_RunExportRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_RunExportRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_CustomerExport` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func runExport<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_RunExportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_RunExportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_CustomerExport>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_CustomerExport>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.RunExport.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListExports" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListExportsRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_ListExportsRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ListExportsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listExports<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListExportsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_ListExportsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ListExportsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListExportsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.ListExports.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetExportContent" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_GetExportContentRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_GetExportContentRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ExportContent` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getExportContent<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_GetExportContentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_GetExportContentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ExportContent>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ExportContent>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.GetExportContent.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListDeliveries" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Reporting_V1_ListDeliveriesRequest` message.
+        ///   - serializer: A serializer for `Conform_Reporting_V1_ListDeliveriesRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Reporting_V1_ListDeliveriesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listDeliveries<Result>(
+            request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListDeliveriesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Reporting_V1_ListDeliveriesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Reporting_V1_ListDeliveriesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListDeliveriesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Reporting_V1_ReportingService.Method.ListDeliveries.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -497,6 +2243,314 @@ extension Conform_Reporting_V1_ReportingService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_DashboardRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_DashboardResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAlerts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Alerts: open ones (or all), acknowledge one, watch them live; the escalation policy.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_ListAlertsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAlerts<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListAlertsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListAlertsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listAlerts(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ListAlertsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ListAlertsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AcknowledgeAlert" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_AcknowledgeAlertRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acknowledgeAlert<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_AcknowledgeAlertRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_Alert>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.acknowledgeAlert(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_AcknowledgeAlertRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_Alert>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WatchAlerts" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_WatchAlertsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func watchAlerts<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_WatchAlertsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Reporting_V1_AlertUpdate>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.watchAlerts(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_WatchAlertsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_AlertUpdate>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAlertPolicy" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_GetAlertPolicyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAlertPolicy<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_GetAlertPolicyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_AlertPolicy>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getAlertPolicy(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_GetAlertPolicyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_AlertPolicy>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetAlertPolicy" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_SetAlertPolicyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setAlertPolicy<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_SetAlertPolicyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_AlertPolicy>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.setAlertPolicy(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_SetAlertPolicyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_AlertPolicy>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAuditReport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > An audit evidence report for a customer and a period, in parts.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_AuditReportRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAuditReport<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_AuditReportRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Reporting_V1_AuditReportPart>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.getAuditReport(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_AuditReportRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_AuditReportPart>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DefineExport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Customer exports: definitions (versioned), runs (idempotent per period), deliveries.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_DefineExportRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func defineExport<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_DefineExportRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ExportDefinition>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.defineExport(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_DefineExportRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ExportDefinition>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListExportDefinitions" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_ListExportDefinitionsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listExportDefinitions<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListExportDefinitionsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListExportDefinitionsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listExportDefinitions(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ListExportDefinitionsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ListExportDefinitionsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RunExport" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_RunExportRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func runExport<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_RunExportRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_CustomerExport>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.runExport(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_RunExportRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_CustomerExport>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListExports" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_ListExportsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listExports<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListExportsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListExportsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listExports(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ListExportsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ListExportsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetExportContent" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_GetExportContentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getExportContent<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_GetExportContentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ExportContent>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getExportContent(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_GetExportContentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ExportContent>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListDeliveries" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Reporting_V1_ListDeliveriesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listDeliveries<Result>(
+        request: GRPCCore.ClientRequest<Conform_Reporting_V1_ListDeliveriesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListDeliveriesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listDeliveries(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Reporting_V1_ListDeliveriesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Reporting_V1_ListDeliveriesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -568,6 +2622,362 @@ extension Conform_Reporting_V1_ReportingService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getDashboard(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAlerts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Alerts: open ones (or all), acknowledge one, watch them live; the escalation policy.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAlerts<Result>(
+        _ message: Conform_Reporting_V1_ListAlertsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListAlertsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_ListAlertsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listAlerts(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AcknowledgeAlert" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acknowledgeAlert<Result>(
+        _ message: Conform_Reporting_V1_AcknowledgeAlertRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_Alert>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_AcknowledgeAlertRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.acknowledgeAlert(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WatchAlerts" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func watchAlerts<Result>(
+        _ message: Conform_Reporting_V1_WatchAlertsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Reporting_V1_AlertUpdate>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_WatchAlertsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.watchAlerts(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAlertPolicy" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAlertPolicy<Result>(
+        _ message: Conform_Reporting_V1_GetAlertPolicyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_AlertPolicy>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_GetAlertPolicyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getAlertPolicy(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetAlertPolicy" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setAlertPolicy<Result>(
+        _ message: Conform_Reporting_V1_SetAlertPolicyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_AlertPolicy>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_SetAlertPolicyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.setAlertPolicy(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAuditReport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > An audit evidence report for a customer and a period, in parts.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAuditReport<Result>(
+        _ message: Conform_Reporting_V1_AuditReportRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Conform_Reporting_V1_AuditReportPart>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_AuditReportRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getAuditReport(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DefineExport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Customer exports: definitions (versioned), runs (idempotent per period), deliveries.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func defineExport<Result>(
+        _ message: Conform_Reporting_V1_DefineExportRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ExportDefinition>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_DefineExportRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.defineExport(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListExportDefinitions" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listExportDefinitions<Result>(
+        _ message: Conform_Reporting_V1_ListExportDefinitionsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListExportDefinitionsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_ListExportDefinitionsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listExportDefinitions(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RunExport" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func runExport<Result>(
+        _ message: Conform_Reporting_V1_RunExportRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_CustomerExport>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_RunExportRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.runExport(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListExports" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listExports<Result>(
+        _ message: Conform_Reporting_V1_ListExportsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListExportsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_ListExportsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listExports(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetExportContent" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getExportContent<Result>(
+        _ message: Conform_Reporting_V1_GetExportContentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ExportContent>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_GetExportContentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getExportContent(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListDeliveries" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listDeliveries<Result>(
+        _ message: Conform_Reporting_V1_ListDeliveriesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Reporting_V1_ListDeliveriesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Reporting_V1_ListDeliveriesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listDeliveries(
             request: request,
             options: options,
             onResponse: handleResponse

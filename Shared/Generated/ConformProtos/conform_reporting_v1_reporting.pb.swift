@@ -8,6 +8,11 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -18,6 +23,93 @@ import SwiftProtobuf
 fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobuf.ProtobufAPIVersionCheck {
   struct _2: SwiftProtobuf.ProtobufAPIVersion_2 {}
   typealias Version = _2
+}
+
+public nonisolated enum Conform_Reporting_V1_AlertKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// An active batch does not satisfy one of its requirements.
+  case batchNonCompliant // = 1
+
+  /// A supplier's next audit falls due within the alert policy's window, or is overdue.
+  case supplierAuditDue // = 2
+
+  /// A supplier's approval on the ASL has expired.
+  case supplierApprovalExpired // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .batchNonCompliant
+    case 2: self = .supplierAuditDue
+    case 3: self = .supplierApprovalExpired
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .batchNonCompliant: return 1
+    case .supplierAuditDue: return 2
+    case .supplierApprovalExpired: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Reporting_V1_AlertKind] = [
+    .unspecified,
+    .batchNonCompliant,
+    .supplierAuditDue,
+    .supplierApprovalExpired,
+  ]
+
+}
+
+/// Who an alert is addressed to: the quality team first, management once it has escalated.
+public nonisolated enum Conform_Reporting_V1_AlertLevel: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case qualityTeam // = 1
+  case management // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .qualityTeam
+    case 2: self = .management
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .qualityTeam: return 1
+    case .management: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Reporting_V1_AlertLevel] = [
+    .unspecified,
+    .qualityTeam,
+    .management,
+  ]
+
 }
 
 public nonisolated struct Conform_Reporting_V1_FeedStatusRequest: Sendable {
@@ -167,9 +259,829 @@ public nonisolated struct Conform_Reporting_V1_DashboardResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Conform_Reporting_V1_Alert: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var kind: Conform_Reporting_V1_AlertKind {
+    get {_storage._kind}
+    set {_uniqueStorage()._kind = newValue}
+  }
+
+  /// The batch number or the supplier code.
+  public var subject: String {
+    get {_storage._subject}
+    set {_uniqueStorage()._subject = newValue}
+  }
+
+  /// The batch's customer ("" for supplier alerts).
+  public var customer: String {
+    get {_storage._customer}
+    set {_uniqueStorage()._customer = newValue}
+  }
+
+  /// The unsatisfied requirement (batch alerts).
+  public var requirementID: String {
+    get {_storage._requirementID}
+    set {_uniqueStorage()._requirementID = newValue}
+  }
+
+  /// In words, e.g. "Batch B-1 (Customer A) non-compliant. CSR-A-0201 not satisfied: missing
+  /// certificate-of-analysis. Days overdue: 2".
+  public var message: String {
+    get {_storage._message}
+    set {_uniqueStorage()._message = newValue}
+  }
+
+  public var level: Conform_Reporting_V1_AlertLevel {
+    get {_storage._level}
+    set {_uniqueStorage()._level = newValue}
+  }
+
+  /// When it fell due: the batch's manufacture date, the audit's due date, the approval's end.
+  public var dueOn: String {
+    get {_storage._dueOn}
+    set {_uniqueStorage()._dueOn = newValue}
+  }
+
+  /// Days past due_on today (0 before).
+  public var daysOverdue: UInt32 {
+    get {_storage._daysOverdue}
+    set {_uniqueStorage()._daysOverdue = newValue}
+  }
+
+  public var raisedAtMicros: Int64 {
+    get {_storage._raisedAtMicros}
+    set {_uniqueStorage()._raisedAtMicros = newValue}
+  }
+
+  public var escalatedAtMicros: Int64 {
+    get {_storage._escalatedAtMicros}
+    set {_uniqueStorage()._escalatedAtMicros = newValue}
+  }
+
+  public var acknowledgedBy: String {
+    get {_storage._acknowledgedBy}
+    set {_uniqueStorage()._acknowledgedBy = newValue}
+  }
+
+  public var acknowledgedAtMicros: Int64 {
+    get {_storage._acknowledgedAtMicros}
+    set {_uniqueStorage()._acknowledgedAtMicros = newValue}
+  }
+
+  public var acknowledgementNote: String {
+    get {_storage._acknowledgementNote}
+    set {_uniqueStorage()._acknowledgementNote = newValue}
+  }
+
+  /// 0 while the alert is open.
+  public var resolvedAtMicros: Int64 {
+    get {_storage._resolvedAtMicros}
+    set {_uniqueStorage()._resolvedAtMicros = newValue}
+  }
+
+  /// Why it resolved, e.g. "CSR-A-0201 is now satisfied".
+  public var resolution: String {
+    get {_storage._resolution}
+    set {_uniqueStorage()._resolution = newValue}
+  }
+
+  /// Increases with every change; a watcher has seen everything up to the highest it holds.
+  public var revision: UInt64 {
+    get {_storage._revision}
+    set {_uniqueStorage()._revision = newValue}
+  }
+
+  public var mandatory: Bool {
+    get {_storage._mandatory}
+    set {_uniqueStorage()._mandatory = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Conform_Reporting_V1_ListAlertsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One customer's alerts ("" for all; a customer's principal always gets its own).
+  public var customer: String = String()
+
+  /// Resolved alerts too (newest first, at most 500).
+  public var includeResolved: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ListAlertsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alerts: [Conform_Reporting_V1_Alert] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_AcknowledgeAlertRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 = 0
+
+  /// What is being done about it, e.g. "CoA requested from HT-STEEL".
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_WatchAlertsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One customer's alerts ("" for all; a customer's principal must name its own).
+  public var customer: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_AlertUpdate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var update: Conform_Reporting_V1_AlertUpdate.OneOf_Update? = nil
+
+  /// An open alert (at first), then every alert raised, escalated, acknowledged or resolved.
+  public var alert: Conform_Reporting_V1_Alert {
+    get {
+      if case .alert(let v)? = update {return v}
+      return Conform_Reporting_V1_Alert()
+    }
+    set {update = .alert(newValue)}
+  }
+
+  /// Sent once, after the alerts open when the watch began.
+  public var caughtUp: Bool {
+    get {
+      if case .caughtUp(let v)? = update {return v}
+      return false
+    }
+    set {update = .caughtUp(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Update: Equatable, Sendable {
+    /// An open alert (at first), then every alert raised, escalated, acknowledged or resolved.
+    case alert(Conform_Reporting_V1_Alert)
+    /// Sent once, after the alerts open when the watch began.
+    case caughtUp(Bool)
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_AlertPolicy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// An unresolved alert escalates to management once it is this many days overdue (default 3).
+  public var escalateAfterDays: UInt32 = 0
+
+  /// A supplier's audit raises an alert this many days before it falls due (default 30).
+  public var auditDueWithinDays: UInt32 = 0
+
+  public var setBy: String = String()
+
+  public var setAtMicros: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_GetAlertPolicyRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_SetAlertPolicyRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var escalateAfterDays: UInt32 = 0
+
+  public var auditDueWithinDays: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_AuditReportRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  /// Only these requirements (empty: every requirement of the customer).
+  public var requirementIds: [String] = []
+
+  /// The period, YYYY-MM-DD inclusive; or `days` ending today (default 90).
+  public var from: String = String()
+
+  public var to: String = String()
+
+  public var days: UInt32 = 0
+
+  /// How many evidence items to sample (default 5).
+  public var sampleSize: UInt32 = 0
+
+  /// The sample's seed (0: a new one, printed in the report).
+  public var seed: UInt64 = 0
+
+  /// Also send the report as one self-contained HTML document.
+  public var html: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ReportedSignature: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var printedName: String = String()
+
+  public var signer: String = String()
+
+  public var signedAtMicros: Int64 = 0
+
+  /// "authored", "reviewed", "approved" or "responsible".
+  public var meaning: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ArchivedItem: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 = 0
+
+  public var batch: String = String()
+
+  public var type: String = String()
+
+  public var fileName: String = String()
+
+  public var mediaType: String = String()
+
+  public var sha256: String = String()
+
+  public var size: UInt64 = 0
+
+  public var uploadedBy: String = String()
+
+  public var uploadedAtMicros: Int64 = 0
+
+  public var satisfies: [String] = []
+
+  /// The item that corrected this one (0: current).
+  public var supersededBy: UInt64 = 0
+
+  public var signatures: [Conform_Reporting_V1_ReportedSignature] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ReportedBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var number: String = String()
+
+  public var product: String = String()
+
+  public var manufactureDate: String = String()
+
+  public var status: String = String()
+
+  /// "compliant", "non-compliant" or "pending" (not evaluated yet).
+  public var outcome: String = String()
+
+  public var reasons: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_CompliancePoint: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var weekStarting: String = String()
+
+  public var batches: UInt32 = 0
+
+  public var compliant: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_AuditReportSummary: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var requirementIds: [String] = []
+
+  public var from: String = String()
+
+  public var to: String = String()
+
+  public var generatedBy: String = String()
+
+  public var generatedAtMicros: Int64 = 0
+
+  public var totalBatches: UInt32 = 0
+
+  public var compliant: UInt32 = 0
+
+  public var nonCompliant: UInt32 = 0
+
+  public var pending: UInt32 = 0
+
+  public var compliancePercent: Double = 0
+
+  public var seed: UInt64 = 0
+
+  public var sample: [Conform_Reporting_V1_ArchivedItem] = []
+
+  public var overTime: [Conform_Reporting_V1_CompliancePoint] = []
+
+  /// How many archive items and batches follow in the next parts.
+  public var archiveItems: UInt32 = 0
+
+  public var batches: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A report is long: it comes in parts, the summary first, then the batches and the archive
+/// a page at a time, then (when asked) the HTML in chunks.
+public nonisolated struct Conform_Reporting_V1_AuditReportPart: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var part: Conform_Reporting_V1_AuditReportPart.OneOf_Part? = nil
+
+  public var summary: Conform_Reporting_V1_AuditReportSummary {
+    get {
+      if case .summary(let v)? = part {return v}
+      return Conform_Reporting_V1_AuditReportSummary()
+    }
+    set {part = .summary(newValue)}
+  }
+
+  public var batches: Conform_Reporting_V1_ReportedBatches {
+    get {
+      if case .batches(let v)? = part {return v}
+      return Conform_Reporting_V1_ReportedBatches()
+    }
+    set {part = .batches(newValue)}
+  }
+
+  public var archive: Conform_Reporting_V1_ArchivePage {
+    get {
+      if case .archive(let v)? = part {return v}
+      return Conform_Reporting_V1_ArchivePage()
+    }
+    set {part = .archive(newValue)}
+  }
+
+  /// UTF-8, to be concatenated.
+  public var html: Data {
+    get {
+      if case .html(let v)? = part {return v}
+      return Data()
+    }
+    set {part = .html(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Part: Equatable, Sendable {
+    case summary(Conform_Reporting_V1_AuditReportSummary)
+    case batches(Conform_Reporting_V1_ReportedBatches)
+    case archive(Conform_Reporting_V1_ArchivePage)
+    /// UTF-8, to be concatenated.
+    case html(Data)
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ReportedBatches: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batches: [Conform_Reporting_V1_ReportedBatch] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ArchivePage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var items: [Conform_Reporting_V1_ArchivedItem] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ExportField: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The element's name in the customer's layout, e.g. "LotNo".
+  public var element: String = String()
+
+  /// Where its value comes from: batch.number, batch.product, batch.manufacture_date,
+  /// batch.status, batch.compliant, batch.missing, batch.evidence_count or customer.
+  public var source: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ExportDefinition: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  /// e.g. "monthly-quality"; unique per customer.
+  public var name: String = String()
+
+  /// Set by the service: 1, then one more for each change.
+  public var version: UInt32 = 0
+
+  /// "monthly" or "on-demand".
+  public var schedule: String = String()
+
+  public var rootElement: String = String()
+
+  public var recordElement: String = String()
+
+  public var fields: [Conform_Reporting_V1_ExportField] = []
+
+  public var definedBy: String = String()
+
+  public var definedAtMicros: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_DefineExportRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var definition: Conform_Reporting_V1_ExportDefinition {
+    get {_definition ?? Conform_Reporting_V1_ExportDefinition()}
+    set {_definition = newValue}
+  }
+  /// Returns true if `definition` has been explicitly set.
+  public var hasDefinition: Bool {self._definition != nil}
+  /// Clears the value of `definition`. Subsequent reads from it will return its default value.
+  public mutating func clearDefinition() {self._definition = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _definition: Conform_Reporting_V1_ExportDefinition? = nil
+}
+
+public nonisolated struct Conform_Reporting_V1_ListExportDefinitionsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ListExportDefinitionsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The current version of each.
+  public var definitions: [Conform_Reporting_V1_ExportDefinition] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_Delivery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 = 0
+
+  public var exportID: UInt64 = 0
+
+  public var revision: UInt32 = 0
+
+  /// "queued", "delivered" or "failed" (given up after the last attempt).
+  public var status: String = String()
+
+  public var attempts: UInt32 = 0
+
+  public var lastError: String = String()
+
+  /// Where it was delivered.
+  public var path: String = String()
+
+  public var queuedAtMicros: Int64 = 0
+
+  public var deliveredAtMicros: Int64 = 0
+
+  public var nextAttemptAtMicros: Int64 = 0
+
+  public var customer: String = String()
+
+  public var fileName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_CustomerExport: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var customer: String {
+    get {_storage._customer}
+    set {_uniqueStorage()._customer = newValue}
+  }
+
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
+
+  public var definitionVersion: UInt32 {
+    get {_storage._definitionVersion}
+    set {_uniqueStorage()._definitionVersion = newValue}
+  }
+
+  /// YYYY-MM.
+  public var period: String {
+    get {_storage._period}
+    set {_uniqueStorage()._period = newValue}
+  }
+
+  public var fileName: String {
+    get {_storage._fileName}
+    set {_uniqueStorage()._fileName = newValue}
+  }
+
+  public var sha256: String {
+    get {_storage._sha256}
+    set {_uniqueStorage()._sha256 = newValue}
+  }
+
+  public var records: UInt32 {
+    get {_storage._records}
+    set {_uniqueStorage()._records = newValue}
+  }
+
+  /// 1, then one more each time regenerating the period changed its content.
+  public var revision: UInt32 {
+    get {_storage._revision}
+    set {_uniqueStorage()._revision = newValue}
+  }
+
+  public var generatedAtMicros: Int64 {
+    get {_storage._generatedAtMicros}
+    set {_uniqueStorage()._generatedAtMicros = newValue}
+  }
+
+  public var generatedBy: String {
+    get {_storage._generatedBy}
+    set {_uniqueStorage()._generatedBy = newValue}
+  }
+
+  /// True when this call found the period's export already as it would generate it.
+  public var unchanged: Bool {
+    get {_storage._unchanged}
+    set {_uniqueStorage()._unchanged = newValue}
+  }
+
+  /// The delivery of this revision.
+  public var delivery: Conform_Reporting_V1_Delivery {
+    get {_storage._delivery ?? Conform_Reporting_V1_Delivery()}
+    set {_uniqueStorage()._delivery = newValue}
+  }
+  /// Returns true if `delivery` has been explicitly set.
+  public var hasDelivery: Bool {_storage._delivery != nil}
+  /// Clears the value of `delivery`. Subsequent reads from it will return its default value.
+  public mutating func clearDelivery() {_uniqueStorage()._delivery = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Conform_Reporting_V1_RunExportRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var name: String = String()
+
+  /// YYYY-MM (default: the last month that has ended).
+  public var period: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ListExportsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ListExportsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var exports: [Conform_Reporting_V1_CustomerExport] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_GetExportContentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ExportContent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var export: Conform_Reporting_V1_CustomerExport {
+    get {_export ?? Conform_Reporting_V1_CustomerExport()}
+    set {_export = newValue}
+  }
+  /// Returns true if `export` has been explicitly set.
+  public var hasExport: Bool {self._export != nil}
+  /// Clears the value of `export`. Subsequent reads from it will return its default value.
+  public mutating func clearExport() {self._export = nil}
+
+  public var content: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _export: Conform_Reporting_V1_CustomerExport? = nil
+}
+
+public nonisolated struct Conform_Reporting_V1_ListDeliveriesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customer: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Conform_Reporting_V1_ListDeliveriesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var deliveries: [Conform_Reporting_V1_Delivery] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "conform.reporting.v1"
+
+nonisolated extension Conform_Reporting_V1_AlertKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALERT_KIND_UNSPECIFIED\0\u{1}ALERT_KIND_BATCH_NON_COMPLIANT\0\u{1}ALERT_KIND_SUPPLIER_AUDIT_DUE\0\u{1}ALERT_KIND_SUPPLIER_APPROVAL_EXPIRED\0")
+}
+
+nonisolated extension Conform_Reporting_V1_AlertLevel: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALERT_LEVEL_UNSPECIFIED\0\u{1}ALERT_LEVEL_QUALITY_TEAM\0\u{1}ALERT_LEVEL_MANAGEMENT\0")
+}
 
 nonisolated extension Conform_Reporting_V1_FeedStatusRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FeedStatusRequest"
@@ -500,6 +1412,1700 @@ nonisolated extension Conform_Reporting_V1_DashboardResponse: SwiftProtobuf.Mess
     if lhs.nonCompliant != rhs.nonCompliant {return false}
     if lhs.pending != rhs.pending {return false}
     if lhs.evaluatedOn != rhs.evaluatedOn {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Alert"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{1}subject\0\u{1}customer\0\u{3}requirement_id\0\u{1}message\0\u{1}level\0\u{3}due_on\0\u{3}days_overdue\0\u{3}raised_at_micros\0\u{3}escalated_at_micros\0\u{3}acknowledged_by\0\u{3}acknowledged_at_micros\0\u{3}acknowledgement_note\0\u{3}resolved_at_micros\0\u{1}resolution\0\u{1}revision\0\u{1}mandatory\0")
+
+  fileprivate class _StorageClass {
+    var _id: UInt64 = 0
+    var _kind: Conform_Reporting_V1_AlertKind = .unspecified
+    var _subject: String = String()
+    var _customer: String = String()
+    var _requirementID: String = String()
+    var _message: String = String()
+    var _level: Conform_Reporting_V1_AlertLevel = .unspecified
+    var _dueOn: String = String()
+    var _daysOverdue: UInt32 = 0
+    var _raisedAtMicros: Int64 = 0
+    var _escalatedAtMicros: Int64 = 0
+    var _acknowledgedBy: String = String()
+    var _acknowledgedAtMicros: Int64 = 0
+    var _acknowledgementNote: String = String()
+    var _resolvedAtMicros: Int64 = 0
+    var _resolution: String = String()
+    var _revision: UInt64 = 0
+    var _mandatory: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _kind = source._kind
+      _subject = source._subject
+      _customer = source._customer
+      _requirementID = source._requirementID
+      _message = source._message
+      _level = source._level
+      _dueOn = source._dueOn
+      _daysOverdue = source._daysOverdue
+      _raisedAtMicros = source._raisedAtMicros
+      _escalatedAtMicros = source._escalatedAtMicros
+      _acknowledgedBy = source._acknowledgedBy
+      _acknowledgedAtMicros = source._acknowledgedAtMicros
+      _acknowledgementNote = source._acknowledgementNote
+      _resolvedAtMicros = source._resolvedAtMicros
+      _resolution = source._resolution
+      _revision = source._revision
+      _mandatory = source._mandatory
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._kind) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._subject) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._customer) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._requirementID) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._message) }()
+        case 7: try { try decoder.decodeSingularEnumField(value: &_storage._level) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._dueOn) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._daysOverdue) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._raisedAtMicros) }()
+        case 11: try { try decoder.decodeSingularInt64Field(value: &_storage._escalatedAtMicros) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._acknowledgedBy) }()
+        case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._acknowledgedAtMicros) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._acknowledgementNote) }()
+        case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._resolvedAtMicros) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._resolution) }()
+        case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._revision) }()
+        case 18: try { try decoder.decodeSingularBoolField(value: &_storage._mandatory) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if _storage._id != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._id, fieldNumber: 1)
+      }
+      if _storage._kind != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._kind, fieldNumber: 2)
+      }
+      if !_storage._subject.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._subject, fieldNumber: 3)
+      }
+      if !_storage._customer.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._customer, fieldNumber: 4)
+      }
+      if !_storage._requirementID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._requirementID, fieldNumber: 5)
+      }
+      if !_storage._message.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._message, fieldNumber: 6)
+      }
+      if _storage._level != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._level, fieldNumber: 7)
+      }
+      if !_storage._dueOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._dueOn, fieldNumber: 8)
+      }
+      if _storage._daysOverdue != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._daysOverdue, fieldNumber: 9)
+      }
+      if _storage._raisedAtMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._raisedAtMicros, fieldNumber: 10)
+      }
+      if _storage._escalatedAtMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._escalatedAtMicros, fieldNumber: 11)
+      }
+      if !_storage._acknowledgedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._acknowledgedBy, fieldNumber: 12)
+      }
+      if _storage._acknowledgedAtMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._acknowledgedAtMicros, fieldNumber: 13)
+      }
+      if !_storage._acknowledgementNote.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._acknowledgementNote, fieldNumber: 14)
+      }
+      if _storage._resolvedAtMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._resolvedAtMicros, fieldNumber: 15)
+      }
+      if !_storage._resolution.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._resolution, fieldNumber: 16)
+      }
+      if _storage._revision != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._revision, fieldNumber: 17)
+      }
+      if _storage._mandatory != false {
+        try visitor.visitSingularBoolField(value: _storage._mandatory, fieldNumber: 18)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_Alert, rhs: Conform_Reporting_V1_Alert) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._kind != rhs_storage._kind {return false}
+        if _storage._subject != rhs_storage._subject {return false}
+        if _storage._customer != rhs_storage._customer {return false}
+        if _storage._requirementID != rhs_storage._requirementID {return false}
+        if _storage._message != rhs_storage._message {return false}
+        if _storage._level != rhs_storage._level {return false}
+        if _storage._dueOn != rhs_storage._dueOn {return false}
+        if _storage._daysOverdue != rhs_storage._daysOverdue {return false}
+        if _storage._raisedAtMicros != rhs_storage._raisedAtMicros {return false}
+        if _storage._escalatedAtMicros != rhs_storage._escalatedAtMicros {return false}
+        if _storage._acknowledgedBy != rhs_storage._acknowledgedBy {return false}
+        if _storage._acknowledgedAtMicros != rhs_storage._acknowledgedAtMicros {return false}
+        if _storage._acknowledgementNote != rhs_storage._acknowledgementNote {return false}
+        if _storage._resolvedAtMicros != rhs_storage._resolvedAtMicros {return false}
+        if _storage._resolution != rhs_storage._resolution {return false}
+        if _storage._revision != rhs_storage._revision {return false}
+        if _storage._mandatory != rhs_storage._mandatory {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ListAlertsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListAlertsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}include_resolved\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.includeResolved) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if self.includeResolved != false {
+      try visitor.visitSingularBoolField(value: self.includeResolved, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ListAlertsRequest, rhs: Conform_Reporting_V1_ListAlertsRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.includeResolved != rhs.includeResolved {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ListAlertsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListAlertsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}alerts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.alerts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alerts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.alerts, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ListAlertsResponse, rhs: Conform_Reporting_V1_ListAlertsResponse) -> Bool {
+    if lhs.alerts != rhs.alerts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_AcknowledgeAlertRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AcknowledgeAlertRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_AcknowledgeAlertRequest, rhs: Conform_Reporting_V1_AcknowledgeAlertRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_WatchAlertsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WatchAlertsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_WatchAlertsRequest, rhs: Conform_Reporting_V1_WatchAlertsRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_AlertUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AlertUpdate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}alert\0\u{3}caught_up\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Conform_Reporting_V1_Alert?
+        var hadOneofValue = false
+        if let current = self.update {
+          hadOneofValue = true
+          if case .alert(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.update = .alert(v)
+        }
+      }()
+      case 2: try {
+        var v: Bool?
+        try decoder.decodeSingularBoolField(value: &v)
+        if let v = v {
+          if self.update != nil {try decoder.handleConflictingOneOf()}
+          self.update = .caughtUp(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.update {
+    case .alert?: try {
+      guard case .alert(let v)? = self.update else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .caughtUp?: try {
+      guard case .caughtUp(let v)? = self.update else { preconditionFailure() }
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_AlertUpdate, rhs: Conform_Reporting_V1_AlertUpdate) -> Bool {
+    if lhs.update != rhs.update {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_AlertPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AlertPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}escalate_after_days\0\u{3}audit_due_within_days\0\u{3}set_by\0\u{3}set_at_micros\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.escalateAfterDays) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.auditDueWithinDays) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.setBy) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.setAtMicros) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.escalateAfterDays != 0 {
+      try visitor.visitSingularUInt32Field(value: self.escalateAfterDays, fieldNumber: 1)
+    }
+    if self.auditDueWithinDays != 0 {
+      try visitor.visitSingularUInt32Field(value: self.auditDueWithinDays, fieldNumber: 2)
+    }
+    if !self.setBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.setBy, fieldNumber: 3)
+    }
+    if self.setAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.setAtMicros, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_AlertPolicy, rhs: Conform_Reporting_V1_AlertPolicy) -> Bool {
+    if lhs.escalateAfterDays != rhs.escalateAfterDays {return false}
+    if lhs.auditDueWithinDays != rhs.auditDueWithinDays {return false}
+    if lhs.setBy != rhs.setBy {return false}
+    if lhs.setAtMicros != rhs.setAtMicros {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_GetAlertPolicyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetAlertPolicyRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_GetAlertPolicyRequest, rhs: Conform_Reporting_V1_GetAlertPolicyRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_SetAlertPolicyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetAlertPolicyRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}escalate_after_days\0\u{3}audit_due_within_days\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.escalateAfterDays) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.auditDueWithinDays) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.escalateAfterDays != 0 {
+      try visitor.visitSingularUInt32Field(value: self.escalateAfterDays, fieldNumber: 1)
+    }
+    if self.auditDueWithinDays != 0 {
+      try visitor.visitSingularUInt32Field(value: self.auditDueWithinDays, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_SetAlertPolicyRequest, rhs: Conform_Reporting_V1_SetAlertPolicyRequest) -> Bool {
+    if lhs.escalateAfterDays != rhs.escalateAfterDays {return false}
+    if lhs.auditDueWithinDays != rhs.auditDueWithinDays {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_AuditReportRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AuditReportRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_ids\0\u{1}from\0\u{1}to\0\u{1}days\0\u{3}sample_size\0\u{1}seed\0\u{1}html\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.requirementIds) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.days) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.sampleSize) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.html) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.requirementIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.requirementIds, fieldNumber: 2)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 3)
+    }
+    if !self.to.isEmpty {
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 4)
+    }
+    if self.days != 0 {
+      try visitor.visitSingularUInt32Field(value: self.days, fieldNumber: 5)
+    }
+    if self.sampleSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sampleSize, fieldNumber: 6)
+    }
+    if self.seed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 7)
+    }
+    if self.html != false {
+      try visitor.visitSingularBoolField(value: self.html, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_AuditReportRequest, rhs: Conform_Reporting_V1_AuditReportRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.requirementIds != rhs.requirementIds {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.to != rhs.to {return false}
+    if lhs.days != rhs.days {return false}
+    if lhs.sampleSize != rhs.sampleSize {return false}
+    if lhs.seed != rhs.seed {return false}
+    if lhs.html != rhs.html {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ReportedSignature: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReportedSignature"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}printed_name\0\u{1}signer\0\u{3}signed_at_micros\0\u{1}meaning\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.printedName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.signer) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.signedAtMicros) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.meaning) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.printedName.isEmpty {
+      try visitor.visitSingularStringField(value: self.printedName, fieldNumber: 1)
+    }
+    if !self.signer.isEmpty {
+      try visitor.visitSingularStringField(value: self.signer, fieldNumber: 2)
+    }
+    if self.signedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.signedAtMicros, fieldNumber: 3)
+    }
+    if !self.meaning.isEmpty {
+      try visitor.visitSingularStringField(value: self.meaning, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ReportedSignature, rhs: Conform_Reporting_V1_ReportedSignature) -> Bool {
+    if lhs.printedName != rhs.printedName {return false}
+    if lhs.signer != rhs.signer {return false}
+    if lhs.signedAtMicros != rhs.signedAtMicros {return false}
+    if lhs.meaning != rhs.meaning {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ArchivedItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ArchivedItem"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}batch\0\u{1}type\0\u{3}file_name\0\u{3}media_type\0\u{1}sha256\0\u{1}size\0\u{3}uploaded_by\0\u{3}uploaded_at_micros\0\u{1}satisfies\0\u{3}superseded_by\0\u{1}signatures\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.batch) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.type) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.fileName) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.mediaType) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.size) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.uploadedBy) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.uploadedAtMicros) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.satisfies) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.supersededBy) }()
+      case 12: try { try decoder.decodeRepeatedMessageField(value: &self.signatures) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.batch.isEmpty {
+      try visitor.visitSingularStringField(value: self.batch, fieldNumber: 2)
+    }
+    if !self.type.isEmpty {
+      try visitor.visitSingularStringField(value: self.type, fieldNumber: 3)
+    }
+    if !self.fileName.isEmpty {
+      try visitor.visitSingularStringField(value: self.fileName, fieldNumber: 4)
+    }
+    if !self.mediaType.isEmpty {
+      try visitor.visitSingularStringField(value: self.mediaType, fieldNumber: 5)
+    }
+    if !self.sha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 6)
+    }
+    if self.size != 0 {
+      try visitor.visitSingularUInt64Field(value: self.size, fieldNumber: 7)
+    }
+    if !self.uploadedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.uploadedBy, fieldNumber: 8)
+    }
+    if self.uploadedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.uploadedAtMicros, fieldNumber: 9)
+    }
+    if !self.satisfies.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.satisfies, fieldNumber: 10)
+    }
+    if self.supersededBy != 0 {
+      try visitor.visitSingularUInt64Field(value: self.supersededBy, fieldNumber: 11)
+    }
+    if !self.signatures.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.signatures, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ArchivedItem, rhs: Conform_Reporting_V1_ArchivedItem) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.batch != rhs.batch {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.fileName != rhs.fileName {return false}
+    if lhs.mediaType != rhs.mediaType {return false}
+    if lhs.sha256 != rhs.sha256 {return false}
+    if lhs.size != rhs.size {return false}
+    if lhs.uploadedBy != rhs.uploadedBy {return false}
+    if lhs.uploadedAtMicros != rhs.uploadedAtMicros {return false}
+    if lhs.satisfies != rhs.satisfies {return false}
+    if lhs.supersededBy != rhs.supersededBy {return false}
+    if lhs.signatures != rhs.signatures {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ReportedBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReportedBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}product\0\u{3}manufacture_date\0\u{1}status\0\u{1}outcome\0\u{1}reasons\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.number) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.manufactureDate) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.reasons) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.number.isEmpty {
+      try visitor.visitSingularStringField(value: self.number, fieldNumber: 1)
+    }
+    if !self.product.isEmpty {
+      try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
+    }
+    if !self.manufactureDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.manufactureDate, fieldNumber: 3)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 4)
+    }
+    if !self.outcome.isEmpty {
+      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 5)
+    }
+    if !self.reasons.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.reasons, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ReportedBatch, rhs: Conform_Reporting_V1_ReportedBatch) -> Bool {
+    if lhs.number != rhs.number {return false}
+    if lhs.product != rhs.product {return false}
+    if lhs.manufactureDate != rhs.manufactureDate {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.reasons != rhs.reasons {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_CompliancePoint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CompliancePoint"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}week_starting\0\u{1}batches\0\u{1}compliant\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.weekStarting) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.batches) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.compliant) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.weekStarting.isEmpty {
+      try visitor.visitSingularStringField(value: self.weekStarting, fieldNumber: 1)
+    }
+    if self.batches != 0 {
+      try visitor.visitSingularUInt32Field(value: self.batches, fieldNumber: 2)
+    }
+    if self.compliant != 0 {
+      try visitor.visitSingularUInt32Field(value: self.compliant, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_CompliancePoint, rhs: Conform_Reporting_V1_CompliancePoint) -> Bool {
+    if lhs.weekStarting != rhs.weekStarting {return false}
+    if lhs.batches != rhs.batches {return false}
+    if lhs.compliant != rhs.compliant {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_AuditReportSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AuditReportSummary"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}requirement_ids\0\u{1}from\0\u{1}to\0\u{3}generated_by\0\u{3}generated_at_micros\0\u{3}total_batches\0\u{1}compliant\0\u{3}non_compliant\0\u{1}pending\0\u{3}compliance_percent\0\u{1}seed\0\u{1}sample\0\u{3}over_time\0\u{3}archive_items\0\u{1}batches\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.requirementIds) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.generatedBy) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.generatedAtMicros) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.totalBatches) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.compliant) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.nonCompliant) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.pending) }()
+      case 11: try { try decoder.decodeSingularDoubleField(value: &self.compliancePercent) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
+      case 13: try { try decoder.decodeRepeatedMessageField(value: &self.sample) }()
+      case 14: try { try decoder.decodeRepeatedMessageField(value: &self.overTime) }()
+      case 15: try { try decoder.decodeSingularUInt32Field(value: &self.archiveItems) }()
+      case 16: try { try decoder.decodeSingularUInt32Field(value: &self.batches) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.requirementIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.requirementIds, fieldNumber: 2)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 3)
+    }
+    if !self.to.isEmpty {
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 4)
+    }
+    if !self.generatedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.generatedBy, fieldNumber: 5)
+    }
+    if self.generatedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.generatedAtMicros, fieldNumber: 6)
+    }
+    if self.totalBatches != 0 {
+      try visitor.visitSingularUInt32Field(value: self.totalBatches, fieldNumber: 7)
+    }
+    if self.compliant != 0 {
+      try visitor.visitSingularUInt32Field(value: self.compliant, fieldNumber: 8)
+    }
+    if self.nonCompliant != 0 {
+      try visitor.visitSingularUInt32Field(value: self.nonCompliant, fieldNumber: 9)
+    }
+    if self.pending != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pending, fieldNumber: 10)
+    }
+    if self.compliancePercent.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.compliancePercent, fieldNumber: 11)
+    }
+    if self.seed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 12)
+    }
+    if !self.sample.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.sample, fieldNumber: 13)
+    }
+    if !self.overTime.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.overTime, fieldNumber: 14)
+    }
+    if self.archiveItems != 0 {
+      try visitor.visitSingularUInt32Field(value: self.archiveItems, fieldNumber: 15)
+    }
+    if self.batches != 0 {
+      try visitor.visitSingularUInt32Field(value: self.batches, fieldNumber: 16)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_AuditReportSummary, rhs: Conform_Reporting_V1_AuditReportSummary) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.requirementIds != rhs.requirementIds {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.to != rhs.to {return false}
+    if lhs.generatedBy != rhs.generatedBy {return false}
+    if lhs.generatedAtMicros != rhs.generatedAtMicros {return false}
+    if lhs.totalBatches != rhs.totalBatches {return false}
+    if lhs.compliant != rhs.compliant {return false}
+    if lhs.nonCompliant != rhs.nonCompliant {return false}
+    if lhs.pending != rhs.pending {return false}
+    if lhs.compliancePercent != rhs.compliancePercent {return false}
+    if lhs.seed != rhs.seed {return false}
+    if lhs.sample != rhs.sample {return false}
+    if lhs.overTime != rhs.overTime {return false}
+    if lhs.archiveItems != rhs.archiveItems {return false}
+    if lhs.batches != rhs.batches {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_AuditReportPart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AuditReportPart"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}summary\0\u{1}batches\0\u{1}archive\0\u{1}html\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Conform_Reporting_V1_AuditReportSummary?
+        var hadOneofValue = false
+        if let current = self.part {
+          hadOneofValue = true
+          if case .summary(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.part = .summary(v)
+        }
+      }()
+      case 2: try {
+        var v: Conform_Reporting_V1_ReportedBatches?
+        var hadOneofValue = false
+        if let current = self.part {
+          hadOneofValue = true
+          if case .batches(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.part = .batches(v)
+        }
+      }()
+      case 3: try {
+        var v: Conform_Reporting_V1_ArchivePage?
+        var hadOneofValue = false
+        if let current = self.part {
+          hadOneofValue = true
+          if case .archive(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.part = .archive(v)
+        }
+      }()
+      case 4: try {
+        var v: Data?
+        try decoder.decodeSingularBytesField(value: &v)
+        if let v = v {
+          if self.part != nil {try decoder.handleConflictingOneOf()}
+          self.part = .html(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.part {
+    case .summary?: try {
+      guard case .summary(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .batches?: try {
+      guard case .batches(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .archive?: try {
+      guard case .archive(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .html?: try {
+      guard case .html(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 4)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_AuditReportPart, rhs: Conform_Reporting_V1_AuditReportPart) -> Bool {
+    if lhs.part != rhs.part {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ReportedBatches: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReportedBatches"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batches\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.batches) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.batches.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.batches, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ReportedBatches, rhs: Conform_Reporting_V1_ReportedBatches) -> Bool {
+    if lhs.batches != rhs.batches {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ArchivePage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ArchivePage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.items.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.items, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ArchivePage, rhs: Conform_Reporting_V1_ArchivePage) -> Bool {
+    if lhs.items != rhs.items {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ExportField: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportField"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}element\0\u{1}source\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.element) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.element.isEmpty {
+      try visitor.visitSingularStringField(value: self.element, fieldNumber: 1)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ExportField, rhs: Conform_Reporting_V1_ExportField) -> Bool {
+    if lhs.element != rhs.element {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ExportDefinition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportDefinition"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}name\0\u{1}version\0\u{1}schedule\0\u{3}root_element\0\u{3}record_element\0\u{1}fields\0\u{3}defined_by\0\u{3}defined_at_micros\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.version) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.schedule) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.rootElement) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.recordElement) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.fields) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.definedBy) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.definedAtMicros) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if self.version != 0 {
+      try visitor.visitSingularUInt32Field(value: self.version, fieldNumber: 3)
+    }
+    if !self.schedule.isEmpty {
+      try visitor.visitSingularStringField(value: self.schedule, fieldNumber: 4)
+    }
+    if !self.rootElement.isEmpty {
+      try visitor.visitSingularStringField(value: self.rootElement, fieldNumber: 5)
+    }
+    if !self.recordElement.isEmpty {
+      try visitor.visitSingularStringField(value: self.recordElement, fieldNumber: 6)
+    }
+    if !self.fields.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.fields, fieldNumber: 7)
+    }
+    if !self.definedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.definedBy, fieldNumber: 8)
+    }
+    if self.definedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.definedAtMicros, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ExportDefinition, rhs: Conform_Reporting_V1_ExportDefinition) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.schedule != rhs.schedule {return false}
+    if lhs.rootElement != rhs.rootElement {return false}
+    if lhs.recordElement != rhs.recordElement {return false}
+    if lhs.fields != rhs.fields {return false}
+    if lhs.definedBy != rhs.definedBy {return false}
+    if lhs.definedAtMicros != rhs.definedAtMicros {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_DefineExportRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DefineExportRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}definition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._definition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._definition {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_DefineExportRequest, rhs: Conform_Reporting_V1_DefineExportRequest) -> Bool {
+    if lhs._definition != rhs._definition {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ListExportDefinitionsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListExportDefinitionsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ListExportDefinitionsRequest, rhs: Conform_Reporting_V1_ListExportDefinitionsRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ListExportDefinitionsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListExportDefinitionsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}definitions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.definitions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.definitions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.definitions, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ListExportDefinitionsResponse, rhs: Conform_Reporting_V1_ListExportDefinitionsResponse) -> Bool {
+    if lhs.definitions != rhs.definitions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Delivery"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}export_id\0\u{1}revision\0\u{1}status\0\u{1}attempts\0\u{3}last_error\0\u{1}path\0\u{3}queued_at_micros\0\u{3}delivered_at_micros\0\u{3}next_attempt_at_micros\0\u{1}customer\0\u{3}file_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.exportID) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.revision) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.attempts) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.queuedAtMicros) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.deliveredAtMicros) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.nextAttemptAtMicros) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.fileName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if self.exportID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.exportID, fieldNumber: 2)
+    }
+    if self.revision != 0 {
+      try visitor.visitSingularUInt32Field(value: self.revision, fieldNumber: 3)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 4)
+    }
+    if self.attempts != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempts, fieldNumber: 5)
+    }
+    if !self.lastError.isEmpty {
+      try visitor.visitSingularStringField(value: self.lastError, fieldNumber: 6)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 7)
+    }
+    if self.queuedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.queuedAtMicros, fieldNumber: 8)
+    }
+    if self.deliveredAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.deliveredAtMicros, fieldNumber: 9)
+    }
+    if self.nextAttemptAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.nextAttemptAtMicros, fieldNumber: 10)
+    }
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 11)
+    }
+    if !self.fileName.isEmpty {
+      try visitor.visitSingularStringField(value: self.fileName, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_Delivery, rhs: Conform_Reporting_V1_Delivery) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.exportID != rhs.exportID {return false}
+    if lhs.revision != rhs.revision {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.attempts != rhs.attempts {return false}
+    if lhs.lastError != rhs.lastError {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.queuedAtMicros != rhs.queuedAtMicros {return false}
+    if lhs.deliveredAtMicros != rhs.deliveredAtMicros {return false}
+    if lhs.nextAttemptAtMicros != rhs.nextAttemptAtMicros {return false}
+    if lhs.customer != rhs.customer {return false}
+    if lhs.fileName != rhs.fileName {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_CustomerExport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CustomerExport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}customer\0\u{1}name\0\u{3}definition_version\0\u{1}period\0\u{3}file_name\0\u{1}sha256\0\u{1}records\0\u{1}revision\0\u{3}generated_at_micros\0\u{3}generated_by\0\u{1}unchanged\0\u{1}delivery\0")
+
+  fileprivate class _StorageClass {
+    var _id: UInt64 = 0
+    var _customer: String = String()
+    var _name: String = String()
+    var _definitionVersion: UInt32 = 0
+    var _period: String = String()
+    var _fileName: String = String()
+    var _sha256: String = String()
+    var _records: UInt32 = 0
+    var _revision: UInt32 = 0
+    var _generatedAtMicros: Int64 = 0
+    var _generatedBy: String = String()
+    var _unchanged: Bool = false
+    var _delivery: Conform_Reporting_V1_Delivery? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _customer = source._customer
+      _name = source._name
+      _definitionVersion = source._definitionVersion
+      _period = source._period
+      _fileName = source._fileName
+      _sha256 = source._sha256
+      _records = source._records
+      _revision = source._revision
+      _generatedAtMicros = source._generatedAtMicros
+      _generatedBy = source._generatedBy
+      _unchanged = source._unchanged
+      _delivery = source._delivery
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._customer) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._definitionVersion) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._period) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._fileName) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._sha256) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._records) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._revision) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._generatedAtMicros) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._generatedBy) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._unchanged) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._delivery) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._id != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._customer.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._customer, fieldNumber: 2)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 3)
+      }
+      if _storage._definitionVersion != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._definitionVersion, fieldNumber: 4)
+      }
+      if !_storage._period.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._period, fieldNumber: 5)
+      }
+      if !_storage._fileName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._fileName, fieldNumber: 6)
+      }
+      if !_storage._sha256.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sha256, fieldNumber: 7)
+      }
+      if _storage._records != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._records, fieldNumber: 8)
+      }
+      if _storage._revision != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._revision, fieldNumber: 9)
+      }
+      if _storage._generatedAtMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._generatedAtMicros, fieldNumber: 10)
+      }
+      if !_storage._generatedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._generatedBy, fieldNumber: 11)
+      }
+      if _storage._unchanged != false {
+        try visitor.visitSingularBoolField(value: _storage._unchanged, fieldNumber: 12)
+      }
+      try { if let v = _storage._delivery {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_CustomerExport, rhs: Conform_Reporting_V1_CustomerExport) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._customer != rhs_storage._customer {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._definitionVersion != rhs_storage._definitionVersion {return false}
+        if _storage._period != rhs_storage._period {return false}
+        if _storage._fileName != rhs_storage._fileName {return false}
+        if _storage._sha256 != rhs_storage._sha256 {return false}
+        if _storage._records != rhs_storage._records {return false}
+        if _storage._revision != rhs_storage._revision {return false}
+        if _storage._generatedAtMicros != rhs_storage._generatedAtMicros {return false}
+        if _storage._generatedBy != rhs_storage._generatedBy {return false}
+        if _storage._unchanged != rhs_storage._unchanged {return false}
+        if _storage._delivery != rhs_storage._delivery {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_RunExportRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RunExportRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}name\0\u{1}period\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.period) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.period.isEmpty {
+      try visitor.visitSingularStringField(value: self.period, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_RunExportRequest, rhs: Conform_Reporting_V1_RunExportRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.period != rhs.period {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ListExportsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListExportsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ListExportsRequest, rhs: Conform_Reporting_V1_ListExportsRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ListExportsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListExportsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}exports\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.exports) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.exports.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.exports, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ListExportsResponse, rhs: Conform_Reporting_V1_ListExportsResponse) -> Bool {
+    if lhs.exports != rhs.exports {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_GetExportContentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetExportContentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_GetExportContentRequest, rhs: Conform_Reporting_V1_GetExportContentRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ExportContent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportContent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}export\0\u{1}content\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._export) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.content) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._export {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.content.isEmpty {
+      try visitor.visitSingularBytesField(value: self.content, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ExportContent, rhs: Conform_Reporting_V1_ExportContent) -> Bool {
+    if lhs._export != rhs._export {return false}
+    if lhs.content != rhs.content {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ListDeliveriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDeliveriesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customer.isEmpty {
+      try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ListDeliveriesRequest, rhs: Conform_Reporting_V1_ListDeliveriesRequest) -> Bool {
+    if lhs.customer != rhs.customer {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Reporting_V1_ListDeliveriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDeliveriesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}deliveries\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.deliveries) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.deliveries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.deliveries, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Reporting_V1_ListDeliveriesResponse, rhs: Conform_Reporting_V1_ListDeliveriesResponse) -> Bool {
+    if lhs.deliveries != rhs.deliveries {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

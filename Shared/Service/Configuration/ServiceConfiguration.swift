@@ -14,6 +14,9 @@ public struct ServiceConfiguration: Sendable {
     public var logFormat: LogFormat
     /// Where the other services answer, for those this one asks.
     public var peerAddresses: [PeerService: PeerAddress]
+    /// The environment the service was started with, for settings only one service reads
+    /// (e.g. the reporting service's CONFORM_EXPORT_DIR).
+    public var environment: [String: String]
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable {
@@ -30,7 +33,8 @@ public struct ServiceConfiguration: Sendable {
         database: DatabaseSettings,
         logLevel: Logger.Level,
         logFormat: LogFormat = .text,
-        peerAddresses: [PeerService: PeerAddress] = [:]
+        peerAddresses: [PeerService: PeerAddress] = [:],
+        environment: [String: String] = [:]
     ) {
         self.listenHost = listenHost
         self.wirePort = wirePort
@@ -41,6 +45,7 @@ public struct ServiceConfiguration: Sendable {
         self.logLevel = logLevel
         self.logFormat = logFormat
         self.peerAddresses = peerAddresses
+        self.environment = environment
     }
 }
 
@@ -113,7 +118,8 @@ extension ServiceOptions {
             database: database,
             logLevel: level,
             logFormat: format,
-            peerAddresses: peers
+            peerAddresses: peers,
+            environment: environment
         )
     }
 }

@@ -68,10 +68,13 @@ public struct ServiceResources: Sendable {
     public let database: Database
     public let peers: Peers
     public let logger: Logger
+    /// Settings only this service reads, from its environment.
+    public let settings: [String: String]
 
-    public init(database: Database, peers: Peers, logger: Logger) {
+    public init(database: Database, peers: Peers, logger: Logger, settings: [String: String] = [:]) {
         self.database = database
         self.peers = peers
         self.logger = logger
+        self.settings = settings
     }
 }

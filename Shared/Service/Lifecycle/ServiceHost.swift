@@ -44,7 +44,7 @@ public final class ServiceHost: Sendable {
         let peers = definition.peers.isEmpty
             ? Peers.none
             : try Peers(needed: definition.peers, addresses: configuration.peerAddresses, tls: tls)
-        let resources = ServiceResources(database: database, peers: peers, logger: logger)
+        let resources = ServiceResources(database: database, peers: peers, logger: logger, settings: configuration.environment)
         let health = HealthService(database: database, serviceNames: Set(definition.grpcServiceNames), logger: logger)
         let services: [any RegistrableRPCService] = definition.makeHandlers(resources) + [
             health,

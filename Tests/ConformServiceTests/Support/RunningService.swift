@@ -76,6 +76,7 @@ func withRequirementService<Result: Sendable>(
     wirePort: Int = 0,
     peerAddresses: [PeerService: PeerAddress] = [:],
     tls: ServiceTLS? = nil,
+    environment: [String: String] = [:],
     _ body: (RunningService) async throws -> Result
 ) async throws -> Result {
     let postgres = try postgres ?? TestPostgres.fromEnvironment()
@@ -94,7 +95,8 @@ func withRequirementService<Result: Sendable>(
         tlsDirectory: "",
         database: settings,
         logLevel: .critical,
-        peerAddresses: peerAddresses
+        peerAddresses: peerAddresses,
+        environment: environment
     )
     let host = try ServiceHost(
         definition: definition,

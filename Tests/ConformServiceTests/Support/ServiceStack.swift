@@ -50,12 +50,13 @@ struct ServiceStack: Sendable {
 func withServiceStack<Result: Sendable>(
     suite: String,
     reporting: Bool = false,
+    reportingSettings: [String: String] = [:],
     _ body: (ServiceStack) async throws -> Result
 ) async throws -> Result {
     var attempt = 1
     while true {
         do {
-            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", reporting: reporting, body)
+            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", reporting: reporting, reportingSettings: reportingSettings, body)
         } catch let error as PortTaken where attempt < 3 {
             FileHandle.standardError.write(Data("stack \(suite): \(error), starting again\n".utf8))
             attempt += 1
@@ -71,6 +72,7 @@ struct PortTaken: Error, CustomStringConvertible {
 private func startServiceStack<Result: Sendable>(
     suite: String,
     reporting withReporting: Bool,
+    reportingSettings: [String: String],
     _ body: (ServiceStack) async throws -> Result
 ) async throws -> Result {
     let pki = try ServicePKI.shared()
@@ -98,7 +100,8 @@ private func startServiceStack<Result: Sendable>(
                             return try await body(ServiceStack(requirement: requirement, batch: batch, evidence: evidence, supplier: supplier, reporting: nil))
                         }
                         return try await withRequirementService(
-                            suite: suite, definition: .reporting, wirePort: ports[4], peerAddresses: addresses, tls: pki.services["reporting"]
+                            suite: suite, definition: .reporting, wirePort: ports[4], peerAddresses: addresses, tls: pki.services["reporting"],
+                            environment: reportingSettings
                         ) { reporting in
                             started = true
                             return try await body(

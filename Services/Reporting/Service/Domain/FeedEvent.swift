@@ -82,3 +82,13 @@ public struct RequirementState: Sendable, Equatable {
         self.missing = missing
     }
 }
+
+/// What one event changes in the read model besides the journal.
+public enum ReadModelChange: Sendable, Equatable {
+    /// The batch as it is after the event.
+    case batch(BatchSummary)
+    /// An evidence item attached to a batch (correcting `supersedes` when not 0).
+    case evidence(ArchivedItem, supersedes: Int64)
+    /// A signature applied to "batch:NUMBER" or "evidence:ID".
+    case signature(id: Int64, target: String, SignatureManifestation)
+}

@@ -6,5 +6,8 @@ enum ReportingMigrations {
     static let all: [Migration] = [
         CreateReadModel.migration,
         CreateComplianceModel.migration,
+        CreateEvidenceArchive.migration,
+        CreateAlerts.migration,
+        CreateExports.migration,
     ]
 }

@@ -18,7 +18,7 @@ enum ReadModelStore {
     /// cursor, together. An event seen before changes nothing.
     ///
     /// - Returns: whether the event was new.
-    static func apply(_ event: FeedEvent, batch: BatchSummary?, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    static func apply(_ event: FeedEvent, change: ReadModelChange?, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         let inserted = try await connection.query(
             """
             INSERT INTO feed_events (source, cursor, type, subject, payload, occurred_at_micros)
@@ -30,7 +30,8 @@ enum ReadModelStore {
         var isNew = false
         for try await _ in inserted { isNew = true }
         guard isNew else { return false }
-        if let batch {
+        switch change {
+        case .batch(let batch):
             try await connection.query(
                 """
                 INSERT INTO batch_summaries (number, customer, product, status, manufacture_date, updated_at_micros)
@@ -41,6 +42,35 @@ enum ReadModelStore {
                 """,
                 logger: logger
             )
+        case .evidence(let item, let supersedes):
+            try await connection.query(
+                """
+                INSERT INTO evidence_items (id, batch, type, file_name, media_type, sha256, size, uploaded_by, uploaded_at_micros,
+                                            satisfies, requirement_ids, supersedes)
+                VALUES (\(item.id), \(item.batch), \(item.type), \(item.fileName), \(item.mediaType), \(item.sha256), \(item.size),
+                        \(item.uploadedBy), \(item.uploadedAtMicros), \(item.satisfies), \(item.satisfies.map(RequirementReference.requirementID)),
+                        \(supersedes))
+                ON CONFLICT (id) DO NOTHING
+                """,
+                logger: logger
+            )
+            if supersedes != 0 {
+                try await connection.query("UPDATE evidence_items SET superseded_by = \(item.id) WHERE id = \(supersedes)", logger: logger)
+            }
+        case .signature(let id, let target, let manifestation):
+            let item = target.hasPrefix("evidence:") ? Int64(target.dropFirst("evidence:".count)) : nil
+            let batch = target.hasPrefix("batch:") ? String(target.dropFirst("batch:".count)) : nil
+            try await connection.query(
+                """
+                INSERT INTO signatures (id, target, item, batch, signer, printed_name, meaning, signed_at_micros)
+                VALUES (\(id), \(target), \(item), \(batch), \(manifestation.signer), \(manifestation.printedName), \(manifestation.meaning),
+                        \(manifestation.signedAtMicros))
+                ON CONFLICT (id) DO NOTHING
+                """,
+                logger: logger
+            )
+        case nil:
+            break
         }
         try await connection.query(
             """
@@ -72,5 +102,18 @@ enum ReadModelStore {
             for try await (status, count) in rows.decode((String, Int64).self) { counts[status] = count }
             return counts
         }
+    }
+
+    /// A batch as the read model knows it, read in the caller's transaction.
+    static func batch(_ number: String, on connection: PostgresConnection, logger: Logger) async throws -> BatchSummary? {
+        let rows = try await connection.query(
+            "SELECT number, customer, product, status, manufacture_date::text FROM batch_summaries WHERE number = \(number)",
+            logger: logger
+        )
+        for try await (number, customer, product, status, date) in rows.decode((String, String, String, String, String).self) {
+            guard let day = Day(date) else { return nil }
+            return BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day)
+        }
+        return nil
     }
 }

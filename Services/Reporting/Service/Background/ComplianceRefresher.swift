@@ -4,11 +4,13 @@ import ConformService
 import ConformStorage
 import GRPCCore
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 
 /// Reads again, from the batch service, the compliance of every batch an event touched, so
 /// that the read model holds each batch's compliance per requirement without deciding it
-/// itself: the rules stay the batch service's.
+/// itself: the rules stay the batch service's. The batch's alerts follow in the same
+/// transaction: raised for what it misses, resolved for what it no longer does.
 struct ComplianceRefresher: Service {
     let database: Database
     let peers: Peers
@@ -46,6 +48,7 @@ struct ComplianceRefresher: Service {
         } catch let error as RPCError where error.code == .notFound {
             _ = try await self.database.transaction(logger: self.logger) { connection in
                 try await ComplianceModelStore.forget(batch: number, mark: since, on: connection, logger: self.logger)
+                try await Self.reconcileAlerts(of: number, batch: nil, states: [], on: connection, logger: self.logger)
             }
             return
         }
@@ -57,7 +60,21 @@ struct ComplianceRefresher: Service {
         }
         _ = try await self.database.transaction(logger: self.logger) { connection in
             try await ComplianceModelStore.replace(batch: number, with: states, mark: since, on: connection, logger: self.logger)
+            let batch = try await ReadModelStore.batch(number, on: connection, logger: self.logger)
+            try await Self.reconcileAlerts(of: number, batch: batch, states: states, on: connection, logger: self.logger)
         }
+    }
+
+    private static func reconcileAlerts(
+        of number: String, batch: BatchSummary?, states: [RequirementState], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let (policy, _, _) = try await AlertStore.policy(on: connection, logger: logger)
+        try await AlertStore.reconcile(
+            kinds: [.batchNonCompliant], subject: number,
+            desired: batch.map { AlertRules.batchAlerts(batch: $0, states: states) } ?? [],
+            resolution: { key in AlertRules.batchResolution(of: key, batch: batch, states: states) },
+            policy: policy, today: .today, on: connection, logger: logger
+        )
     }
 }
 

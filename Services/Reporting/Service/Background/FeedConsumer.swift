@@ -64,10 +64,10 @@ struct FeedConsumer: Service {
                     source: self.source.rawValue, cursor: message.cursor, type: message.type, subject: message.subject,
                     payloadJSON: message.payloadJson, occurredAtMicros: message.occurredAtMicros
                 )
-                let batch = Projection.carriesBatch(event) ? self.batch(in: event) : nil
+                let change = self.change(by: event)
                 let touch = self.touch(by: event)
                 _ = try await self.database.transaction(logger: self.logger) { connection in
-                    let isNew = try await ReadModelStore.apply(event, batch: batch, on: connection, logger: self.logger)
+                    let isNew = try await ReadModelStore.apply(event, change: change, on: connection, logger: self.logger)
                     if isNew, let touch {
                         try await ComplianceModelStore.mark(touch, atMicros: event.occurredAtMicros, on: connection, logger: self.logger)
                     }
@@ -96,6 +96,43 @@ struct FeedConsumer: Service {
         }
     }
 
+    /// What an event changes in the read model besides the journal.
+    private func change(by event: FeedEvent) -> ReadModelChange? {
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = true
+        switch (event.source, event.type) {
+        case ("batch", _) where Projection.carriesBatch(event):
+            return self.batch(in: event).map(ReadModelChange.batch)
+        case ("evidence", "evidence.attached"):
+            guard let item = try? Conform_Evidence_V1_EvidenceItem(jsonString: event.payloadJSON, options: options) else {
+                self.logger.error("an evidence event's payload cannot be read", metadata: ["cursor": "\(event.cursor)"])
+                return nil
+            }
+            return .evidence(
+                ArchivedItem(
+                    id: Int64(item.id), batch: item.batch, type: item.type, fileName: item.fileName, mediaType: item.mediaType,
+                    sha256: item.sha256, size: Int64(item.size), uploadedBy: item.uploadedBy, uploadedAtMicros: item.uploadedAtMicros,
+                    satisfies: item.satisfies, supersededBy: 0, signatures: []
+                ),
+                supersedes: Int64(item.supersedes)
+            )
+        case ("evidence", "signature.applied"):
+            guard let signature = try? Conform_Evidence_V1_Signature(jsonString: event.payloadJSON, options: options) else {
+                self.logger.error("a signature event's payload cannot be read", metadata: ["cursor": "\(event.cursor)"])
+                return nil
+            }
+            return .signature(
+                id: Int64(signature.id), target: signature.target,
+                SignatureManifestation(
+                    printedName: signature.printedName, signer: signature.signer, signedAtMicros: signature.signedAtMicros,
+                    meaning: signature.meaning.word
+                )
+            )
+        default:
+            return nil
+        }
+    }
+
     /// The batch an event's payload describes, or nil (logged) when it cannot be read.
     private func batch(in event: FeedEvent) -> BatchSummary? {
         var options = JSONDecodingOptions()
@@ -110,5 +147,18 @@ struct FeedConsumer: Service {
         default: "open"
         }
         return BatchSummary(number: message.number, customer: message.customer, product: message.product, status: status, manufactureDate: day)
+    }
+}
+
+extension Conform_Evidence_V1_SignatureMeaning {
+    /// As reports print it.
+    var word: String {
+        switch self {
+        case .authored: return "authored"
+        case .reviewed: return "reviewed"
+        case .approved: return "approved"
+        case .responsible: return "responsible"
+        case .unspecified, .UNRECOGNIZED: return "unspecified"
+        }
     }
 }

@@ -1,0 +1,57 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import Logging
+import ServiceLifecycle
+
+/// Keeps alerts that depend on the calendar current: escalates the overdue ones to
+/// management, and raises and resolves supplier alerts from what the supplier service says
+/// comes due. Batch alerts need no clock: they follow compliance (ComplianceRefresher).
+struct AlertWatchman: Service {
+    let database: Database
+    let peers: Peers
+    let logger: Logger
+    let interval: Duration
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await self.look()
+            } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                self.logger.warning("cannot bring alerts up to date; trying again", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// One look at the calendar.
+    func look() async throws {
+        let today = Day.today
+        let (policy, _, _) = try await AlertStore.policy(in: self.database, logger: self.logger)
+        let due = try await self.peers.call(.supplier) { client, metadata, options in
+            try await Conform_Supplier_V1_SupplierService.Client(wrapping: client).listDue(
+                .with { $0.withinDays = UInt32(max(1, policy.auditDueWithinDays)) }, metadata: metadata, options: options
+            )
+        }
+        let drafts = AlertRules.supplierAlerts(
+            audits: due.audits.compactMap { audit in Day(audit.nextDue).map { DueAudit(supplier: audit.supplier, nextDue: $0) } },
+            expired: due.expiredApprovals.compactMap { entry in Day(entry.validUntil).map { ExpiredApproval(supplier: entry.supplier, validUntil: $0) } }
+        )
+        _ = try await self.database.transaction(logger: self.logger) { connection in
+            try await AlertStore.reconcile(
+                kinds: [.supplierAuditDue, .supplierApprovalExpired], subject: nil, desired: drafts,
+                resolution: AlertRules.supplierResolution(of:), policy: policy, today: today, on: connection, logger: self.logger
+            )
+        }
+        let escalated = try await AlertStore.escalate(policy: policy, today: today, in: self.database, logger: self.logger)
+        if escalated > 0 {
+            self.logger.notice("alerts escalated to management", metadata: ["count": "\(escalated)", "after_days": "\(policy.escalateAfterDays)"])
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import GRPCCore
+import Logging
+
+/// The wire side of alerts.
+extension ReportingHandlers {
+    func listAlerts(request: Conform_Reporting_V1_ListAlertsRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListAlertsResponse {
+        let call = try CallContext.required()
+        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let alerts = try await AlertStore.list(customer: customer, includeResolved: request.includeResolved, in: self.database, logger: call.logger)
+        let today = Day.today
+        return .with { $0.alerts = alerts.map { $0.message(today: today) } }
+    }
+
+    func acknowledgeAlert(request: Conform_Reporting_V1_AcknowledgeAlertRequest, context: ServerContext) async throws -> Conform_Reporting_V1_Alert {
+        let call = try CallContext.required()
+        guard request.id > 0 else { throw DomainError.invalid(field: "id", reason: "name the alert to acknowledge (`conform alert list` shows ids)") }
+        let note = try FieldRules.text(request.note, field: "note", maxLength: 2_000)
+        guard note.count >= 5 else {
+            throw DomainError.invalid(field: "note", reason: "say what is being done about it, e.g. \"CoA requested from the supplier\"")
+        }
+        let alert = try await AlertStore.acknowledge(id: Int64(request.id), by: call.principal.name, note: note, in: self.database, logger: call.logger)
+        return alert.message(today: .today)
+    }
+
+    func watchAlerts(
+        request: Conform_Reporting_V1_WatchAlertsRequest, response: RPCWriter<Conform_Reporting_V1_AlertUpdate>, context: ServerContext
+    ) async throws {
+        let call = try CallContext.required()
+        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let database = self.database
+        let interval = self.watchInterval
+        try await untilCancelled(context) {
+            // The revision is read before the open alerts, so a change between the two is sent
+            // again rather than missed.
+            var seen = try await AlertStore.latestRevision(in: database, logger: call.logger)
+            let open = try await AlertStore.list(customer: customer, includeResolved: false, in: database, logger: call.logger)
+            for alert in open.reversed() {
+                try await response.write(.with { $0.alert = alert.message(today: .today) })
+            }
+            try await response.write(.with { $0.caughtUp = true })
+            while true {
+                let changes = try await AlertStore.changes(after: seen, customer: customer, limit: 200, in: database, logger: call.logger)
+                for alert in changes {
+                    try await response.write(.with { $0.alert = alert.message(today: .today) })
+                    seen = max(seen, alert.revision)
+                }
+                if changes.count < 200 { try await Task.sleep(for: interval) }
+            }
+        }
+    }
+
+    func getAlertPolicy(request: Conform_Reporting_V1_GetAlertPolicyRequest, context: ServerContext) async throws -> Conform_Reporting_V1_AlertPolicy {
+        let call = try CallContext.required()
+        let (policy, setBy, setAt) = try await AlertStore.policy(in: self.database, logger: call.logger)
+        return .with {
+            $0.escalateAfterDays = UInt32(policy.escalateAfterDays)
+            $0.auditDueWithinDays = UInt32(policy.auditDueWithinDays)
+            $0.setBy = setBy
+            $0.setAtMicros = setAt
+        }
+    }
+
+    func setAlertPolicy(request: Conform_Reporting_V1_SetAlertPolicyRequest, context: ServerContext) async throws -> Conform_Reporting_V1_AlertPolicy {
+        let call = try CallContext.required()
+        guard (1...365).contains(request.escalateAfterDays) else {
+            throw DomainError.invalid(field: "escalate_after_days", reason: "\(request.escalateAfterDays) is not 1 to 365 days")
+        }
+        guard (1...365).contains(request.auditDueWithinDays) else {
+            throw DomainError.invalid(field: "audit_due_within_days", reason: "\(request.auditDueWithinDays) is not 1 to 365 days")
+        }
+        let policy = AlertPolicy(escalateAfterDays: Int(request.escalateAfterDays), auditDueWithinDays: Int(request.auditDueWithinDays))
+        let at = try await AlertStore.setPolicy(policy, by: call.principal.name, in: self.database, logger: call.logger)
+        return .with {
+            $0.escalateAfterDays = request.escalateAfterDays
+            $0.auditDueWithinDays = request.auditDueWithinDays
+            $0.setBy = call.principal.name
+            $0.setAtMicros = at
+        }
+    }
+}
+
+extension Alert {
+    /// On the wire, with its message and days overdue as of `today`.
+    func message(today: Day) -> Conform_Reporting_V1_Alert {
+        .with {
+            $0.id = UInt64(self.id)
+            $0.kind = switch self.draft.key.kind {
+            case .batchNonCompliant: .batchNonCompliant
+            case .supplierAuditDue: .supplierAuditDue
+            case .supplierApprovalExpired: .supplierApprovalExpired
+            }
+            $0.subject = self.draft.key.subject
+            $0.customer = self.draft.customer
+            $0.requirementID = self.draft.key.requirementID
+            $0.mandatory = self.draft.isMandatory
+            $0.message = AlertRules.message(of: self.draft, today: today)
+            $0.level = self.level == .management ? .management : .qualityTeam
+            $0.dueOn = self.draft.dueOn.description
+            $0.daysOverdue = UInt32(AlertRules.daysOverdue(self.draft.dueOn, today: today))
+            $0.raisedAtMicros = self.raisedAtMicros
+            $0.escalatedAtMicros = self.escalatedAtMicros
+            $0.acknowledgedBy = self.acknowledgedBy
+            $0.acknowledgedAtMicros = self.acknowledgedAtMicros
+            $0.acknowledgementNote = self.acknowledgementNote
+            $0.resolvedAtMicros = self.resolvedAtMicros
+            $0.resolution = self.resolution
+            $0.revision = UInt64(self.revision)
+        }
+    }
+}

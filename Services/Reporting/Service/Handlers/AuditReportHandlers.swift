@@ -1,0 +1,150 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import Foundation
+import GRPCCore
+
+/// The wire side of audit evidence reports.
+extension ReportingHandlers {
+    /// Parts of at most this many batches or items, well below the wire's largest frame.
+    static let reportPageSize = 500
+    /// HTML chunks of this many bytes.
+    static let htmlChunkBytes = 256 * 1024
+
+    func getAuditReport(
+        request: Conform_Reporting_V1_AuditReportRequest, response: RPCWriter<Conform_Reporting_V1_AuditReportPart>, context: ServerContext
+    ) async throws {
+        let call = try CallContext.required()
+        guard !request.customer.isEmpty else {
+            throw DomainError.invalid(field: "customer", reason: "is required: a report is about one customer's batches")
+        }
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: 32)
+        try await call.requireAccess(toCustomer: customer, database: self.database)
+        let requirementIDs = try request.requirementIds.enumerated().map { index, id in
+            try FieldRules.code(id, field: "requirement_ids[\(index)]", maxLength: 64)
+        }
+        let today = Day.today
+        let period = try AuditReportRules.period(from: request.from, to: request.to, days: Int(request.days), today: today)
+        guard request.sampleSize <= 1_000 else {
+            throw DomainError.invalid(field: "sample_size", reason: "\(request.sampleSize) is more than 1000; the complete archive follows the sample anyway")
+        }
+        let sampleSize = request.sampleSize == 0 ? 5 : Int(request.sampleSize)
+        let seed = request.seed == 0 ? UInt64.random(in: 1...UInt64(Int64.max)) : request.seed
+
+        let logger = call.logger
+        let (found, archive) = try await self.database.read(logger: logger) { connection in
+            (
+                try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger),
+                try await AuditReportStore.archive(
+                    customer: customer, from: period.from, to: period.to, requirementIDs: requirementIDs, on: connection, logger: logger
+                )
+            )
+        }
+        let asked = Set(requirementIDs)
+        let batches = found.compactMap { batch, states -> ReportedBatch? in
+            // Asked about particular requirements, a batch that carries none of them is not in
+            // the report; one not evaluated yet cannot be told apart, so it is listed as pending.
+            if !asked.isEmpty, !states.isEmpty, !states.contains(where: { asked.contains($0.requirementID) }) { return nil }
+            let (outcome, reasons) = AuditReportRules.outcome(of: states, asking: asked)
+            return ReportedBatch(
+                number: batch.number, product: batch.product, manufactureDate: batch.manufactureDate, status: batch.status,
+                outcome: outcome, reasons: reasons
+            )
+        }
+        let report = AuditReport(
+            customer: customer, requirementIDs: requirementIDs, from: period.from, to: period.to, generatedBy: call.principal.name,
+            generatedAtMicros: Timestamps.nowMicros(), batches: batches, seed: seed,
+            sample: AuditReportRules.sample(archive, size: sampleSize, seed: seed), archive: archive,
+            overTime: AuditReportRules.overTime(batches, from: period.from, to: period.to)
+        )
+        call.logger.info(
+            "audit report",
+            metadata: ["customer": "\(customer)", "from": "\(period.from)", "to": "\(period.to)", "batches": "\(batches.count)", "items": "\(archive.count)"]
+        )
+
+        try await response.write(.with { $0.summary = report.summaryMessage })
+        for start in stride(from: 0, to: report.batches.count, by: Self.reportPageSize) {
+            let page = report.batches[start..<min(start + Self.reportPageSize, report.batches.count)]
+            try await response.write(.with { $0.batches = .with { $0.batches = page.map(\.message) } })
+        }
+        for start in stride(from: 0, to: report.archive.count, by: Self.reportPageSize) {
+            let page = report.archive[start..<min(start + Self.reportPageSize, report.archive.count)]
+            try await response.write(.with { $0.archive = .with { $0.items = page.map(\.message) } })
+        }
+        if request.html {
+            let html = Data(AuditReportHTML.render(report).utf8)
+            for start in stride(from: 0, to: html.count, by: Self.htmlChunkBytes) {
+                try await response.write(.with { $0.html = html[start..<min(start + Self.htmlChunkBytes, html.count)] })
+            }
+        }
+    }
+}
+
+extension AuditReport {
+    var summaryMessage: Conform_Reporting_V1_AuditReportSummary {
+        .with {
+            $0.customer = self.customer
+            $0.requirementIds = self.requirementIDs
+            $0.from = self.from.description
+            $0.to = self.to.description
+            $0.generatedBy = self.generatedBy
+            $0.generatedAtMicros = self.generatedAtMicros
+            $0.totalBatches = UInt32(self.total)
+            $0.compliant = UInt32(self.compliant)
+            $0.nonCompliant = UInt32(self.nonCompliant)
+            $0.pending = UInt32(self.pending)
+            $0.compliancePercent = self.compliancePercent
+            $0.seed = self.seed
+            $0.sample = self.sample.map(\.message)
+            $0.overTime = self.overTime.map { point in
+                .with {
+                    $0.weekStarting = point.weekStarting.description
+                    $0.batches = UInt32(point.batches)
+                    $0.compliant = UInt32(point.compliant)
+                }
+            }
+            $0.archiveItems = UInt32(self.archive.count)
+            $0.batches = UInt32(self.batches.count)
+        }
+    }
+}
+
+extension ReportedBatch {
+    var message: Conform_Reporting_V1_ReportedBatch {
+        .with {
+            $0.number = self.number
+            $0.product = self.product
+            $0.manufactureDate = self.manufactureDate.description
+            $0.status = self.status
+            $0.outcome = self.outcome.rawValue
+            $0.reasons = self.reasons
+        }
+    }
+}
+
+extension ArchivedItem {
+    var message: Conform_Reporting_V1_ArchivedItem {
+        .with {
+            $0.id = UInt64(self.id)
+            $0.batch = self.batch
+            $0.type = self.type
+            $0.fileName = self.fileName
+            $0.mediaType = self.mediaType
+            $0.sha256 = self.sha256
+            $0.size = UInt64(max(0, self.size))
+            $0.uploadedBy = self.uploadedBy
+            $0.uploadedAtMicros = self.uploadedAtMicros
+            $0.satisfies = self.satisfies
+            $0.supersededBy = UInt64(max(0, self.supersededBy))
+            $0.signatures = self.signatures.map { signature in
+                .with {
+                    $0.printedName = signature.printedName
+                    $0.signer = signature.signer
+                    $0.signedAtMicros = signature.signedAtMicros
+                    $0.meaning = signature.meaning
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import ConformDomain
+import ConformService
+import ConformStorage
+
+extension CallContext {
+    /// The customer a listing is limited to: the one asked for (nil: every customer), or, for
+    /// a customer's principal, its own. Asking for another customer is refused and audited.
+    func customerFilter(_ requested: String, database: Database) async throws -> String? {
+        let customer = requested.isEmpty ? nil : try FieldRules.code(requested, field: "customer", maxLength: 32)
+        if let scope = self.principal.customerScope {
+            try await self.requireAccess(toCustomer: customer ?? scope, database: database)
+            return scope
+        }
+        return customer
+    }
+}

@@ -1,0 +1,154 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import GRPCCore
+
+/// The wire side of customer exports.
+extension ReportingHandlers {
+    func defineExport(request: Conform_Reporting_V1_DefineExportRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ExportDefinition {
+        let call = try CallContext.required()
+        let wire = request.definition
+        let customer = try FieldRules.code(wire.customer, field: "definition.customer", maxLength: 32)
+        try await call.requireAccess(toCustomer: customer, database: self.database)
+        guard let schedule = ExportSchedule(rawValue: wire.schedule.isEmpty ? "monthly" : wire.schedule) else {
+            throw DomainError.invalid(field: "definition.schedule", reason: "'\(wire.schedule)' is not monthly or on-demand")
+        }
+        let fields = try wire.fields.enumerated().map { index, field in
+            guard let source = ExportSource(rawValue: field.source) else {
+                throw DomainError.invalid(
+                    field: "definition.fields[\(index)].source",
+                    reason: "'\(field.source)' is not a source; use one of \(ExportSource.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            return ExportField(element: field.element, source: source)
+        }
+        let definition = ExportDefinition(
+            customer: customer, name: wire.name, version: 0, schedule: schedule, rootElement: wire.rootElement, recordElement: wire.recordElement,
+            fields: fields
+        )
+        do {
+            try ExportRules.check(definition)
+        } catch DomainError.invalid(let field, let reason) {
+            throw DomainError.invalid(field: "definition.\(field)", reason: reason)
+        }
+        let (stored, by, at) = try await ExportStore.define(definition, by: call.principal.name, in: self.database, logger: call.logger)
+        return stored.message(by: by, at: at)
+    }
+
+    func listExportDefinitions(
+        request: Conform_Reporting_V1_ListExportDefinitionsRequest, context: ServerContext
+    ) async throws -> Conform_Reporting_V1_ListExportDefinitionsResponse {
+        let call = try CallContext.required()
+        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let logger = call.logger
+        let definitions = try await self.database.read(logger: logger) { connection in
+            try await ExportStore.definitions(customer: customer, on: connection, logger: logger)
+        }
+        return .with { $0.definitions = definitions.map { $0.0.message(by: $0.by, at: $0.at) } }
+    }
+
+    func runExport(request: Conform_Reporting_V1_RunExportRequest, context: ServerContext) async throws -> Conform_Reporting_V1_CustomerExport {
+        let call = try CallContext.required()
+        let customer = try FieldRules.code(request.customer, field: "customer", maxLength: 32)
+        try await call.requireAccess(toCustomer: customer, database: self.database)
+        guard !request.name.isEmpty else {
+            throw DomainError.invalid(field: "name", reason: "is required: which of the customer's exports (`conform export definitions` lists them)")
+        }
+        let period: ExportPeriod
+        if request.period.isEmpty {
+            period = ExportPeriod(containing: .today).previous
+        } else {
+            guard let asked = ExportPeriod(request.period) else {
+                throw DomainError.invalid(field: "period", reason: "'\(request.period)' is not a month; write it as YYYY-MM, e.g. 2026-10")
+            }
+            period = asked
+        }
+        let (export, unchanged) = try await ExportRunner(database: self.database).run(
+            customer: customer, name: request.name, period: period, by: call.principal.name, logger: call.logger
+        )
+        var message = export.message
+        message.unchanged = unchanged
+        return message
+    }
+
+    func listExports(request: Conform_Reporting_V1_ListExportsRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListExportsResponse {
+        let call = try CallContext.required()
+        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let exports = try await ExportStore.exports(customer: customer, in: self.database, logger: call.logger)
+        return .with { $0.exports = exports.map(\.message) }
+    }
+
+    func getExportContent(request: Conform_Reporting_V1_GetExportContentRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ExportContent {
+        let call = try CallContext.required()
+        guard let (export, content) = try await ExportStore.content(id: Int64(request.id), in: self.database, logger: call.logger) else {
+            throw DomainError.notFound("no export \(request.id); `conform export list` shows them")
+        }
+        try await call.requireAccess(toCustomer: export.customer, database: self.database)
+        return .with {
+            $0.export = export.message
+            $0.content = .init(content)
+        }
+    }
+
+    func listDeliveries(request: Conform_Reporting_V1_ListDeliveriesRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListDeliveriesResponse {
+        let call = try CallContext.required()
+        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let deliveries = try await ExportStore.deliveries(customer: customer, in: self.database, logger: call.logger)
+        return .with { $0.deliveries = deliveries.map(\.message) }
+    }
+}
+
+extension ExportDefinition {
+    func message(by principal: String, at micros: Int64) -> Conform_Reporting_V1_ExportDefinition {
+        .with {
+            $0.customer = self.customer
+            $0.name = self.name
+            $0.version = UInt32(self.version)
+            $0.schedule = self.schedule.rawValue
+            $0.rootElement = self.rootElement
+            $0.recordElement = self.recordElement
+            $0.fields = self.fields.map { field in .with { $0.element = field.element; $0.source = field.source.rawValue } }
+            $0.definedBy = principal
+            $0.definedAtMicros = micros
+        }
+    }
+}
+
+extension ExportRecord {
+    var message: Conform_Reporting_V1_CustomerExport {
+        .with {
+            $0.id = UInt64(self.id)
+            $0.customer = self.customer
+            $0.name = self.name
+            $0.definitionVersion = UInt32(self.definitionVersion)
+            $0.period = self.period
+            $0.fileName = self.fileName
+            $0.sha256 = self.sha256
+            $0.records = UInt32(self.records)
+            $0.revision = UInt32(self.revision)
+            $0.generatedAtMicros = self.generatedAtMicros
+            $0.generatedBy = self.generatedBy
+            if let delivery = self.delivery { $0.delivery = delivery.message }
+        }
+    }
+}
+
+extension DeliveryRecord {
+    var message: Conform_Reporting_V1_Delivery {
+        .with {
+            $0.id = UInt64(self.id)
+            $0.exportID = UInt64(self.exportID)
+            $0.revision = UInt32(self.revision)
+            $0.status = self.status
+            $0.attempts = UInt32(self.attempts)
+            $0.lastError = self.lastError
+            $0.path = self.path
+            $0.queuedAtMicros = self.queuedAtMicros
+            $0.deliveredAtMicros = self.deliveredAtMicros
+            $0.nextAttemptAtMicros = self.nextAttemptAtMicros
+            $0.customer = self.customer
+            $0.fileName = self.fileName
+        }
+    }
+}

@@ -1,0 +1,215 @@
+import ConformDomain
+import ConformStorage
+import Logging
+import PostgresNIO
+
+/// Alerts and the alert policy in the reporting schema.
+enum AlertStore {
+    private static let columns = """
+        id, kind, subject, customer, requirement_id, mandatory, detail, level, due_on::text, raised_at_micros, escalated_at_micros,
+        acknowledged_by, acknowledged_at_micros, acknowledgement_note, resolved_at_micros, resolution, revision
+        """
+
+    /// Makes the open alerts of `kinds` about `subject` (every subject when nil) exactly
+    /// `desired`: raises the new ones, resolves those no longer desired with `resolution`,
+    /// and updates what changed in the others. Runs in the caller's transaction.
+    static func reconcile(
+        kinds: [AlertKind], subject: String?, desired: [AlertDraft], resolution: @Sendable (AlertKey) -> String,
+        policy: AlertPolicy, today: Day, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let open = try await Self.open(kinds: kinds, subject: subject, on: connection, logger: logger)
+        let openByKey = Dictionary(open.map { ($0.draft.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let desiredKeys = Set(desired.map(\.key))
+        let now = Timestamps.nowMicros()
+        for alert in open where !desiredKeys.contains(alert.draft.key) {
+            try await connection.query(
+                """
+                UPDATE alerts SET resolved_at_micros = \(now), resolution = \(resolution(alert.draft.key)), revision = nextval('alert_revisions')
+                WHERE id = \(alert.id) AND resolved_at_micros = 0
+                """,
+                logger: logger
+            )
+        }
+        for draft in desired {
+            if let known = openByKey[draft.key] {
+                guard known.draft != draft else { continue }
+                try await connection.query(
+                    """
+                    UPDATE alerts SET detail = \(draft.detail), mandatory = \(draft.isMandatory), due_on = \(draft.dueOn.description)::date,
+                        customer = \(draft.customer), revision = nextval('alert_revisions')
+                    WHERE id = \(known.id)
+                    """,
+                    logger: logger
+                )
+                continue
+            }
+            let level = AlertRules.level(dueOn: draft.dueOn, today: today, policy: policy)
+            try await connection.query(
+                """
+                INSERT INTO alerts (kind, subject, customer, requirement_id, mandatory, detail, level, due_on, raised_at_micros, escalated_at_micros)
+                VALUES (\(draft.key.kind.rawValue), \(draft.key.subject), \(draft.customer), \(draft.key.requirementID), \(draft.isMandatory),
+                        \(draft.detail), \(level.rawValue), \(draft.dueOn.description)::date, \(now), \(level == .management ? now : 0))
+                ON CONFLICT (kind, subject, requirement_id) WHERE resolved_at_micros = 0 DO NOTHING
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Sends to management every open alert overdue by the policy's days.
+    ///
+    /// - Returns: how many escalated.
+    static func escalate(policy: AlertPolicy, today: Day, in database: Database, logger: Logger) async throws -> Int {
+        let cutoff = today.adding(days: -policy.escalateAfterDays)
+        return try await database.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE alerts SET level = 'management', escalated_at_micros = \(Timestamps.nowMicros()), revision = nextval('alert_revisions')
+                WHERE resolved_at_micros = 0 AND level = 'quality-team' AND due_on <= \(cutoff.description)::date
+                RETURNING id
+                """,
+                logger: logger
+            )
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count
+        }
+    }
+
+    /// Open alerts of `kinds` (about `subject` when given).
+    static func open(kinds: [AlertKind], subject: String?, on connection: PostgresConnection, logger: Logger) async throws -> [Alert] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM alerts
+            WHERE resolved_at_micros = 0 AND kind = ANY(\(kinds.map(\.rawValue))) AND (\(subject)::text IS NULL OR subject = \(subject))
+            """,
+            logger: logger
+        )
+        return try await Self.decode(rows)
+    }
+
+    /// Alerts of one customer (every customer's and suppliers' when nil): open ones, or the
+    /// 500 newest of all.
+    static func list(customer: String?, includeResolved: Bool, in database: Database, logger: Logger) async throws -> [Alert] {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM alerts
+                WHERE (\(customer)::text IS NULL OR customer = \(customer)) AND (\(includeResolved) OR resolved_at_micros = 0)
+                ORDER BY id DESC LIMIT 500
+                """,
+                logger: logger
+            )
+            return try await Self.decode(rows)
+        }
+    }
+
+    /// Alerts changed after `revision`, oldest change first.
+    static func changes(after revision: Int64, customer: String?, limit: Int, in database: Database, logger: Logger) async throws -> [Alert] {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM alerts
+                WHERE revision > \(revision) AND (\(customer)::text IS NULL OR customer = \(customer))
+                ORDER BY revision LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            return try await Self.decode(rows)
+        }
+    }
+
+    /// The highest revision given out so far.
+    static func latestRevision(in database: Database, logger: Logger) async throws -> Int64 {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query("SELECT coalesce(max(revision), 0) FROM alerts", logger: logger)
+            for try await revision in rows.decode(Int64.self) { return revision }
+            return 0
+        }
+    }
+
+    /// Records who acknowledged an open alert and what they are doing about it.
+    static func acknowledge(id: Int64, by principal: String, note: String, in database: Database, logger: Logger) async throws -> Alert {
+        try await database.transaction(logger: logger) { connection in
+            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM alerts WHERE id = \(id) FOR UPDATE", logger: logger)
+            guard let alert = try await Self.decode(rows).first else {
+                throw DomainError.notFound("no alert \(id); `conform alert list` shows the open ones")
+            }
+            guard alert.resolvedAtMicros == 0 else {
+                throw DomainError.failedPrecondition("alert \(id) resolved already (\(alert.resolution)); there is nothing to acknowledge")
+            }
+            let updated = try await connection.query(
+                """
+                UPDATE alerts SET acknowledged_by = \(principal), acknowledged_at_micros = \(Timestamps.nowMicros()),
+                    acknowledgement_note = \(note), revision = nextval('alert_revisions')
+                WHERE id = \(id) RETURNING \(unescaped: Self.columns)
+                """,
+                logger: logger
+            )
+            return try await Self.decode(updated)[0]
+        }
+    }
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [Alert] {
+        var alerts: [Alert] = []
+        for try await row in rows {
+            let random = row.makeRandomAccess()
+            let kind = AlertKind(rawValue: try random[1].decode(String.self)) ?? .batchNonCompliant
+            let due = Day(try random[8].decode(String.self)) ?? Day.today
+            alerts.append(Alert(
+                id: try random[0].decode(Int64.self),
+                draft: AlertDraft(
+                    key: AlertKey(kind: kind, subject: try random[2].decode(String.self), requirementID: try random[4].decode(String.self)),
+                    customer: try random[3].decode(String.self),
+                    isMandatory: try random[5].decode(Bool.self),
+                    detail: try random[6].decode(String.self),
+                    dueOn: due
+                ),
+                level: AlertLevel(rawValue: try random[7].decode(String.self)) ?? .qualityTeam,
+                raisedAtMicros: try random[9].decode(Int64.self),
+                escalatedAtMicros: try random[10].decode(Int64.self),
+                acknowledgedBy: try random[11].decode(String.self),
+                acknowledgedAtMicros: try random[12].decode(Int64.self),
+                acknowledgementNote: try random[13].decode(String.self),
+                resolvedAtMicros: try random[14].decode(Int64.self),
+                resolution: try random[15].decode(String.self),
+                revision: try random[16].decode(Int64.self)
+            ))
+        }
+        return alerts
+    }
+}
+
+extension AlertStore {
+    /// The policy a quality manager set, or the standard one.
+    static func policy(on connection: PostgresConnection, logger: Logger) async throws -> (AlertPolicy, setBy: String, setAtMicros: Int64) {
+        let rows = try await connection.query(
+            "SELECT escalate_after_days, audit_due_within_days, set_by, set_at_micros FROM alert_policy WHERE id = 1",
+            logger: logger
+        )
+        for try await (escalate, within, by, at) in rows.decode((Int32, Int32, String, Int64).self) {
+            return (AlertPolicy(escalateAfterDays: Int(escalate), auditDueWithinDays: Int(within)), by, at)
+        }
+        return (.standard, "", 0)
+    }
+
+    static func policy(in database: Database, logger: Logger) async throws -> (AlertPolicy, setBy: String, setAtMicros: Int64) {
+        try await database.read(logger: logger) { try await Self.policy(on: $0, logger: logger) }
+    }
+
+    static func setPolicy(_ policy: AlertPolicy, by principal: String, in database: Database, logger: Logger) async throws -> Int64 {
+        let now = Timestamps.nowMicros()
+        _ = try await database.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO alert_policy (id, escalate_after_days, audit_due_within_days, set_by, set_at_micros)
+                VALUES (1, \(Int32(policy.escalateAfterDays)), \(Int32(policy.auditDueWithinDays)), \(principal), \(now))
+                ON CONFLICT (id) DO UPDATE SET escalate_after_days = EXCLUDED.escalate_after_days,
+                    audit_due_within_days = EXCLUDED.audit_due_within_days, set_by = EXCLUDED.set_by, set_at_micros = EXCLUDED.set_at_micros
+                """,
+                logger: logger
+            )
+        }
+        return now
+    }
+}

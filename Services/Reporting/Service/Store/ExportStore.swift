@@ -1,0 +1,322 @@
+import ConformDomain
+import ConformStorage
+import Logging
+import PostgresNIO
+
+/// One revision of a period's export, with its delivery.
+struct ExportRecord: Sendable {
+    var id: Int64
+    var customer: String
+    var name: String
+    var period: String
+    var revision: Int
+    var definitionVersion: Int
+    var fileName: String
+    var sha256: String
+    var records: Int
+    var generatedBy: String
+    var generatedAtMicros: Int64
+    var delivery: DeliveryRecord?
+}
+
+/// A revision of an export on its way to the customer's drop folder.
+struct DeliveryRecord: Sendable {
+    var id: Int64
+    var exportID: Int64
+    var revision: Int
+    var customer: String
+    var fileName: String
+    /// "queued", "delivered" or "failed".
+    var status: String
+    var attempts: Int
+    var lastError: String
+    var path: String
+    var queuedAtMicros: Int64
+    var deliveredAtMicros: Int64
+    var nextAttemptAtMicros: Int64
+}
+
+/// Export definitions, exports and the delivery queue in the reporting schema.
+enum ExportStore {
+    /// Stores `definition` as the next version of the customer's export of that name, unless
+    /// the current version already lays out the same document (then that one is returned).
+    static func define(_ definition: ExportDefinition, by principal: String, in database: Database, logger: Logger) async throws -> (ExportDefinition, by: String, at: Int64) {
+        try await database.transaction(logger: logger) { connection in
+            // Two definers of the same export take turns, so versions stay consecutive.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(definition.customer + "/" + definition.name)))", logger: logger)
+            if let current = try await Self.definition(customer: definition.customer, name: definition.name, on: connection, logger: logger),
+               current.0.hasSameLayout(as: definition) {
+                return current
+            }
+            let version = (try await Self.definition(customer: definition.customer, name: definition.name, on: connection, logger: logger)?.0.version ?? 0) + 1
+            let now = Timestamps.nowMicros()
+            try await connection.query(
+                """
+                INSERT INTO export_definitions (customer, name, version, schedule, root_element, record_element, field_elements, field_sources,
+                                                defined_by, defined_at_micros)
+                VALUES (\(definition.customer), \(definition.name), \(Int32(version)), \(definition.schedule.rawValue), \(definition.rootElement),
+                        \(definition.recordElement), \(definition.fields.map(\.element)), \(definition.fields.map(\.source.rawValue)), \(principal), \(now))
+                """,
+                logger: logger
+            )
+            var stored = definition
+            stored.version = version
+            return (stored, principal, now)
+        }
+    }
+
+    /// The current version of a customer's export definition.
+    static func definition(customer: String, name: String, on connection: PostgresConnection, logger: Logger) async throws -> (ExportDefinition, by: String, at: Int64)? {
+        try await Self.definitions(customer: customer, name: name, on: connection, logger: logger).first
+    }
+
+    /// The current version of every definition (of one customer, of one name).
+    static func definitions(customer: String?, name: String? = nil, on connection: PostgresConnection, logger: Logger) async throws -> [(ExportDefinition, by: String, at: Int64)] {
+        let rows = try await connection.query(
+            """
+            SELECT DISTINCT ON (customer, name) customer, name, version, schedule, root_element, record_element, field_elements, field_sources,
+                   defined_by, defined_at_micros
+            FROM export_definitions
+            WHERE (\(customer)::text IS NULL OR customer = \(customer)) AND (\(name)::text IS NULL OR name = \(name))
+            ORDER BY customer, name, version DESC
+            """,
+            logger: logger
+        )
+        var definitions: [(ExportDefinition, by: String, at: Int64)] = []
+        for try await (customer, name, version, schedule, root, record, elements, sources, by, at)
+            in rows.decode((String, String, Int32, String, String, String, [String], [String], String, Int64).self) {
+            let fields = zip(elements, sources).compactMap { element, source in
+                ExportSource(rawValue: source).map { ExportField(element: element, source: $0) }
+            }
+            definitions.append((
+                ExportDefinition(
+                    customer: customer, name: name, version: Int(version), schedule: ExportSchedule(rawValue: schedule) ?? .onDemand,
+                    rootElement: root, recordElement: record, fields: fields
+                ),
+                by, at
+            ))
+        }
+        return definitions
+    }
+
+    /// A customer's batches made in `period`, as an export reads them.
+    static func batches(customer: String, period: ExportPeriod, on connection: PostgresConnection, logger: Logger) async throws -> [ExportedBatch] {
+        let rows = try await connection.query(
+            """
+            SELECT b.number, b.product, b.status, b.manufacture_date::text,
+                   (SELECT count(*) FROM batch_compliance c WHERE c.batch = b.number),
+                   coalesce((SELECT array_agg(c.requirement_id || ': ' ||
+                                 CASE WHEN cardinality(c.missing) = 0 THEN 'not satisfied' ELSE 'missing ' || array_to_string(c.missing, ', ') END
+                                 ORDER BY c.requirement_id)
+                             FROM batch_compliance c WHERE c.batch = b.number AND c.state = 'unsatisfied'), '{}'::text[]),
+                   (SELECT count(*) FROM evidence_items e WHERE e.batch = b.number AND e.superseded_by = 0)
+            FROM batch_summaries b
+            WHERE b.customer = \(customer) AND b.manufacture_date BETWEEN \(period.first.description)::date AND \(period.last.description)::date
+            ORDER BY b.manufacture_date, b.number
+            """,
+            logger: logger
+        )
+        var batches: [ExportedBatch] = []
+        for try await (number, product, status, date, evaluated, missing, evidence) in rows.decode((String, String, String, String, Int64, [String], Int64).self) {
+            guard let day = Day(date) else { continue }
+            batches.append(ExportedBatch(
+                number: number, product: product, manufactureDate: day, status: status,
+                compliant: evaluated > 0 && missing.isEmpty,
+                missing: evaluated > 0 ? missing : ["compliance not evaluated yet"],
+                evidenceCount: Int(evidence)
+            ))
+        }
+        return batches
+    }
+
+    /// Records a generated export: a period's first, or a new revision when its content
+    /// changed, queued for delivery. The same content again changes nothing.
+    ///
+    /// - Returns: the period's current revision, and whether this call left it unchanged.
+    static func record(
+        customer: String, name: String, period: ExportPeriod, definitionVersion: Int, content: [UInt8], sha256: String, records: Int,
+        by principal: String, in database: Database, logger: Logger
+    ) async throws -> (ExportRecord, unchanged: Bool) {
+        try await database.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO customer_exports (customer, name, period, revision) VALUES (\(customer), \(name), \(period.description), 0)
+                ON CONFLICT (customer, name, period) DO NOTHING
+                """,
+                logger: logger
+            )
+            let rows = try await connection.query(
+                "SELECT id, revision FROM customer_exports WHERE customer = \(customer) AND name = \(name) AND period = \(period.description) FOR UPDATE",
+                logger: logger
+            )
+            var found: (Int64, Int32)?
+            for try await row in rows.decode((Int64, Int32).self) { found = row }
+            guard let (id, revision) = found else { throw DomainError.failedPrecondition("the export of \(period) vanished while it was being recorded") }
+            if revision > 0, let current = try await Self.export(id: id, on: connection, logger: logger),
+               current.sha256 == sha256, current.definitionVersion == definitionVersion {
+                return (current, true)
+            }
+            let next = Int(revision) + 1
+            let fileName = "\(customer)-\(name)-\(period)\(next > 1 ? "-r\(next)" : "").xml"
+            let now = Timestamps.nowMicros()
+            try await connection.query(
+                """
+                INSERT INTO export_revisions (export_id, revision, definition_version, file_name, sha256, records, content, generated_by, generated_at_micros)
+                VALUES (\(id), \(Int32(next)), \(Int32(definitionVersion)), \(fileName), \(sha256), \(Int32(records)), \(content), \(principal), \(now))
+                """,
+                logger: logger
+            )
+            try await connection.query("UPDATE customer_exports SET revision = \(Int32(next)) WHERE id = \(id)", logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO deliveries (export_id, revision, customer, file_name, status, queued_at_micros, next_attempt_at_micros)
+                VALUES (\(id), \(Int32(next)), \(customer), \(fileName), 'queued', \(now), \(now))
+                """,
+                logger: logger
+            )
+            guard let stored = try await Self.export(id: id, on: connection, logger: logger) else {
+                throw DomainError.failedPrecondition("the export of \(period) vanished while it was being recorded")
+            }
+            return (stored, false)
+        }
+    }
+
+    /// An export's current revision.
+    static func export(id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> ExportRecord? {
+        try await Self.exports(id: id, customer: nil, on: connection, logger: logger).first
+    }
+
+    /// Every export (of one customer), newest period first, each at its current revision.
+    static func exports(customer: String?, in database: Database, logger: Logger) async throws -> [ExportRecord] {
+        try await database.read(logger: logger) { connection in
+            try await Self.exports(id: nil, customer: customer, on: connection, logger: logger)
+        }
+    }
+
+    private static func exports(id: Int64?, customer: String?, on connection: PostgresConnection, logger: Logger) async throws -> [ExportRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT x.id, x.customer, x.name, x.period, r.revision, r.definition_version, r.file_name, r.sha256, r.records,
+                   r.generated_by, r.generated_at_micros
+            FROM customer_exports x JOIN export_revisions r ON r.export_id = x.id AND r.revision = x.revision
+            WHERE (\(id)::bigint IS NULL OR x.id = \(id)) AND (\(customer)::text IS NULL OR x.customer = \(customer))
+            ORDER BY x.period DESC, x.customer, x.name
+            LIMIT 1000
+            """,
+            logger: logger
+        )
+        var exports: [ExportRecord] = []
+        for try await (id, customer, name, period, revision, version, fileName, sha, records, by, at)
+            in rows.decode((Int64, String, String, String, Int32, Int32, String, String, Int32, String, Int64).self) {
+            exports.append(ExportRecord(
+                id: id, customer: customer, name: name, period: period, revision: Int(revision), definitionVersion: Int(version),
+                fileName: fileName, sha256: sha, records: Int(records), generatedBy: by, generatedAtMicros: at, delivery: nil
+            ))
+        }
+        for index in exports.indices {
+            exports[index].delivery = try await Self.deliveries(
+                exportID: exports[index].id, revision: exports[index].revision, customer: nil, on: connection, logger: logger
+            ).first
+        }
+        return exports
+    }
+
+    /// The content of an export's current revision.
+    static func content(id: Int64, in database: Database, logger: Logger) async throws -> (ExportRecord, [UInt8])? {
+        try await database.read(logger: logger) { connection in
+            guard let export = try await Self.export(id: id, on: connection, logger: logger) else { return nil }
+            let rows = try await connection.query(
+                "SELECT content FROM export_revisions WHERE export_id = \(id) AND revision = \(Int32(export.revision))",
+                logger: logger
+            )
+            for try await content in rows.decode([UInt8].self) { return (export, content) }
+            return nil
+        }
+    }
+}
+
+extension ExportStore {
+    /// Deliveries (of one export revision, of one customer), newest first.
+    static func deliveries(exportID: Int64?, revision: Int?, customer: String?, on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT id, export_id, revision, customer, file_name, status, attempts, last_error, path, queued_at_micros, delivered_at_micros,
+                   next_attempt_at_micros
+            FROM deliveries
+            WHERE (\(exportID)::bigint IS NULL OR export_id = \(exportID)) AND (\(revision.map(Int32.init))::int IS NULL OR revision = \(revision.map(Int32.init)))
+              AND (\(customer)::text IS NULL OR customer = \(customer))
+            ORDER BY id DESC LIMIT 1000
+            """,
+            logger: logger
+        )
+        var deliveries: [DeliveryRecord] = []
+        for try await (id, export, revision, customer, fileName, status, attempts, error, path, queued, delivered, next)
+            in rows.decode((Int64, Int64, Int32, String, String, String, Int32, String, String, Int64, Int64, Int64).self) {
+            deliveries.append(DeliveryRecord(
+                id: id, exportID: export, revision: Int(revision), customer: customer, fileName: fileName, status: status, attempts: Int(attempts),
+                lastError: error, path: path, queuedAtMicros: queued, deliveredAtMicros: delivered, nextAttemptAtMicros: next
+            ))
+        }
+        return deliveries
+    }
+
+    static func deliveries(customer: String?, in database: Database, logger: Logger) async throws -> [DeliveryRecord] {
+        try await database.read(logger: logger) { connection in
+            try await Self.deliveries(exportID: nil, revision: nil, customer: customer, on: connection, logger: logger)
+        }
+    }
+
+    /// Queued deliveries whose next attempt is due, with their content.
+    static func due(limit: Int, in database: Database, logger: Logger) async throws -> [(DeliveryRecord, [UInt8])] {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT d.id, d.export_id, d.revision, d.customer, d.file_name, d.attempts, r.content
+                FROM deliveries d JOIN export_revisions r ON r.export_id = d.export_id AND r.revision = d.revision
+                WHERE d.status = 'queued' AND d.next_attempt_at_micros <= \(Timestamps.nowMicros())
+                ORDER BY d.next_attempt_at_micros LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var due: [(DeliveryRecord, [UInt8])] = []
+            for try await (id, export, revision, customer, fileName, attempts, content) in rows.decode((Int64, Int64, Int32, String, String, Int32, [UInt8]).self) {
+                due.append((
+                    DeliveryRecord(
+                        id: id, exportID: export, revision: Int(revision), customer: customer, fileName: fileName, status: "queued",
+                        attempts: Int(attempts), lastError: "", path: "", queuedAtMicros: 0, deliveredAtMicros: 0, nextAttemptAtMicros: 0
+                    ),
+                    content
+                ))
+            }
+            return due
+        }
+    }
+
+    static func delivered(id: Int64, path: String, in database: Database, logger: Logger) async throws {
+        _ = try await database.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, path = \(path), last_error = '',
+                    delivered_at_micros = \(Timestamps.nowMicros())
+                WHERE id = \(id) AND status = 'queued'
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Records a failed attempt: the next one is due at `nextAttemptAtMicros`, or none when
+    /// `givingUp`.
+    static func failed(id: Int64, error: String, nextAttemptAtMicros: Int64, givingUp: Bool, in database: Database, logger: Logger) async throws {
+        _ = try await database.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                UPDATE deliveries SET attempts = attempts + 1, last_error = \(error), next_attempt_at_micros = \(nextAttemptAtMicros),
+                    status = \(givingUp ? "failed" : "queued")
+                WHERE id = \(id) AND status = 'queued'
+                """,
+                logger: logger
+            )
+        }
+    }
+}
