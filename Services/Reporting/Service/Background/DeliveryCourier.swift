@@ -38,7 +38,7 @@ struct DeliveryCourier: Service {
                 // Written beside its destination, then renamed, so the customer's side never
                 // reads half a file.
                 let partial = folder.appending(".\(delivery.fileName).partial")
-                try await FileSystem.shared.withFileHandle(forWritingAt: partial, options: .newFile(replaceExisting: true)) { file in
+                _ = try await FileSystem.shared.withFileHandle(forWritingAt: partial, options: .newFile(replaceExisting: true)) { file in
                     try await file.write(contentsOf: content, toAbsoluteOffset: 0)
                 }
                 // A name carries its revision, so a file already there holds the same content

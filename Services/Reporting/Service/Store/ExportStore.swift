@@ -1,6 +1,7 @@
 import ConformDomain
 import ConformStorage
 import Logging
+import NIOCore
 import PostgresNIO
 
 /// One revision of a period's export, with its delivery.
@@ -162,7 +163,7 @@ enum ExportStore {
             try await connection.query(
                 """
                 INSERT INTO export_revisions (export_id, revision, definition_version, file_name, sha256, records, content, generated_by, generated_at_micros)
-                VALUES (\(id), \(Int32(next)), \(Int32(definitionVersion)), \(fileName), \(sha256), \(Int32(records)), \(content), \(principal), \(now))
+                VALUES (\(id), \(Int32(next)), \(Int32(definitionVersion)), \(fileName), \(sha256), \(Int32(records)), \(ByteBuffer(bytes: content)), \(principal), \(now))
                 """,
                 logger: logger
             )
@@ -229,7 +230,7 @@ enum ExportStore {
                 "SELECT content FROM export_revisions WHERE export_id = \(id) AND revision = \(Int32(export.revision))",
                 logger: logger
             )
-            for try await content in rows.decode([UInt8].self) { return (export, content) }
+            for try await content in rows.decode(ByteBuffer.self) { return (export, Array(content.readableBytesView)) }
             return nil
         }
     }
@@ -279,7 +280,8 @@ extension ExportStore {
                 logger: logger
             )
             var due: [(DeliveryRecord, [UInt8])] = []
-            for try await (id, export, revision, customer, fileName, attempts, content) in rows.decode((Int64, Int64, Int32, String, String, Int32, [UInt8]).self) {
+            for try await (id, export, revision, customer, fileName, attempts, bytes) in rows.decode((Int64, Int64, Int32, String, String, Int32, ByteBuffer).self) {
+                let content = Array(bytes.readableBytesView)
                 due.append((
                     DeliveryRecord(
                         id: id, exportID: export, revision: Int(revision), customer: customer, fileName: fileName, status: "queued",
