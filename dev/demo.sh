@@ -163,9 +163,50 @@ if "$conform" batch get D-2025-0007 | grep -q ", open"; then
     "$conform" batch release D-2025-0007 --as quality-manager >/dev/null
 fi
 
+# ---- Reporting: an alert, the dashboard, an audit report, a monthly XML export -------------
+state_dir="$(cd "$(dirname "$tls")" && pwd)"
+# Customer A's batch made two days ago still waits for its CoA: the quality team is alerted.
+recent="$(date -u -d '-2 days' +%F)"
+if ! "$conform" batch get B-2026-0051 >/dev/null 2>&1; then
+    "$conform" batch create B-2026-0051 --product FAST-M8-12.9 --customer A --date "$recent" --quantity 800 \
+        --order PO-A-2024-120 --idempotency-key demo-batch-B-2026-0051 >/dev/null
+fi
+# Customer B's sensor housings, made last month, for B's monthly XML export (CSR-B-0892).
+last_month="$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)"
+if ! "$conform" batch get B-2026-0063 >/dev/null 2>&1; then
+    "$conform" batch create B-2026-0063 --product SENSOR-HOUSING-7 --customer B --date "$last_month-15" --quantity 120 \
+        --idempotency-key demo-batch-B-2026-0063 >/dev/null
+fi
+"$conform" export define --customer B --name monthly-quality --schedule monthly --root QualityDataExport --record Batch \
+    --field BatchNo=batch.number --field PartNo=batch.product --field ProductionDate=batch.manufacture_date \
+    --field Status=batch.status --field Compliant=batch.compliant --field OpenItems=batch.missing \
+    --field Documents=batch.evidence_count --as quality-engineer >/dev/null
+# The read model follows the services' feeds; wait until it has seen the new batches.
+for _ in $(seq 1 50); do
+    if "$conform" alert list --customer A | grep -q "B-2026-0051" \
+        && ! "$conform" reporting dashboard --customer B | grep -q "not evaluated yet"; then break; fi
+    sleep 0.2
+done
+echo "Customer A's dashboard:"
+"$conform" reporting dashboard --customer A | sed 's/^/  /'
+echo "Open alerts for customer A:"
+"$conform" alert list --customer A | sed 's/^/  /'
+mkdir -p "$state_dir/reports"
+"$conform" reporting audit-report --customer A --from 2025-01-01 --seed 20251 --html "$state_dir/reports/audit-A.html" --as auditor \
+    | sed 's/^/  /'
+export_line="$("$conform" export run --customer B --name monthly-quality --period "$last_month" --as quality-engineer)"
+echo "  $export_line"
+for _ in $(seq 1 50); do
+    if "$conform" export deliveries --customer B | grep -q delivered; then break; fi
+    sleep 0.2
+done
+echo "  delivered to $(find "$state_dir/exports/B" -name '*.xml' 2>/dev/null | sort | tr '\n' ' ')"
+
 echo "Demo data: customers A, B, D; products ABC, FAST-M8-12.9, SENSOR-HOUSING-7; who orders what;"
 echo "  requirements CSR-AUTO-0847, CSR-A-0202, CSR-B-0156 (v2.0 awaiting validation of nfc-tagging), CSR-B-0892"
 echo "  (B's imported from dev/demo/customer-b-requirements.yaml), CSR-B-0044 retired from 2025-03-01, CSR-D-0234;"
 echo "  signatories quality-manager, quality-engineer, inspector (certified); batches B-2025-0042 (A, released after"
 echo "  its signed CoA arrived) and D-2025-0007 (D, signed by the certified inspector, released); suppliers HT-STEEL,"
-echo "  ALU-NORD and NEW-CO, lot NC-2025-007 blocked at receipt and used under an approved exception."
+echo "  ALU-NORD and NEW-CO, lot NC-2025-007 blocked at receipt and used under an approved exception;"
+echo "  B-2026-0051 (A, awaiting its CoA: alerted), B-2026-0063 (B, last month: in B's monthly XML export);"
+echo "  the audit report for A at $state_dir/reports/audit-A.html."

@@ -50,6 +50,7 @@ start() {
         CONFORM_TLS_DIR="$state/tls" \
         CONFORM_DB_HOST="$CONFORM_PG_HOST" CONFORM_DB_PORT="$CONFORM_PG_PORT" \
         CONFORM_DB_PASSWORD_FILE="$state/secrets/$service.password" \
+        CONFORM_EXPORT_DIR="$state/exports" \
             nohup "$bin/conform-$service" >>"$state/logs/$service.log" 2>&1 &
         echo $! >"$state/run/$service.pid"
         echo "$service: started (pid $!, log .conform/logs/$service.log)"

@@ -11,7 +11,7 @@ struct ConformBench: AsyncParsableCommand {
             transport in turn with the same handler, and reports throughput, latency \
             percentiles (HDR histogram) and the server's CPU time per call.
             """,
-        subcommands: [RunCommand.self, BatchFlowCommand.self, ServeCommand.self, ProbeCommand.self],
+        subcommands: [RunCommand.self, BatchFlowCommand.self, ReportingSeedCommand.self, ReportingBenchCommand.self, ServeCommand.self, ProbeCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -17,7 +17,7 @@ enum ReportingAccessPolicy {
         service + "AcknowledgeAlert": .roles(quality),
         service + "GetAlertPolicy": .roles(staff),
         service + "SetAlertPolicy": .roles([.qualityManager]),
-        service + "GetAuditReport": .roles(staffAndPartners.union([.service])),
+        service + "GetAuditReport": .roles(staffAndPartners),
         service + "DefineExport": .roles(quality.union([.admin])),
         service + "ListExportDefinitions": .roles(staffAndPartners),
         service + "RunExport": .roles(quality.union(Role.customerScoped)),

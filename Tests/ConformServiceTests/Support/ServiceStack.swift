@@ -177,6 +177,7 @@ extension ServiceStack {
                 "CONFORM_BATCH_ADDRESS": "127.0.0.1:\(self.batch.wirePort)",
                 "CONFORM_EVIDENCE_ADDRESS": "127.0.0.1:\(self.evidence.wirePort)",
                 "CONFORM_SUPPLIER_ADDRESS": "127.0.0.1:\(self.supplier.wirePort)",
+                "CONFORM_REPORTING_ADDRESS": "127.0.0.1:\(self.reporting?.wirePort ?? 1)",
             ]
         )
     }

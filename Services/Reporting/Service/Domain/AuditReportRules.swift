@@ -29,8 +29,8 @@ public enum AuditReportRules {
 
     /// How a batch stood on the requirements asked about (every one it carries when
     /// `requirementIDs` is empty). Waived counts as met, with the waiver on record.
-    public static func outcome(of states: [RequirementState], asking requirementIDs: Set<String>) -> (BatchOutcome, reasons: [String]) {
-        guard !states.isEmpty else { return (.pending, ["compliance not evaluated yet"]) }
+    public static func outcome(of states: [RequirementState], evaluated: Bool, asking requirementIDs: Set<String>) -> (BatchOutcome, reasons: [String]) {
+        guard evaluated else { return (.pending, ["compliance not evaluated yet"]) }
         let relevant = requirementIDs.isEmpty ? states : states.filter { requirementIDs.contains($0.requirementID) }
         let unmet = relevant.filter { $0.state == "unsatisfied" }.sorted { $0.requirementID < $1.requirementID }
         guard !unmet.isEmpty else { return (.compliant, []) }

@@ -48,11 +48,11 @@ public enum DashboardRules {
         var misses: [DashboardView.Miss] = []
         var pending = 0
         for batch in active {
-            guard let requirements = byBatch[batch.number] else {
+            guard batch.isEvaluated else {
                 pending += 1
                 continue
             }
-            for row in requirements {
+            for row in byBatch[batch.number] ?? [] {
                 let key = "\(row.requirement.customer)/\(row.requirement.requirementID)"
                 var tally = tallies[key] ?? DashboardView.Tally(
                     customer: row.requirement.customer, requirementID: row.requirement.requirementID, isMandatory: row.requirement.isMandatory

@@ -28,13 +28,17 @@ public struct BatchSummary: Sendable, Equatable {
     /// "open", "released" or "rejected".
     public var status: String
     public var manufactureDate: Day
+    /// Whether the read model has read the batch's compliance (a batch without requirements
+    /// has none to show, yet is evaluated).
+    public var isEvaluated: Bool
 
-    public init(number: String, customer: String, product: String, status: String, manufactureDate: Day) {
+    public init(number: String, customer: String, product: String, status: String, manufactureDate: Day, isEvaluated: Bool = false) {
         self.number = number
         self.customer = customer
         self.product = product
         self.status = status
         self.manufactureDate = manufactureDate
+        self.isEvaluated = isEvaluated
     }
 }
 

@@ -45,8 +45,8 @@ extension ReportingHandlers {
         let batches = found.compactMap { batch, states -> ReportedBatch? in
             // Asked about particular requirements, a batch that carries none of them is not in
             // the report; one not evaluated yet cannot be told apart, so it is listed as pending.
-            if !asked.isEmpty, !states.isEmpty, !states.contains(where: { asked.contains($0.requirementID) }) { return nil }
-            let (outcome, reasons) = AuditReportRules.outcome(of: states, asking: asked)
+            if !asked.isEmpty, batch.isEvaluated, !states.contains(where: { asked.contains($0.requirementID) }) { return nil }
+            let (outcome, reasons) = AuditReportRules.outcome(of: states, evaluated: batch.isEvaluated, asking: asked)
             return ReportedBatch(
                 number: batch.number, product: batch.product, manufactureDate: batch.manufactureDate, status: batch.status,
                 outcome: outcome, reasons: reasons

@@ -2,7 +2,8 @@ import ConformStorage
 
 /// The evidence archive as the feeds describe it (items and the signatures on them), for
 /// audit reports and exports; filled from the events already journaled, so a read model that
-/// was running before this migration loses nothing.
+/// was running before this migration loses nothing, and every known batch's compliance read
+/// once more.
 enum CreateEvidenceArchive {
     static let migration = Migration(
         version: 4,
@@ -41,6 +42,9 @@ enum CreateEvidenceArchive {
             """,
             "CREATE INDEX signatures_by_item ON signatures (item) WHERE item IS NOT NULL",
             "CREATE INDEX signatures_by_batch ON signatures (batch) WHERE batch IS NOT NULL",
+            // When the refresher last stored the batch's compliance (0: never), so a batch with no
+            // requirements in force shows as evaluated rather than pending.
+            "ALTER TABLE batch_summaries ADD COLUMN evaluated_at_micros bigint NOT NULL DEFAULT 0",
             // Reports and exports read a customer's batches by manufacture date.
             "CREATE INDEX batch_summaries_by_customer_day ON batch_summaries (customer, manufacture_date)",
             // The journal holds each payload as SwiftProtobuf wrote it: proto3 JSON, lowerCamelCase
@@ -74,6 +78,9 @@ enum CreateEvidenceArchive {
             WHERE p ? 'id' AND p ? 'target'
             ON CONFLICT (id) DO NOTHING
             """,
+            // Batches journaled before reporting followed compliance were never evaluated: read
+            // each one's compliance once (the refresher works through the marks).
+            "INSERT INTO stale_batches (number, since_micros) SELECT number, 0 FROM batch_summaries ON CONFLICT (number) DO NOTHING",
         ]
     )
 }

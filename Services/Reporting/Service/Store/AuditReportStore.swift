@@ -9,7 +9,7 @@ enum AuditReportStore {
     static func batches(customer: String, from: Day, to: Day, on connection: PostgresConnection, logger: Logger) async throws -> [(BatchSummary, [RequirementState])] {
         let rows = try await connection.query(
             """
-            SELECT b.number, b.product, b.status, b.manufacture_date::text,
+            SELECT b.number, b.product, b.status, b.manufacture_date::text, b.evaluated_at_micros,
                    c.customer, c.requirement_id, c.version, c.mandatory, c.state, c.missing
             FROM batch_summaries b LEFT JOIN batch_compliance c ON c.batch = b.number
             WHERE b.customer = \(customer) AND b.manufacture_date BETWEEN \(from.description)::date AND \(to.description)::date
@@ -18,11 +18,14 @@ enum AuditReportStore {
             logger: logger
         )
         var batches: [(BatchSummary, [RequirementState])] = []
-        for try await (number, product, status, date, owner, id, version, mandatory, state, missing)
-            in rows.decode((String, String, String, String, String?, String?, String?, Bool?, String?, [String]?).self) {
+        for try await (number, product, status, date, evaluatedAt, owner, id, version, mandatory, state, missing)
+            in rows.decode((String, String, String, String, Int64, String?, String?, String?, Bool?, String?, [String]?).self) {
             if batches.last?.0.number != number {
                 guard let day = Day(date) else { continue }
-                batches.append((BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day), []))
+                batches.append((
+                    BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day, isEvaluated: evaluatedAt > 0),
+                    []
+                ))
             }
             if let owner, let id, let version, let mandatory, let state {
                 batches[batches.count - 1].1.append(

@@ -61,6 +61,7 @@ enum ComplianceModelStore {
                 logger: logger
             )
         }
+        try await connection.query("UPDATE batch_summaries SET evaluated_at_micros = \(now) WHERE number = \(batch)", logger: logger)
         try await connection.query("DELETE FROM stale_batches WHERE number = \(batch) AND since_micros = \(since)", logger: logger)
     }
 
@@ -77,16 +78,16 @@ extension ComplianceModelStore {
         try await database.read(logger: logger) { connection in
             let batchRows = try await connection.query(
                 """
-                SELECT number, customer, product, status, manufacture_date::text FROM batch_summaries
+                SELECT number, customer, product, status, manufacture_date::text, evaluated_at_micros FROM batch_summaries
                 WHERE status = 'open' AND (\(customer)::text IS NULL OR customer = \(customer)) AND (\(product)::text IS NULL OR product = \(product))
                 ORDER BY number
                 """,
                 logger: logger
             )
             var batches: [BatchSummary] = []
-            for try await (number, customer, product, status, date) in batchRows.decode((String, String, String, String, String).self) {
+            for try await (number, customer, product, status, date, evaluatedAt) in batchRows.decode((String, String, String, String, String, Int64).self) {
                 guard let day = Day(date) else { continue }
-                batches.append(BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day))
+                batches.append(BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day, isEvaluated: evaluatedAt > 0))
             }
             guard !batches.isEmpty else { return ([], []) }
             let rows = try await connection.query(

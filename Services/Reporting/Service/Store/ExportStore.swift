@@ -105,7 +105,7 @@ enum ExportStore {
         let rows = try await connection.query(
             """
             SELECT b.number, b.product, b.status, b.manufacture_date::text,
-                   (SELECT count(*) FROM batch_compliance c WHERE c.batch = b.number),
+                   b.evaluated_at_micros,
                    coalesce((SELECT array_agg(c.requirement_id || ': ' ||
                                  CASE WHEN cardinality(c.missing) = 0 THEN 'not satisfied' ELSE 'missing ' || array_to_string(c.missing, ', ') END
                                  ORDER BY c.requirement_id)

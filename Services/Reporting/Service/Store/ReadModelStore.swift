@@ -107,12 +107,12 @@ enum ReadModelStore {
     /// A batch as the read model knows it, read in the caller's transaction.
     static func batch(_ number: String, on connection: PostgresConnection, logger: Logger) async throws -> BatchSummary? {
         let rows = try await connection.query(
-            "SELECT number, customer, product, status, manufacture_date::text FROM batch_summaries WHERE number = \(number)",
+            "SELECT number, customer, product, status, manufacture_date::text, evaluated_at_micros FROM batch_summaries WHERE number = \(number)",
             logger: logger
         )
-        for try await (number, customer, product, status, date) in rows.decode((String, String, String, String, String).self) {
+        for try await (number, customer, product, status, date, evaluatedAt) in rows.decode((String, String, String, String, String, Int64).self) {
             guard let day = Day(date) else { return nil }
-            return BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day)
+            return BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day, isEvaluated: evaluatedAt > 0)
         }
         return nil
     }
