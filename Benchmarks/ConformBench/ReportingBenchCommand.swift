@@ -75,7 +75,7 @@ struct ReportingBenchCommand: AsyncParsableCommand {
     }
 
     /// Runs `body` `runs` times after one warm-up run, prints the percentiles, returns p95 in ms.
-    private func measure(_ name: String, _ body: (Int) async throws -> Void) async throws -> Int {
+    private func measure(_ name: String, _ body: (Int) async throws -> Void) async throws -> String {
         try await body(-1 + self.runs)
         var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         for run in 0..<self.runs {
@@ -86,7 +86,7 @@ struct ReportingBenchCommand: AsyncParsableCommand {
         }
         func ms(_ micros: UInt64) -> String { String(format: "%.0f", Double(micros) / 1000) }
         print("\(name): p50 \(ms(histogram.valueAtPercentile(50))) ms, p95 \(ms(histogram.valueAtPercentile(95))) ms, max \(ms(histogram.max)) ms (\(self.runs) runs)")
-        return Int(Double(histogram.valueAtPercentile(95)) / 1000)
+        return ms(histogram.valueAtPercentile(95))
     }
 }
 

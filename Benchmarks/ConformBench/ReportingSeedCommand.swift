@@ -67,8 +67,9 @@ struct ReportingSeedCommand: AsyncParsableCommand {
     private func removeSeed(_ database: Database, logger: Logger) async throws {
         let started = ContinuousClock.now
         _ = try await database.transaction(logger: logger) { connection in
-            try await connection.query("DELETE FROM signatures WHERE batch LIKE 'BENCH-B-%' OR item IN (SELECT id FROM evidence_items WHERE batch LIKE 'BENCH-B-%')", logger: logger)
-            try await connection.query("DELETE FROM evidence_items WHERE batch LIKE 'BENCH-B-%'", logger: logger)
+            // Synthetic ids all lie above `syntheticIDBase`, which keeps these deletes on the keys.
+            try await connection.query("DELETE FROM signatures WHERE id >= \(Self.syntheticIDBase)", logger: logger)
+            try await connection.query("DELETE FROM evidence_items WHERE id >= \(Self.syntheticIDBase)", logger: logger)
             try await connection.query("DELETE FROM batch_compliance WHERE batch LIKE 'BENCH-B-%'", logger: logger)
             try await connection.query("DELETE FROM batch_summaries WHERE number LIKE 'BENCH-B-%'", logger: logger)
         }
@@ -76,8 +77,7 @@ struct ReportingSeedCommand: AsyncParsableCommand {
     }
 
     private func seed(_ database: Database, logger: Logger) async throws {
-        // Synthetic evidence ids start far above anything the evidence service hands out here.
-        let idBase: Int64 = 1_000_000_000_000
+        let idBase = Self.syntheticIDBase
         let itemsPerBatch = max(0, self.items / self.batches)
         let extraItems = self.items - itemsPerBatch * self.batches
         let started = ContinuousClock.now
@@ -97,7 +97,7 @@ struct ReportingSeedCommand: AsyncParsableCommand {
                            'BENCH-' || lpad((i % \(customers) + 1)::text, 2, '0'),
                            'BP-' || lpad(((i / 7) % 200)::text, 3, '0'),
                            CASE WHEN (i * 7919) % \(days) < 14 THEN 'open' WHEN i % 100 = 0 THEN 'rejected' ELSE 'released' END,
-                           current_date - ((i * 7919) % \(days)),
+                           current_date - ((i * 7919) % \(days))::int,
                            0, 1
                     FROM generate_series(\(first), \(last)) AS i
                     ON CONFLICT (number) DO NOTHING
@@ -135,7 +135,7 @@ struct ReportingSeedCommand: AsyncParsableCommand {
                            'document-' || i || '-' || k || '.pdf', 'application/pdf',
                            md5(i::text || '/' || k) || md5(k::text || '/' || i),
                            100000 + (i * k) % 900000, 'operator',
-                           extract(epoch FROM (current_date - ((i * 7919) % \(days)))::timestamp)::bigint * 1000000 + k,
+                           extract(epoch FROM (current_date - ((i * 7919) % \(days))::int)::timestamp)::bigint * 1000000 + k,
                            ARRAY['BENCH-' || lpad((i % \(customers) + 1)::text, 2, '0') || '/CSR-BENCH-' || lpad((i % \(customers) + 1)::text, 2, '0') || '-' || (k % 3 + 1) || ' v1.0'],
                            ARRAY['CSR-BENCH-' || lpad((i % \(customers) + 1)::text, 2, '0') || '-' || (k % 3 + 1)],
                            0
@@ -150,7 +150,7 @@ struct ReportingSeedCommand: AsyncParsableCommand {
                     INSERT INTO signatures (id, target, item, batch, signer, printed_name, meaning, signed_at_micros)
                     SELECT \(idBase) + i::bigint * 16, 'evidence:' || (\(idBase) + i::bigint * 16), \(idBase) + i::bigint * 16, NULL,
                            'quality-engineer', 'Q. Engineer', 'approved',
-                           extract(epoch FROM (current_date - ((i * 7919) % \(days)))::timestamp)::bigint * 1000000 + 3600000000
+                           extract(epoch FROM (current_date - ((i * 7919) % \(days))::int)::timestamp)::bigint * 1000000 + 3600000000
                     FROM generate_series(\(first), \(last)) AS i
                     WHERE \(itemsPerBatch) > 0 OR i <= \(extraItems)
                     ON CONFLICT (id) DO NOTHING
@@ -170,6 +170,9 @@ struct ReportingSeedCommand: AsyncParsableCommand {
         }
         print("Seeded in \(Self.format(ContinuousClock.now - started)). Measure with: conform-bench reporting")
     }
+
+    /// Synthetic evidence and signature ids start far above any the evidence service hands out.
+    static let syntheticIDBase: Int64 = 1_000_000_000_000
 
     static func format(_ duration: Duration) -> String {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

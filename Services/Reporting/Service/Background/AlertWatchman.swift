@@ -34,6 +34,12 @@ struct AlertWatchman: Service {
     func look() async throws {
         let today = Day.today
         let (policy, _, _) = try await AlertStore.policy(in: self.database, logger: self.logger)
+        // Escalation first: it needs no other service, so a supplier service that is down
+        // does not hold it up.
+        let escalated = try await AlertStore.escalate(policy: policy, today: today, in: self.database, logger: self.logger)
+        if escalated > 0 {
+            self.logger.notice("alerts escalated to management", metadata: ["count": "\(escalated)", "after_days": "\(policy.escalateAfterDays)"])
+        }
         let due = try await self.peers.call(.supplier) { client, metadata, options in
             try await Conform_Supplier_V1_SupplierService.Client(wrapping: client).listDue(
                 .with { $0.withinDays = UInt32(max(1, policy.auditDueWithinDays)) }, metadata: metadata, options: options
@@ -48,10 +54,6 @@ struct AlertWatchman: Service {
                 kinds: [.supplierAuditDue, .supplierApprovalExpired], subject: nil, desired: drafts,
                 resolution: AlertRules.supplierResolution(of:), policy: policy, today: today, on: connection, logger: self.logger
             )
-        }
-        let escalated = try await AlertStore.escalate(policy: policy, today: today, in: self.database, logger: self.logger)
-        if escalated > 0 {
-            self.logger.notice("alerts escalated to management", metadata: ["count": "\(escalated)", "after_days": "\(policy.escalateAfterDays)"])
         }
     }
 }

@@ -36,10 +36,18 @@ struct ExportScheduler: Service {
         let done = Set(try await ExportStore.exports(customer: nil, in: self.database, logger: logger).filter { $0.period == period.description }
             .map { "\($0.customer)/\($0.name)" })
         for definition in monthly where !done.contains("\(definition.customer)/\(definition.name)") {
-            let (export, _) = try await ExportRunner(database: self.database).run(
-                customer: definition.customer, name: definition.name, period: period, by: "scheduler", logger: logger
-            )
-            logger.notice("scheduled export generated", metadata: ["customer": "\(export.customer)", "export": "\(export.name)", "period": "\(export.period)"])
+            // One customer's export failing (e.g. its validation) must not hold up the others'.
+            do {
+                let (export, _) = try await ExportRunner(database: self.database).run(
+                    customer: definition.customer, name: definition.name, period: period, by: "scheduler", logger: logger
+                )
+                logger.notice("scheduled export generated", metadata: ["customer": "\(export.customer)", "export": "\(export.name)", "period": "\(export.period)"])
+            } catch {
+                logger.error(
+                    "scheduled export failed; it is tried again at the next look",
+                    metadata: ["customer": "\(definition.customer)", "export": "\(definition.name)", "period": "\(period)", "error": "\(error)"]
+                )
+            }
         }
     }
 }
