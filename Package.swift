@@ -207,6 +207,7 @@ let package = Package(
             dependencies: serviceDependencies + [
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Services/Reporting/Service",
             swiftSettings: swiftSettings

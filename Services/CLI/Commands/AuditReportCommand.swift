@@ -25,6 +25,13 @@ struct AuditReportCommand: AsyncParsableCommand {
     @Option(help: "Write the report as self-contained HTML to this file.") var html: String?
     @OptionGroup var connection: ConnectionOptions
 
+    /// A report of years of batches takes seconds to build: at least two minutes, whatever --timeout says.
+    private func reportOptions() -> CallOptions {
+        var options = self.connection.callOptions()
+        options.timeout = .seconds(max(Int64(self.connection.timeout), 120))
+        return options
+    }
+
     func run() async throws {
         let request = Conform_Reporting_V1_AuditReportRequest.with {
             $0.customer = self.customer
@@ -38,7 +45,7 @@ struct AuditReportCommand: AsyncParsableCommand {
         }
         let (summary, batches, archive, document) = try await self.connection.withClient(.reporting) { client in
             try await Conform_Reporting_V1_ReportingService.Client(wrapping: client).getAuditReport(
-                request, metadata: self.connection.metadata(), options: self.connection.callOptions()
+                request, metadata: self.connection.metadata(), options: self.reportOptions()
             ) { response in
                 var summary = Conform_Reporting_V1_AuditReportSummary()
                 var batches: [Conform_Reporting_V1_ReportedBatch] = []
@@ -84,7 +91,7 @@ struct AuditReportCommand: AsyncParsableCommand {
             for batch in nonCompliant { table.add(batch.number, batch.product, batch.manufactureDate, batch.status, batch.reasons.joined(separator: "; ")) }
             print(table.render())
         }
-        print("Sample of \(summary.sample.count) evidence item(s), seed \(summary.seed) (--seed \(summary.seed) draws it again):")
+        print("Sample of \(summary.sample.count) evidence item(s), seed \(summary.seed) (--from \(summary.from) --to \(summary.to) --seed \(summary.seed) draws it again):")
         var sampleTable = Table("ITEM", "BATCH", "TYPE", "FILE", "SHA-256", "SIGNED")
         for item in summary.sample {
             let signed = item.signatures.map { "\($0.printedName) (\($0.meaning)) \(formatMicros($0.signedAtMicros))" }.joined(separator: "; ")

@@ -85,10 +85,11 @@ extension RequirementCommand {
             try self.report(outcome, file: file, sent: sent)
         }
 
-        /// An import's deadline grows with its size: --timeout, plus 20 ms per requirement.
+        /// An import's deadline grows with its size: --timeout, plus 200 ms per requirement
+        /// (a loaded server writes a few hundred a minute; progress shows it is moving).
         private func callOptions(count: Int) -> CallOptions {
             var options = self.connection.callOptions()
-            options.timeout = .milliseconds(Int64(self.connection.timeout * 1000) + Int64(count) * 20)
+            options.timeout = .milliseconds(Int64(self.connection.timeout * 1000) + Int64(count) * 200)
             return options
         }
 

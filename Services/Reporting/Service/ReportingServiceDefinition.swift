@@ -10,7 +10,10 @@ enum ReportingSources {
 
 extension ServiceDefinition {
     /// The reporting service: a read model fed from the other four services' event feeds.
-    public static let reporting: ServiceDefinition = {
+    ///
+    /// Computed, so that each service built from it has its own feed problems: its handlers
+    /// and its feed consumers share them, and no other instance (a test's) sees them.
+    public static var reporting: ServiceDefinition {
         let problems = FeedProblems()
         return ServiceDefinition(
             name: "reporting",
@@ -40,7 +43,7 @@ extension ServiceDefinition {
                 ]
             }
         )
-    }()
+    }
 }
 
 /// The reporting service's own settings, from its environment.

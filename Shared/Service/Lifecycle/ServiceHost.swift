@@ -74,11 +74,13 @@ public final class ServiceHost: Sendable {
             logger: logger,
             onBound: { metricsBound.resolve(.success($0)) }
         )
+        let schemaReady = Latch<Void>()
         let serving = ServingService(
             server: server,
             database: database,
             migrator: Migrator(migrations: definition.allMigrations),
             ready: ready,
+            schemaReady: schemaReady,
             logger: logger
         )
         self.group = ServiceGroup(
@@ -88,7 +90,7 @@ public final class ServiceHost: Sendable {
                     .init(service: database.client, serviceName: "postgres"),
                     .init(service: metrics, serviceName: "metrics"),
                 ] + peers.lifecycle + definition.makeBackground(resources).enumerated().map { index, work in
-                    .init(service: work, serviceName: "\(definition.name)-background-\(index)")
+                    .init(service: AfterMigrations(work: work, schemaReady: schemaReady), serviceName: "\(definition.name)-background-\(index)")
                 } + [
                     .init(
                         service: serving,
@@ -133,21 +135,39 @@ public final class ServiceHost: Sendable {
     }
 }
 
+/// A service's background work, begun once its schema is migrated: work that reads its
+/// tables before then fails, or worse, reads a schema that is about to change.
+private struct AfterMigrations: Service {
+    let work: any Service
+    let schemaReady: Latch<Void>
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await self.schemaReady.value() }
+        try await self.work.run()
+    }
+}
+
 /// Migrates, then serves until the group shuts down gracefully.
 private struct ServingService: Service {
     let server: ConformServer
     let database: Database
     let migrator: Migrator
     let ready: Latch<Void>
+    let schemaReady: Latch<Void>
     let logger: Logger
 
     func run() async throws {
+        // However this ends, background work waiting for the schema stops waiting (a later
+        // resolution is ignored, so this changes nothing after a success).
+        defer { self.schemaReady.resolve(.failure(CancellationError())) }
         do {
             let applied = try await self.migrator.migrate(self.database, logger: self.logger)
             self.logger.info("schema ready", metadata: ["version": "\(self.migrator.latestVersion)", "applied": "\(applied)"])
+            self.schemaReady.resolve(.success(()))
         } catch {
             self.logger.critical("cannot prepare the schema", metadata: ["error": "\(error)"])
             self.ready.resolve(.failure(error))
+            self.schemaReady.resolve(.failure(error))
             throw error
         }
         try await withGracefulShutdownHandler {

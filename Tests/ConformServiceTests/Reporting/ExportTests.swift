@@ -77,8 +77,8 @@ struct ExportTests {
             #expect(delivered.count == 1)
             let delivery = try #require(delivered.first)
             #expect(delivery.attempts == 1)
-            #expect(delivery.path == "\(drop)/A/\(export.fileName)")
-            let file = try Data(contentsOf: URL(fileURLWithPath: delivery.path))
+            #expect(delivery.path == "A/\(export.fileName)")
+            let file = try Data(contentsOf: URL(fileURLWithPath: "\(drop)/\(delivery.path)"))
             #expect(Self.sha256(file) == export.sha256)
             let document = try #require(String(data: file, encoding: .utf8))
             #expect(document.contains("<QualityData customer=\"A\" period=\"\(period)\""))
@@ -104,6 +104,15 @@ struct ExportTests {
             let content = try await reportingCall(reporting) { client in try await client.getExportContent(.with { $0.id = changed.id }) }
             #expect(Self.sha256(content.content) == changed.sha256)
             #expect(String(decoding: content.content, as: UTF8.self).contains("<Documents>1</Documents>"))
+
+            // Periods that have not begun, and ids no export can have, are explained, not crashed on.
+            let future = await rpcError { try await Self.run(reporting, period: ExportPeriod(containing: .today).next.description) }
+            #expect(future?.code == .invalidArgument)
+            #expect(future?.message.contains("has not begun") == true)
+            let farFuture = await rpcError { try await Self.run(reporting, period: "9999-12") }
+            #expect(farFuture?.code == .invalidArgument)
+            let hugeID = await rpcError { try await reportingCall(reporting) { client in try await client.getExportContent(.with { $0.id = .max }) } }
+            #expect(hugeID?.code == .notFound)
 
             // A customer's principal runs and reads its own exports; another customer's are denied and audited.
             let own = try await reportingCall(reporting, as: "customer-a-auditor") { client in try await client.listExports(.init()).exports }
@@ -135,7 +144,8 @@ struct ExportTests {
             let delivery = try #require(failing.first)
             #expect(delivery.status == "queued")
             #expect(delivery.attempts >= 1)
-            #expect(delivery.lastError.contains("cannot write \(blocked)/A/"))
+            #expect(delivery.lastError.hasPrefix("cannot write A/A-monthly-quality-2025-01.xml in the drop folder: "), "\(delivery.lastError)")
+            #expect(!delivery.lastError.contains(blocked))
             #expect(delivery.nextAttemptAtMicros > delivery.queuedAtMicros)
         }
     }

@@ -15,18 +15,8 @@ struct AlertWatchman: Service {
     let interval: Duration
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await self.look()
-            } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
-                self.logger.warning("cannot bring alerts up to date; trying again", metadata: ["error": "\(error)"])
-            }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            } catch {
-                return
-            }
+        await repeatEvery(self.interval, logger: self.logger, failure: "cannot bring alerts up to date; trying again") {
+            try await self.look()
         }
     }
 

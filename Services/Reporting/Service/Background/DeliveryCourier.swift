@@ -1,5 +1,6 @@
 import ConformStorage
 import Logging
+import Metrics
 import NIOFileSystem
 import ServiceLifecycle
 
@@ -14,18 +15,8 @@ struct DeliveryCourier: Service {
     var maxAttempts = 6
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await self.deliverDue()
-            } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
-                self.logger.warning("cannot read the delivery queue; trying again", metadata: ["error": "\(error)"])
-            }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            } catch {
-                return
-            }
+        await repeatEvery(self.interval, logger: self.logger, failure: "cannot read the delivery queue; trying again") {
+            try await self.deliverDue()
         }
     }
 
@@ -33,6 +24,9 @@ struct DeliveryCourier: Service {
         for (delivery, content) in try await ExportStore.due(limit: 20, in: self.database, logger: self.logger) {
             let folder = FilePath(self.directory).appending(delivery.customer)
             let destination = folder.appending(delivery.fileName)
+            // Deliveries are listed to the customer's own principals: they see where in their
+            // drop folder, not the server's file system.
+            let place = "\(delivery.customer)/\(delivery.fileName)"
             do {
                 try await FileSystem.shared.createDirectory(at: folder, withIntermediateDirectories: true, permissions: nil)
                 // Written beside its destination, then renamed, so the customer's side never
@@ -44,8 +38,6 @@ struct DeliveryCourier: Service {
                 // A name carries its revision, so a file already there holds the same content
                 // (an attempt that delivered but could not record it).
                 try await FileSystem.shared.replaceItem(at: destination, withItemAt: partial)
-                try await ExportStore.delivered(id: delivery.id, path: destination.string, in: self.database, logger: self.logger)
-                self.logger.info("export delivered", metadata: ["customer": "\(delivery.customer)", "path": "\(destination.string)"])
             } catch {
                 let attempts = delivery.attempts + 1
                 let givingUp = attempts >= self.maxAttempts
@@ -55,11 +47,24 @@ struct DeliveryCourier: Service {
                     "export delivery failed",
                     metadata: ["customer": "\(delivery.customer)", "file": "\(delivery.fileName)", "attempt": "\(attempts)", "giving_up": "\(givingUp)", "error": "\(error)"]
                 )
+                Counter(label: "conform_export_deliveries_total", dimensions: [("outcome", givingUp ? "failed" : "retrying")]).increment()
                 try await ExportStore.failed(
-                    id: delivery.id, error: "cannot write \(destination.string): \(error)", nextAttemptAtMicros: next, givingUp: givingUp,
-                    in: self.database, logger: self.logger
+                    id: delivery.id, error: "cannot write \(place) in the drop folder: \(Self.reason(error))", nextAttemptAtMicros: next,
+                    givingUp: givingUp, in: self.database, logger: self.logger
                 )
+                continue
             }
+            // Written: recording it may fail (the database away), and then the next look writes
+            // the same file again and records it.
+            try await ExportStore.delivered(id: delivery.id, path: place, in: self.database, logger: self.logger)
+            Counter(label: "conform_export_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
+            self.logger.info("export delivered", metadata: ["customer": "\(delivery.customer)", "path": "\(destination.string)"])
         }
+    }
+
+    /// A file system error's reason without the server's paths in it.
+    private static func reason(_ error: any Error) -> String {
+        guard let error = error as? FileSystemError else { return "\(error)" }
+        return "\(error.code)"
     }
 }

@@ -3,27 +3,18 @@ import ConformStorage
 import Logging
 import ServiceLifecycle
 
-/// Generates each monthly export once its month has ended. A period already exported is
-/// left as it is (its content is regenerated only on demand), so the scheduler may look as
-/// often as it likes.
+/// Generates each monthly export once its month has ended and the read model has evaluated
+/// every batch of it (a file frozen with "not evaluated yet" would reach the customer). A
+/// period already exported is left as it is (regenerated only on demand), so the scheduler
+/// may look as often as it likes.
 struct ExportScheduler: Service {
     let database: Database
     let logger: Logger
     let interval: Duration
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await self.look(today: .today)
-            } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
-                self.logger.warning("cannot run scheduled exports; trying again", metadata: ["error": "\(error)"])
-            }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            } catch {
-                return
-            }
+        await repeatEvery(self.interval, logger: self.logger, failure: "cannot run scheduled exports; trying again") {
+            try await self.look(today: .today)
         }
     }
 
@@ -38,6 +29,16 @@ struct ExportScheduler: Service {
         for definition in monthly where !done.contains("\(definition.customer)/\(definition.name)") {
             // One customer's export failing (e.g. its validation) must not hold up the others'.
             do {
+                let unsettled = try await self.database.read(logger: logger) { connection in
+                    try await ExportStore.unsettled(customer: definition.customer, period: period, on: connection, logger: logger)
+                }
+                guard unsettled == 0 else {
+                    logger.info(
+                        "scheduled export waits for compliance to be read",
+                        metadata: ["customer": "\(definition.customer)", "export": "\(definition.name)", "batches": "\(unsettled)"]
+                    )
+                    continue
+                }
                 let (export, _) = try await ExportRunner(database: self.database).run(
                     customer: definition.customer, name: definition.name, period: period, by: "scheduler", logger: logger
                 )

@@ -117,7 +117,8 @@ public struct ExpiredApproval: Sendable, Equatable {
 /// The rules of alerts, readable without SQL: which problems raise one, when it escalates,
 /// why it resolves, and what it says.
 public enum AlertRules {
-    /// An open batch raises one alert per requirement it does not satisfy, due on its
+    /// An open batch raises one alert per requirement it does not satisfy (the customer of the
+    /// requirement is the alert's customer), due on its
     /// manufacture date (evidence is due when the batch is made). Released and rejected
     /// batches raise none: a released batch met its requirements and a rejected one ships never.
     public static func batchAlerts(batch: BatchSummary, states: [RequirementState]) -> [AlertDraft] {
@@ -125,7 +126,9 @@ public enum AlertRules {
         return states.filter { $0.state == "unsatisfied" }.map { state in
             AlertDraft(
                 key: AlertKey(kind: .batchNonCompliant, subject: batch.number, requirementID: state.requirementID),
-                customer: batch.customer,
+                // A consolidated batch carries other customers' requirements too: each alert
+                // belongs to the customer whose requirement is missed.
+                customer: state.customer,
                 isMandatory: state.isMandatory,
                 detail: state.missing.isEmpty ? "" : "missing \(state.missing.joined(separator: ", "))",
                 dueOn: batch.manufactureDate
@@ -169,7 +172,7 @@ public enum AlertRules {
     /// Why a supplier's open alert no longer applies.
     public static func supplierResolution(of key: AlertKey) -> String {
         switch key.kind {
-        case .supplierAuditDue: return "a passed audit was recorded for \(key.subject)"
+        case .supplierAuditDue: return "\(key.subject)'s next audit is no longer due within the alert window (an audit was recorded or the window changed)"
         case .supplierApprovalExpired: return "\(key.subject)'s approval was renewed or its ASL entry changed"
         case .batchNonCompliant: return "resolved"
         }

@@ -3,7 +3,7 @@ public import ConformDomain
 /// The rules of audit evidence reports, readable without SQL.
 public enum AuditReportRules {
     /// The longest period one report covers.
-    public static let longestPeriodDays = 3 * 366
+    public static let longestPeriodDays = 5 * 366
 
     /// The period asked for: `from`…`to` when given, else the `days` (default 90) ending today.
     public static func period(from: String, to: String, days: Int, today: Day) throws -> (from: Day, to: Day) {

@@ -94,7 +94,7 @@ public struct ExportPeriod: Sendable, Hashable, Comparable, CustomStringConverti
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year >= 1900
+              let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), (1900...9998).contains(year)
         else { return nil }
         self.year = year
         self.month = month
@@ -109,6 +109,7 @@ public struct ExportPeriod: Sendable, Hashable, Comparable, CustomStringConverti
         "\(self.year)-\(self.month < 10 ? "0" : "")\(self.month)"
     }
 
+    /// Its first day (every year 1900…9998 the initializers allow has one).
     public var first: Day { Day("\(self)-01")! }
 
     public var last: Day { self.next.first.previous }

@@ -17,12 +17,14 @@ extension ReportingHandlers {
 
     func acknowledgeAlert(request: Conform_Reporting_V1_AcknowledgeAlertRequest, context: ServerContext) async throws -> Conform_Reporting_V1_Alert {
         let call = try CallContext.required()
-        guard request.id > 0 else { throw DomainError.invalid(field: "id", reason: "name the alert to acknowledge (`conform alert list` shows ids)") }
+        guard let id = Int64(exactly: request.id), id > 0 else {
+            throw DomainError.invalid(field: "id", reason: "name the alert to acknowledge (`conform alert list` shows ids)")
+        }
         let note = try FieldRules.text(request.note, field: "note", maxLength: 2_000)
         guard note.count >= 5 else {
             throw DomainError.invalid(field: "note", reason: "say what is being done about it, e.g. \"CoA requested from the supplier\"")
         }
-        let alert = try await AlertStore.acknowledge(id: Int64(request.id), by: call.principal.name, note: note, in: self.database, logger: call.logger)
+        let alert = try await AlertStore.acknowledge(id: id, by: call.principal.name, note: note, in: self.database, logger: call.logger)
         return alert.message(today: .today)
     }
 

@@ -33,8 +33,10 @@ extension ReportingHandlers {
         let seed = request.seed == 0 ? UInt64.random(in: 1...UInt64(Int64.max)) : request.seed
 
         let logger = call.logger
-        let (found, archive) = try await self.database.read(logger: logger) { connection in
-            (
+        let (found, archive) = try await self.database.transaction(logger: logger) { connection in
+            // One snapshot for both reads, so the archive lists the items of exactly these batches.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            return (
                 try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger),
                 try await AuditReportStore.archive(
                     customer: customer, from: period.from, to: period.to, requirementIDs: requirementIDs, on: connection, logger: logger

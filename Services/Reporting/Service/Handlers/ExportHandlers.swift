@@ -62,6 +62,10 @@ extension ReportingHandlers {
             guard let asked = ExportPeriod(request.period) else {
                 throw DomainError.invalid(field: "period", reason: "'\(request.period)' is not a month; write it as YYYY-MM, e.g. 2026-10")
             }
+            let current = ExportPeriod(containing: .today)
+            guard asked <= current else {
+                throw DomainError.invalid(field: "period", reason: "\(asked) has not begun; a period up to \(current) can be exported")
+            }
             period = asked
         }
         let (export, unchanged) = try await ExportRunner(database: self.database).run(
@@ -81,7 +85,7 @@ extension ReportingHandlers {
 
     func getExportContent(request: Conform_Reporting_V1_GetExportContentRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ExportContent {
         let call = try CallContext.required()
-        guard let (export, content) = try await ExportStore.content(id: Int64(request.id), in: self.database, logger: call.logger) else {
+        guard let id = Int64(exactly: request.id), let (export, content) = try await ExportStore.content(id: id, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no export \(request.id); `conform export list` shows them")
         }
         try await call.requireAccess(toCustomer: export.customer, database: self.database)

@@ -56,7 +56,8 @@ enum CreateEvidenceArchive {
                    coalesce(p->>'mediaType', ''), coalesce(p->>'sha256', ''), coalesce((p->>'size')::bigint, 0),
                    coalesce(p->>'uploadedBy', ''), coalesce((p->>'uploadedAtMicros')::bigint, 0),
                    ARRAY(SELECT jsonb_array_elements_text(coalesce(p->'satisfies', '[]'::jsonb))),
-                   ARRAY(SELECT split_part(split_part(s, '/', 2), ' ', 1) FROM jsonb_array_elements_text(coalesce(p->'satisfies', '[]'::jsonb)) AS s),
+                   ARRAY(SELECT split_part(CASE WHEN position('/' IN s) > 0 THEN substr(s, position('/' IN s) + 1) ELSE s END, ' ', 1)
+                         FROM jsonb_array_elements_text(coalesce(p->'satisfies', '[]'::jsonb)) AS s),
                    coalesce((p->>'supersedes')::bigint, 0)
             FROM (SELECT payload::jsonb AS p FROM feed_events WHERE source = 'evidence' AND type = 'evidence.attached') AS attached
             WHERE p ? 'id'

@@ -1,6 +1,7 @@
 import ConformDomain
 import ConformStorage
 import Logging
+import Metrics
 import PostgresNIO
 
 /// Alerts and the alert policy in the reporting schema.
@@ -10,6 +11,16 @@ enum AlertStore {
         acknowledged_by, acknowledged_at_micros, acknowledgement_note, resolved_at_micros, resolution, revision
         """
 
+    /// Serializes the transactions that change alerts, so revisions commit in the order they
+    /// are handed out and a watcher asking for "newer than N" never steps over one that
+    /// commits late. Alert changes are few and short; the wait is negligible.
+    static func serialize(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(Self.changeLock))", logger: logger)
+    }
+
+    /// The advisory lock of alert changes ("ALERTS" in ASCII).
+    private static let changeLock: Int64 = 0x414C_4552_5453
+
     /// Makes the open alerts of `kinds` about `subject` (every subject when nil) exactly
     /// `desired`: raises the new ones, resolves those no longer desired with `resolution`,
     /// and updates what changed in the others. Runs in the caller's transaction.
@@ -17,6 +28,7 @@ enum AlertStore {
         kinds: [AlertKind], subject: String?, desired: [AlertDraft], resolution: @Sendable (AlertKey) -> String,
         policy: AlertPolicy, today: Day, on connection: PostgresConnection, logger: Logger
     ) async throws {
+        try await Self.serialize(on: connection, logger: logger)
         let open = try await Self.open(kinds: kinds, subject: subject, on: connection, logger: logger)
         let openByKey = Dictionary(open.map { ($0.draft.key, $0) }, uniquingKeysWith: { first, _ in first })
         let desiredKeys = Set(desired.map(\.key))
@@ -44,15 +56,19 @@ enum AlertStore {
                 continue
             }
             let level = AlertRules.level(dueOn: draft.dueOn, today: today, policy: policy)
-            try await connection.query(
+            let inserted = try await connection.query(
                 """
                 INSERT INTO alerts (kind, subject, customer, requirement_id, mandatory, detail, level, due_on, raised_at_micros, escalated_at_micros)
                 VALUES (\(draft.key.kind.rawValue), \(draft.key.subject), \(draft.customer), \(draft.key.requirementID), \(draft.isMandatory),
                         \(draft.detail), \(level.rawValue), \(draft.dueOn.description)::date, \(now), \(level == .management ? now : 0))
                 ON CONFLICT (kind, subject, requirement_id) WHERE resolved_at_micros = 0 DO NOTHING
+                RETURNING id
                 """,
                 logger: logger
             )
+            for try await _ in inserted {
+                Counter(label: "conform_alerts_raised_total", dimensions: [("kind", draft.key.kind.rawValue), ("level", level.rawValue)]).increment()
+            }
         }
     }
 
@@ -62,6 +78,7 @@ enum AlertStore {
     static func escalate(policy: AlertPolicy, today: Day, in database: Database, logger: Logger) async throws -> Int {
         let cutoff = today.adding(days: -policy.escalateAfterDays)
         return try await database.transaction(logger: logger) { connection in
+            try await Self.serialize(on: connection, logger: logger)
             let rows = try await connection.query(
                 """
                 UPDATE alerts SET level = 'management', escalated_at_micros = \(Timestamps.nowMicros()), revision = nextval('alert_revisions')
@@ -88,15 +105,15 @@ enum AlertStore {
         return try await Self.decode(rows)
     }
 
-    /// Alerts of one customer (every customer's and suppliers' when nil): open ones, or the
-    /// 500 newest of all.
+    /// Alerts of one customer (every customer's and suppliers' when nil): every open one, or
+    /// the 500 newest of all.
     static func list(customer: String?, includeResolved: Bool, in database: Database, logger: Logger) async throws -> [Alert] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM alerts
                 WHERE (\(customer)::text IS NULL OR customer = \(customer)) AND (\(includeResolved) OR resolved_at_micros = 0)
-                ORDER BY id DESC LIMIT 500
+                ORDER BY id DESC LIMIT \(includeResolved ? 500 : Int.max)
                 """,
                 logger: logger
             )
@@ -131,6 +148,7 @@ enum AlertStore {
     /// Records who acknowledged an open alert and what they are doing about it.
     static func acknowledge(id: Int64, by principal: String, note: String, in database: Database, logger: Logger) async throws -> Alert {
         try await database.transaction(logger: logger) { connection in
+            try await Self.serialize(on: connection, logger: logger)
             let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM alerts WHERE id = \(id) FOR UPDATE", logger: logger)
             guard let alert = try await Self.decode(rows).first else {
                 throw DomainError.notFound("no alert \(id); `conform alert list` shows the open ones")

@@ -11,7 +11,7 @@ enum AuditReportStore {
             """
             SELECT b.number, b.product, b.status, b.manufacture_date::text, b.evaluated_at_micros,
                    c.customer, c.requirement_id, c.version, c.mandatory, c.state, c.missing
-            FROM batch_summaries b LEFT JOIN batch_compliance c ON c.batch = b.number
+            FROM batch_summaries b LEFT JOIN batch_compliance c ON c.batch = b.number AND c.customer = b.customer
             WHERE b.customer = \(customer) AND b.manufacture_date BETWEEN \(from.description)::date AND \(to.description)::date
             ORDER BY b.manufacture_date, b.number
             """,

@@ -65,9 +65,11 @@ enum ComplianceModelStore {
         try await connection.query("DELETE FROM stale_batches WHERE number = \(batch) AND since_micros = \(since)", logger: logger)
     }
 
-    /// Drops the mark of a batch that no longer exists.
+    /// Forgets a batch that no longer exists (deleted after its retention): its summary and
+    /// compliance, so reports, exports and dashboards no longer count it.
     static func forget(batch: String, mark since: Int64, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("DELETE FROM batch_compliance WHERE batch = \(batch)", logger: logger)
+        try await connection.query("DELETE FROM batch_summaries WHERE number = \(batch)", logger: logger)
         try await connection.query("DELETE FROM stale_batches WHERE number = \(batch) AND since_micros = \(since)", logger: logger)
     }
 }
@@ -93,7 +95,7 @@ extension ComplianceModelStore {
             let rows = try await connection.query(
                 """
                 SELECT batch, customer, requirement_id, version, mandatory, state, missing FROM batch_compliance
-                WHERE batch = ANY(\(batches.map(\.number)))
+                WHERE batch = ANY(\(batches.map(\.number))) AND (\(customer)::text IS NULL OR customer = \(customer))
                 """,
                 logger: logger
             )

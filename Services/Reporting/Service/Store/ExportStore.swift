@@ -109,7 +109,7 @@ enum ExportStore {
                    coalesce((SELECT array_agg(c.requirement_id || ': ' ||
                                  CASE WHEN cardinality(c.missing) = 0 THEN 'not satisfied' ELSE 'missing ' || array_to_string(c.missing, ', ') END
                                  ORDER BY c.requirement_id)
-                             FROM batch_compliance c WHERE c.batch = b.number AND c.state = 'unsatisfied'), '{}'::text[]),
+                             FROM batch_compliance c WHERE c.batch = b.number AND c.customer = b.customer AND c.state = 'unsatisfied'), '{}'::text[]),
                    (SELECT count(*) FROM evidence_items e WHERE e.batch = b.number AND e.superseded_by = 0)
             FROM batch_summaries b
             WHERE b.customer = \(customer) AND b.manufacture_date BETWEEN \(period.first.description)::date AND \(period.last.description)::date
@@ -128,6 +128,20 @@ enum ExportStore {
             ))
         }
         return batches
+    }
+
+    /// How many of a customer's batches in `period` the read model has not (re)evaluated yet.
+    static func unsettled(customer: String, period: ExportPeriod, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            SELECT count(*) FROM batch_summaries b
+            WHERE b.customer = \(customer) AND b.manufacture_date BETWEEN \(period.first.description)::date AND \(period.last.description)::date
+              AND (b.evaluated_at_micros = 0 OR EXISTS (SELECT 1 FROM stale_batches s WHERE s.number = b.number))
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
     }
 
     /// Records a generated export: a period's first, or a new revision when its content
@@ -214,10 +228,12 @@ enum ExportStore {
                 fileName: fileName, sha256: sha, records: Int(records), generatedBy: by, generatedAtMicros: at, delivery: nil
             ))
         }
+        guard !exports.isEmpty else { return exports }
+        // The current revision's delivery of each, in one query.
+        let deliveries = try await Self.deliveries(exportID: id, revision: nil, customer: customer, on: connection, logger: logger)
+        let byRevision = Dictionary(deliveries.map { ("\($0.exportID)/\($0.revision)", $0) }, uniquingKeysWith: { first, _ in first })
         for index in exports.indices {
-            exports[index].delivery = try await Self.deliveries(
-                exportID: exports[index].id, revision: exports[index].revision, customer: nil, on: connection, logger: logger
-            ).first
+            exports[index].delivery = byRevision["\(exports[index].id)/\(exports[index].revision)"]
         }
         return exports
     }
@@ -246,7 +262,7 @@ extension ExportStore {
             FROM deliveries
             WHERE (\(exportID)::bigint IS NULL OR export_id = \(exportID)) AND (\(revision.map(Int32.init))::int IS NULL OR revision = \(revision.map(Int32.init)))
               AND (\(customer)::text IS NULL OR customer = \(customer))
-            ORDER BY id DESC LIMIT 1000
+            ORDER BY id DESC LIMIT \(exportID == nil && customer == nil ? 1000 : Int.max)
             """,
             logger: logger
         )
