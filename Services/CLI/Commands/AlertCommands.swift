@@ -22,9 +22,14 @@ struct AlertCommand: AsyncParsableCommand {
 
     static func line(_ alert: Conform_Reporting_V1_Alert) -> String {
         let level = alert.level == .management ? "MANAGEMENT" : "quality team"
-        let state = alert.resolvedAtMicros != 0 ? "resolved: \(alert.resolution)"
-            : alert.acknowledgedBy.isEmpty ? "open" : "acknowledged by \(alert.acknowledgedBy): \(alert.acknowledgementNote)"
-        return "#\(alert.id) [\(level)] \(alert.message) (\(state))"
+        return "#\(alert.id) [\(level)] \(alert.message) (\(Self.state(alert, withNote: true)))"
+    }
+
+    /// Open, acknowledged (by whom, and the note when asked) or resolved (and why).
+    static func state(_ alert: Conform_Reporting_V1_Alert, withNote: Bool) -> String {
+        if alert.resolvedAtMicros != 0 { return "resolved: \(alert.resolution)" }
+        if alert.acknowledgedBy.isEmpty { return "open" }
+        return "acknowledged by \(alert.acknowledgedBy)" + (withNote ? ": \(alert.acknowledgementNote)" : "")
     }
 
     struct List: AsyncParsableCommand {
@@ -43,9 +48,10 @@ struct AlertCommand: AsyncParsableCommand {
             guard !response.alerts.isEmpty else { return print(self.all ? "No alerts." : "No open alerts.") }
             var table = Table("ID", "TO", "DAYS OVERDUE", "ALERT", "STATE")
             for alert in response.alerts {
-                let state = alert.resolvedAtMicros != 0 ? "resolved: \(alert.resolution)"
-                    : alert.acknowledgedBy.isEmpty ? "open" : "acknowledged by \(alert.acknowledgedBy)"
-                table.add("\(alert.id)", alert.level == .management ? "management" : "quality team", "\(alert.daysOverdue)", alert.message, state)
+                table.add(
+                    "\(alert.id)", alert.level == .management ? "management" : "quality team", "\(alert.daysOverdue)", alert.message,
+                    AlertCommand.state(alert, withNote: false)
+                )
             }
             print(table.render())
         }

@@ -15,6 +15,8 @@ struct CLIError: Error, CustomStringConvertible {
             hint = "\nIs the \(service.rawValue) service running at \(host):\(port)? 'dev/start.sh' starts everything; 'dev/start.sh status' shows what runs."
         case .deadlineExceeded:
             hint = "\nNo answer in time from \(host):\(port); try again, or raise --timeout."
+        case .permissionDenied where error.message.contains(" acts for customer "):
+            hint = "\nThis principal acts for one customer only: ask about that customer, or act as a staff principal with --as NAME."
         case .permissionDenied:
             hint = "\nAct as a principal that holds the role with --as NAME (see 'conform certs list')."
         case .unauthenticated:

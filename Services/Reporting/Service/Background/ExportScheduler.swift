@@ -21,11 +21,12 @@ struct ExportScheduler: Service {
     func look(today: Day) async throws {
         let period = ExportPeriod(containing: today).previous
         let logger = self.logger
-        let monthly = try await self.database.read(logger: logger) { connection in
-            try await ExportStore.definitions(customer: nil, on: connection, logger: logger).map(\.0).filter { $0.schedule == .monthly }
+        let (monthly, done) = try await self.database.read(logger: logger) { connection in
+            (
+                try await ExportStore.definitions(customer: nil, on: connection, logger: logger).map(\.0).filter { $0.schedule == .monthly },
+                try await ExportStore.exported(period: period, on: connection, logger: logger)
+            )
         }
-        let done = Set(try await ExportStore.exports(customer: nil, in: self.database, logger: logger).filter { $0.period == period.description }
-            .map { "\($0.customer)/\($0.name)" })
         for definition in monthly where !done.contains("\(definition.customer)/\(definition.name)") {
             // One customer's export failing (e.g. its validation) must not hold up the others'.
             do {

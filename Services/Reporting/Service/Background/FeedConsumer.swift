@@ -65,7 +65,7 @@ struct FeedConsumer: Service {
                     payloadJSON: message.payloadJson, occurredAtMicros: message.occurredAtMicros
                 )
                 let change = self.change(by: event)
-                let touch = self.touch(by: event)
+                let touch = Self.touch(by: event, change: change)
                 _ = try await self.database.transaction(logger: self.logger) { connection in
                     let isNew = try await ReadModelStore.apply(event, change: change, on: connection, logger: self.logger)
                     if isNew, let touch {
@@ -76,22 +76,20 @@ struct FeedConsumer: Service {
         }
     }
 
-    /// Which batch's compliance an event may have changed.
-    private func touch(by event: FeedEvent) -> BatchTouch? {
-        var options = JSONDecodingOptions()
-        options.ignoreUnknownFields = true
-        switch (event.source, event.type) {
-        case ("batch", _) where event.subject.hasPrefix("batch:"):
+    /// Which batch's compliance an event may have changed: read from what the event changes,
+    /// so each payload is decoded once.
+    private static func touch(by event: FeedEvent, change: ReadModelChange?) -> BatchTouch? {
+        if event.source == "batch", event.subject.hasPrefix("batch:") {
             return .batch(String(event.subject.dropFirst("batch:".count)))
-        case ("evidence", "evidence.attached"):
-            guard let item = try? Conform_Evidence_V1_EvidenceItem(jsonString: event.payloadJSON, options: options) else { return nil }
-            return .itemAttached(item: Int64(item.id), batch: item.batch)
-        case ("evidence", "signature.applied"):
-            guard let signature = try? Conform_Evidence_V1_Signature(jsonString: event.payloadJSON, options: options) else { return nil }
-            if signature.target.hasPrefix("batch:") { return .batch(String(signature.target.dropFirst("batch:".count))) }
-            if signature.target.hasPrefix("evidence:"), let item = Int64(signature.target.dropFirst("evidence:".count)) { return .item(item) }
+        }
+        switch change {
+        case .evidence(let item, _)?:
+            return .itemAttached(item: item.id, batch: item.batch)
+        case .signature(_, let target, _)?:
+            if target.hasPrefix("batch:") { return .batch(String(target.dropFirst("batch:".count))) }
+            if target.hasPrefix("evidence:"), let item = Int64(target.dropFirst("evidence:".count)) { return .item(item) }
             return nil
-        default:
+        case .batch?, nil:
             return nil
         }
     }

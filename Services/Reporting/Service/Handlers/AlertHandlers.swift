@@ -34,7 +34,7 @@ extension ReportingHandlers {
         let call = try CallContext.required()
         let customer = try await call.customerFilter(request.customer, database: self.database)
         let database = self.database
-        let interval = self.watchInterval
+        let interval = Self.watchInterval
         try await untilCancelled(context) {
             // The revision is read before the open alerts, so a change between the two is sent
             // again rather than missed.

@@ -8,7 +8,7 @@ struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServicePro
     let database: Database
     let problems: FeedProblems
     /// How often a watch looks for changed alerts.
-    var watchInterval: Duration = .milliseconds(250)
+    static let watchInterval: Duration = .milliseconds(250)
 
     func feedStatus(request: Conform_Reporting_V1_FeedStatusRequest, context: ServerContext) async throws -> Conform_Reporting_V1_FeedStatusResponse {
         let call = try CallContext.required()

@@ -130,6 +130,17 @@ enum ExportStore {
         return batches
     }
 
+    /// The exports ("CUSTOMER/NAME") generated for `period` already.
+    static func exported(period: ExportPeriod, on connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        let rows = try await connection.query(
+            "SELECT customer || '/' || name FROM customer_exports WHERE period = \(period.description) AND revision > 0",
+            logger: logger
+        )
+        var done: Set<String> = []
+        for try await key in rows.decode(String.self) { done.insert(key) }
+        return done
+    }
+
     /// How many of a customer's batches in `period` the read model has not (re)evaluated yet.
     static func unsettled(customer: String, period: ExportPeriod, on connection: PostgresConnection, logger: Logger) async throws -> Int {
         let rows = try await connection.query(

@@ -1,4 +1,4 @@
-import ConformDomain
+public import ConformDomain
 
 /// The industry a customer's requirements come from.
 public enum Industry: String, Sendable, CaseIterable {
@@ -6,19 +6,6 @@ public enum Industry: String, Sendable, CaseIterable {
     case aerospace
     case medicalDevice = "medical-device"
     case other
-}
-
-/// Someone at the customer to ask about its requirements.
-public struct Contact: Sendable, Equatable, Codable {
-    public var name: String
-    public var email: String
-    public var role: String
-
-    public init(name: String, email: String, role: String) {
-        self.name = name
-        self.email = email
-        self.role = role
-    }
 }
 
 /// A customer whose requirements Conform keeps.
@@ -66,11 +53,7 @@ public enum CustomerRules {
             throw DomainError.invalid(field: "contacts", reason: "has \(contacts.count) entries; at most \(maxContacts) are allowed")
         }
         let checkedContacts = try contacts.enumerated().map { index, contact in
-            Contact(
-                name: try FieldRules.text(contact.name, field: "contacts[\(index)].name", maxLength: 200),
-                email: try FieldRules.email(contact.email, field: "contacts[\(index)].email"),
-                role: try FieldRules.optionalText(contact.role, field: "contacts[\(index)].role", maxLength: 200)
-            )
+            try Contact.checked(name: contact.name, email: contact.email, role: contact.role, at: index)
         }
         let notes = try FieldRules.optionalText(notes, field: "notes", maxLength: 10_000)
         return NewCustomer(code: code, name: name, industry: industry, contacts: checkedContacts, notes: notes)

@@ -3,18 +3,6 @@ import Foundation
 
 /// A supplier of material or processes.
 public struct Supplier: Sendable, Equatable {
-    public struct Contact: Sendable, Equatable {
-        public var name: String
-        public var email: String
-        public var role: String
-
-        public init(name: String, email: String, role: String) {
-            self.name = name
-            self.email = email
-            self.role = role
-        }
-    }
-
     public var code: String
     public var name: String
     public var sites: [String]

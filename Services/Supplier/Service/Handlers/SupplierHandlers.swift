@@ -23,11 +23,7 @@ struct SupplierHandlers: Conform_Supplier_V1_SupplierService.SimpleServiceProtoc
             name: try FieldRules.text(request.name, field: "name", maxLength: 200),
             sites: try request.sites.enumerated().map { try FieldRules.text($1, field: "sites[\($0)]", maxLength: 200) },
             contacts: try request.contacts.enumerated().map { index, contact in
-                Supplier.Contact(
-                    name: try FieldRules.text(contact.name, field: "contacts[\(index)].name", maxLength: 200),
-                    email: try FieldRules.email(contact.email, field: "contacts[\(index)].email"),
-                    role: try FieldRules.optionalText(contact.role, field: "contacts[\(index)].role", maxLength: 100)
-                )
+                try Contact.checked(name: contact.name, email: contact.email, role: contact.role, at: index, roleMaxLength: 100)
             }
         )
         return try await self.writes.write(request) { transaction in

@@ -6,19 +6,12 @@ import PostgresNIO
 
 /// Suppliers, ASL entries, audits and the receiving policy in the supplier schema.
 enum SupplierStore {
-    private struct StoredContact: Codable {
-        var name: String
-        var email: String
-        var role: String
-    }
-
     static func insert(_ supplier: Supplier, by principal: String, on connection: PostgresConnection, logger: Logger) async throws {
-        let contacts = supplier.contacts.map { StoredContact(name: $0.name, email: $0.email, role: $0.role) }
         do {
             try await connection.query(
                 """
                 INSERT INTO suppliers (code, name, sites, contacts, created_at_micros, created_by)
-                VALUES (\(supplier.code), \(supplier.name), \(supplier.sites), \(String(decoding: try JSONEncoder().encode(contacts), as: UTF8.self)),
+                VALUES (\(supplier.code), \(supplier.name), \(supplier.sites), \(String(decoding: try JSONEncoder().encode(supplier.contacts), as: UTF8.self)),
                         \(Timestamps.nowMicros()), \(principal))
                 """,
                 logger: logger
@@ -39,8 +32,8 @@ enum SupplierStore {
             )
             var suppliers: [(Supplier, Int64, String)] = []
             for try await (code, name, sites, contacts, micros, by) in rows.decode((String, String, [String], String, Int64, String).self) {
-                let stored = try JSONDecoder().decode([StoredContact].self, from: Data(contacts.utf8))
-                let supplier = Supplier(code: code, name: name, sites: sites, contacts: stored.map { .init(name: $0.name, email: $0.email, role: $0.role) })
+                let stored = try JSONDecoder().decode([Contact].self, from: Data(contacts.utf8))
+                let supplier = Supplier(code: code, name: name, sites: sites, contacts: stored)
                 suppliers.append((supplier, micros, by))
             }
             return suppliers
