@@ -120,10 +120,7 @@ extension EvidenceHandlers {
     /// Each signature checked against its signer's key and its record's digest now.
     private func checks(_ records: [SignatureRecord], digests: [String: String]) async throws -> [Conform_Evidence_V1_SignatureCheck] {
         let call = try CallContext.required()
-        var keys: [String: String] = [:]
-        for signer in Set(records.map(\.manifest.signer)) {
-            keys[signer] = try await SignatoryStore.find(signer, in: self.database, logger: call.logger)?.publicKeyPEM
-        }
+        let keys = try await SignatoryStore.publicKeys(of: Array(Set(records.map(\.manifest.signer))), in: self.database, logger: call.logger)
         return records.map { record in
             let problem = SignatureProof.problem(
                 with: record, currentDigest: digests[record.target] ?? "", publicKeyPEM: keys[record.manifest.signer] ?? ""

@@ -41,6 +41,20 @@ enum SignatoryStore {
         }
     }
 
+    /// The registered public keys (PEM) of `principals`, in one query; an unknown one is absent.
+    static func publicKeys(of principals: [String], in database: Database, logger: Logger) async throws -> [String: String] {
+        guard !principals.isEmpty else { return [:] }
+        return try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT principal, public_key_pem FROM signatories WHERE principal = ANY(\(principals))",
+                logger: logger
+            )
+            var keys: [String: String] = [:]
+            for try await (principal, key) in rows.decode((String, String).self) { keys[principal] = key }
+            return keys
+        }
+    }
+
     static func list(in database: Database, logger: Logger) async throws -> [Signatory] {
         try await database.read(logger: logger) { connection in
             try await Self.load(principal: nil, on: connection, logger: logger)
