@@ -11,7 +11,7 @@ public enum SignatureProof {
                 reason: "is not a P-256 public key in PEM; 'conform signatory keygen' makes a key pair and prints the public half"
             )
         }
-        let fingerprint = SHA256.hash(data: key.derRepresentation).map { String(format: "%02x", $0) }.joined()
+        let fingerprint = Hex.lowercase(SHA256.hash(data: key.derRepresentation))
         return (key, fingerprint)
     }
 

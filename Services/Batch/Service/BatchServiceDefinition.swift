@@ -12,7 +12,7 @@ extension ServiceDefinition {
         grpcServiceNames: [Conform_Batch_V1_BatchService.descriptor.fullyQualifiedService],
         peers: [.requirement, .evidence, .supplier],
         makeHandlers: { resources in
-            let trace = ProcessInfo.processInfo.environment["CONFORM_TRACE_BASE_URL"] ?? BatchServiceDefaults.traceBaseURL
+            let trace = resources.settings["CONFORM_TRACE_BASE_URL"] ?? BatchServiceDefaults.traceBaseURL
             return [BatchHandlers(resources: resources, traceBaseURL: trace)]
         }
     )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConformProtos
+import ConformDomain
 import Crypto
 import Foundation
 import GRPCCore
@@ -107,7 +108,7 @@ struct EvidenceCommand: AsyncParsableCommand {
                         case nil: break
                         }
                     }
-                    return (item, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+                    return (item, Hex.lowercase(hasher.finalize()))
                 }
             }
             try handle.close()

@@ -140,7 +140,7 @@ public enum BatchRules {
 
     /// "sha256:HEX" of the record's canonical text.
     public static func recordDigest(_ batch: Batch) -> String {
-        "sha256:" + SHA256.hash(data: Data(Self.recordText(batch).utf8)).map { String(format: "%02x", $0) }.joined()
+        "sha256:" + Hex.lowercase(SHA256.hash(data: Data(Self.recordText(batch).utf8)))
     }
 
     /// Lots to add to what a batch consumes; each must have been received.

@@ -238,11 +238,13 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
             guard let after = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
                 throw DomainError.notFound("batch \(number) was deleted")
             }
-            try await transaction.recordChange(object: "batch:\(number)", before: before.message, after: after.message)
+            // A batch's message digests its whole record, serials included: built once.
+            let message = after.message
+            try await transaction.recordChange(object: "batch:\(number)", before: before.message, after: message)
             if let event {
-                try await transaction.publish(type: event, subject: "batch:\(number)", payload: after.message)
+                try await transaction.publish(type: event, subject: "batch:\(number)", payload: message)
             }
-            return after.message
+            return message
         }
     }
 

@@ -64,17 +64,16 @@ enum BatchStore {
 
     static func setFields(_ values: [String: String], of batch: String, by principal: String, on connection: PostgresConnection, logger: Logger) async throws {
         let micros = Timestamps.nowMicros()
-        for (name, value) in values {
-            try await connection.query(
-                """
-                INSERT INTO batch_fields (batch, name, value, recorded_by, recorded_at_micros)
-                VALUES (\(batch), \(name), \(value), \(principal), \(micros))
-                ON CONFLICT (batch, name) DO UPDATE SET value = EXCLUDED.value, recorded_by = EXCLUDED.recorded_by,
-                    recorded_at_micros = EXCLUDED.recorded_at_micros
-                """,
-                logger: logger
-            )
-        }
+        let fields = values.sorted { $0.key < $1.key }
+        try await connection.query(
+            """
+            INSERT INTO batch_fields (batch, name, value, recorded_by, recorded_at_micros)
+            SELECT \(batch), n, v, \(principal), \(micros) FROM unnest(\(fields.map(\.key))::text[], \(fields.map(\.value))::text[]) AS t(n, v)
+            ON CONFLICT (batch, name) DO UPDATE SET value = EXCLUDED.value, recorded_by = EXCLUDED.recorded_by,
+                recorded_at_micros = EXCLUDED.recorded_at_micros
+            """,
+            logger: logger
+        )
     }
 
     static func insertSerials(_ serials: [Serial], of batch: String, on connection: PostgresConnection, logger: Logger) async throws {
@@ -89,19 +88,26 @@ enum BatchStore {
     }
 
     static func addLots(_ lots: [String], to batch: String, by principal: String, on connection: PostgresConnection, logger: Logger) async throws {
-        let micros = Timestamps.nowMicros()
-        for lot in lots {
-            try await connection.query(
-                "INSERT INTO batch_lots (batch, lot, recorded_by, recorded_at_micros) VALUES (\(batch), \(lot), \(principal), \(micros))",
-                logger: logger
-            )
-        }
+        try await connection.query(
+            """
+            INSERT INTO batch_lots (batch, lot, recorded_by, recorded_at_micros)
+            SELECT \(batch), lot, \(principal), \(Timestamps.nowMicros()) FROM unnest(\(lots)::text[]) AS t(lot)
+            """,
+            logger: logger
+        )
     }
 
     static func setNfcTags(_ tags: [String: String], on connection: PostgresConnection, logger: Logger) async throws {
-        for (serial, tag) in tags {
-            try await connection.query("UPDATE serials SET nfc_tag = \(tag) WHERE serial = \(serial)", logger: logger)
-        }
+        // One statement however many units: a batch can hold 100,000.
+        let pairs = Array(tags)
+        try await connection.query(
+            """
+            UPDATE serials AS s SET nfc_tag = t.tag
+            FROM unnest(\(pairs.map(\.key))::text[], \(pairs.map(\.value))::text[]) AS t(serial, tag)
+            WHERE s.serial = t.serial
+            """,
+            logger: logger
+        )
     }
 
     /// The batch a serial belongs to.

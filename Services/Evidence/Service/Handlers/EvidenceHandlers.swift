@@ -79,7 +79,7 @@ struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtoc
             if head.count < MediaTypes.headLength {
                 try MediaTypes.check(declared: description.mediaType, head: head, fileName: description.fileName)
             }
-            let sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            let sha256 = Hex.lowercase(hasher.finalize())
             let satisfies = ItemRules.satisfies(description, in: checklist)
             let certifications = uploader?.certifications(on: Day.today) ?? []
             let (totalSize, chunkCount) = (size, chunks)
@@ -123,7 +123,7 @@ struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtoc
             hasher.update(data: data)
             try await response.write(.with { $0.chunk = data })
         }
-        let sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let sha256 = Hex.lowercase(hasher.finalize())
         guard sha256 == item.sha256 else {
             call.logger.critical("stored content does not match its hash", metadata: ["item": "\(item.id)", "sha256": "\(item.sha256)", "read": "\(sha256)"])
             throw RPCError(code: .dataLoss, message: "the content of item \(item.id) no longer matches its SHA-256 \(item.sha256); the store is damaged: restore it from backup")

@@ -1,4 +1,5 @@
 import ConformDomain
+import ConformService
 import ConformStorage
 import Foundation
 import Logging
@@ -12,7 +13,7 @@ enum ItemStore {
         uploaderCertifications: [String], on connection: PostgresConnection, logger: Logger
     ) async throws -> EvidenceItem {
         let micros = Timestamps.nowMicros()
-        let metadata = String(decoding: try JSONEncoder.sorted.encode(description.metadata), as: UTF8.self)
+        let metadata = JSONText.object(description.metadata)
         var id: Int64 = 0
         do {
             let rows = try await connection.query(
@@ -42,10 +43,6 @@ enum ItemStore {
         try await database.read(logger: logger) { connection in
             try await Self.load(id: id, batch: nil, on: connection, logger: logger).first
         }
-    }
-
-    static func find(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> EvidenceItem? {
-        try await Self.load(id: id, batch: nil, on: connection, logger: logger).first
     }
 
     /// A batch's items in upload order; superseded ones only when asked.
@@ -84,14 +81,5 @@ enum ItemStore {
             ))
         }
         return items
-    }
-}
-
-extension JSONEncoder {
-    /// Keys sorted, so equal metadata is stored as equal text.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }

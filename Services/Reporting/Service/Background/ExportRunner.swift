@@ -24,7 +24,7 @@ struct ExportRunner: Sendable {
             throw DomainError.failedPrecondition("the \(period) export of \(customer)/\(name) failed validation and was not queued: \(error)")
         }
         let content = Array(document.utf8)
-        let sha256 = SHA256.hash(data: content).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        let sha256 = Hex.lowercase(SHA256.hash(data: content))
         return try await ExportStore.record(
             customer: customer, name: name, period: period, definitionVersion: definition.version, content: content, sha256: sha256,
             records: batches.count, by: principal, in: self.database, logger: logger

@@ -55,9 +55,6 @@ public struct Receipt: Sendable, Equatable {
         self.approvalSignature = approvalSignature
     }
 
-    /// Whether a batch may use the lot: accepted, or blocked with an approved exception.
-    public var isUsable: Bool { self.verdict == .accepted || self.exception == .approved }
-
     /// "sha256:HEX" of what an exception approval signs: the receipt, its verdict and the
     /// written justification.
     public var digest: String {
@@ -70,7 +67,7 @@ public struct Receipt: Sendable, Equatable {
             "received-on: \(self.receivedOn)",
             "verdict: \(self.verdict.rawValue)",
         ].map { $0 + "\n" }.joined() + self.reasons.map { "reason: \($0)\n" }.joined() + "justification: \(self.justification)\n"
-        return "sha256:" + SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return "sha256:" + Hex.lowercase(SHA256.hash(data: Data(text.utf8)))
     }
 }
 
