@@ -229,7 +229,8 @@ init_cluster() {
 listen_addresses = '$host'
 port = $port
 unix_socket_directories = '$socket'
-max_connections = 200
+# Test suites run side by side, each service with its pool (one connection of it listening for its feed).
+max_connections = 1000
 EOF
     # Exactly these rules: no trust, no ::1, nothing remote.
     cat >"$data/pg_hba.conf" <<EOF

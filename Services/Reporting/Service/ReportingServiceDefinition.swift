@@ -1,5 +1,6 @@
 public import ConformService
 import ConformProtos
+import ConformStorage
 import Logging
 import ServiceLifecycle
 
@@ -22,24 +23,37 @@ extension ServiceDefinition {
             accessPolicy: ReportingAccessPolicy.policy,
             grpcServiceNames: [Conform_Reporting_V1_ReportingService.descriptor.fullyQualifiedService],
             peers: ReportingSources.all,
-            makeHandlers: { resources in [ReportingHandlers(database: resources.database, problems: problems)] },
+            makeHandlers: { resources in [ReportingHandlers(database: resources.database, problems: problems, feedChanges: resources.feedChanges)] },
             makeBackground: { resources in
+                // One replica at a time does each of these (a lease each); the compliance
+                // refresher runs on every replica, each claiming its own batches.
+                func leased(_ name: String, _ work: any Service) -> any Service {
+                    LeasedService(
+                        lease: WorkLease(name: name, holder: resources.replica), database: resources.database, work: work, logger: resources.logger
+                    )
+                }
                 let consumers: [any Service] = ReportingSources.all.map { source in
-                    FeedConsumer(
-                        source: source, database: resources.database, peers: resources.peers, problems: problems,
-                        logger: {
-                            var logger = resources.logger
-                            logger[metadataKey: "feed"] = "\(source.rawValue)"
-                            return logger
-                        }()
+                    leased(
+                        "feed:\(source.rawValue)",
+                        FeedConsumer(
+                            source: source, database: resources.database, peers: resources.peers, problems: problems,
+                            logger: {
+                                var logger = resources.logger
+                                logger[metadataKey: "feed"] = "\(source.rawValue)"
+                                return logger
+                            }()
+                        )
                     )
                 }
                 let settings = ReportingSettings(resources.settings)
                 return consumers + [
                     ComplianceRefresher(database: resources.database, peers: resources.peers, logger: resources.logger),
-                    AlertWatchman(database: resources.database, peers: resources.peers, logger: resources.logger, interval: settings.tick),
-                    ExportScheduler(database: resources.database, logger: resources.logger, interval: settings.tick),
-                    DeliveryCourier(database: resources.database, directory: settings.exportDirectory, logger: resources.logger, interval: settings.deliveryTick),
+                    leased("alert-watchman", AlertWatchman(database: resources.database, peers: resources.peers, logger: resources.logger, interval: settings.tick)),
+                    leased("export-scheduler", ExportScheduler(database: resources.database, logger: resources.logger, interval: settings.tick)),
+                    leased(
+                        "delivery-courier",
+                        DeliveryCourier(database: resources.database, directory: settings.exportDirectory, logger: resources.logger, interval: settings.deliveryTick)
+                    ),
                 ]
             }
         )

@@ -1,5 +1,10 @@
 /// Every Conform service keeps an append-only, hash-chained audit trail in its own schema.
 /// This API lets an auditor read it and check that nothing was changed behind its back.
+///
+/// Calls and writes insert their entries without waiting for one another; the service's
+/// sealer then gives each committed entry its place in the chain (its sequence) and its
+/// hash, shortly after (well under a second), and signs a checkpoint of the chain's head at
+/// intervals. docs/SECURITY.md says what this proves and from when.
 
 // DO NOT EDIT.
 // swift-format-ignore-file
@@ -49,10 +54,24 @@ public enum Conform_Audit_V1_AuditTrail: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetCheckpoint" metadata.
+        public enum GetCheckpoint: Sendable {
+            /// Request type for "GetCheckpoint".
+            public typealias Input = Conform_Audit_V1_GetCheckpointRequest
+            /// Response type for "GetCheckpoint".
+            public typealias Output = Conform_Audit_V1_AuditCheckpoint
+            /// Descriptor for "GetCheckpoint".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "conform.audit.v1.AuditTrail"),
+                method: "GetCheckpoint",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "conform.audit.v1.AuditTrail" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Verify.descriptor,
-            ListEntries.descriptor
+            ListEntries.descriptor,
+            GetCheckpoint.descriptor
         ]
     }
 }
@@ -83,7 +102,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Recomputes the whole chain and reports the first broken link.
+        /// > Recomputes the chain (all of it, or from the last verified checkpoint) and reports the
+        /// > first broken link, any gap, and entries left unsealed.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Conform_Audit_V1_VerifyAuditTrailRequest` messages.
@@ -101,7 +121,7 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in order, a page at a time.
+        /// > Reads entries in chain order, a page at a time.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Conform_Audit_V1_ListAuditEntriesRequest` messages.
@@ -114,6 +134,24 @@ extension Conform_Audit_V1_AuditTrail {
             request: GRPCCore.StreamingServerRequest<Conform_Audit_V1_ListAuditEntriesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Conform_Audit_V1_ListAuditEntriesResponse>
+
+        /// Handle the "GetCheckpoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The newest signed checkpoint (NOT_FOUND before the first).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Conform_Audit_V1_GetCheckpointRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Conform_Audit_V1_AuditCheckpoint` messages.
+        func getCheckpoint(
+            request: GRPCCore.StreamingServerRequest<Conform_Audit_V1_GetCheckpointRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Conform_Audit_V1_AuditCheckpoint>
     }
 
     /// Service protocol for the "conform.audit.v1.AuditTrail" service.
@@ -128,7 +166,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Recomputes the whole chain and reports the first broken link.
+        /// > Recomputes the chain (all of it, or from the last verified checkpoint) and reports the
+        /// > first broken link, any gap, and entries left unsealed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_VerifyAuditTrailRequest` message.
@@ -146,7 +185,7 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in order, a page at a time.
+        /// > Reads entries in chain order, a page at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -159,6 +198,24 @@ extension Conform_Audit_V1_AuditTrail {
             request: GRPCCore.ServerRequest<Conform_Audit_V1_ListAuditEntriesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Conform_Audit_V1_ListAuditEntriesResponse>
+
+        /// Handle the "GetCheckpoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The newest signed checkpoint (NOT_FOUND before the first).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Audit_V1_GetCheckpointRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Conform_Audit_V1_AuditCheckpoint` message.
+        func getCheckpoint(
+            request: GRPCCore.ServerRequest<Conform_Audit_V1_GetCheckpointRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Conform_Audit_V1_AuditCheckpoint>
     }
 
     /// Simple service protocol for the "conform.audit.v1.AuditTrail" service.
@@ -171,7 +228,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Recomputes the whole chain and reports the first broken link.
+        /// > Recomputes the chain (all of it, or from the last verified checkpoint) and reports the
+        /// > first broken link, any gap, and entries left unsealed.
         ///
         /// - Parameters:
         ///   - request: A `Conform_Audit_V1_VerifyAuditTrailRequest` message.
@@ -189,7 +247,7 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in order, a page at a time.
+        /// > Reads entries in chain order, a page at a time.
         ///
         /// - Parameters:
         ///   - request: A `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -202,6 +260,24 @@ extension Conform_Audit_V1_AuditTrail {
             request: Conform_Audit_V1_ListAuditEntriesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Conform_Audit_V1_ListAuditEntriesResponse
+
+        /// Handle the "GetCheckpoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The newest signed checkpoint (NOT_FOUND before the first).
+        ///
+        /// - Parameters:
+        ///   - request: A `Conform_Audit_V1_GetCheckpointRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Conform_Audit_V1_AuditCheckpoint` to respond with.
+        func getCheckpoint(
+            request: Conform_Audit_V1_GetCheckpointRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Conform_Audit_V1_AuditCheckpoint
     }
 }
 
@@ -231,6 +307,17 @@ extension Conform_Audit_V1_AuditTrail.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Conform_Audit_V1_AuditTrail.Method.GetCheckpoint.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Audit_V1_GetCheckpointRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Audit_V1_AuditCheckpoint>(),
+            handler: { request, context in
+                try await self.getCheckpoint(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -253,6 +340,17 @@ extension Conform_Audit_V1_AuditTrail.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Conform_Audit_V1_ListAuditEntriesResponse> {
         let response = try await self.listEntries(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getCheckpoint(
+        request: GRPCCore.StreamingServerRequest<Conform_Audit_V1_GetCheckpointRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Conform_Audit_V1_AuditCheckpoint> {
+        let response = try await self.getCheckpoint(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -288,6 +386,19 @@ extension Conform_Audit_V1_AuditTrail.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func getCheckpoint(
+        request: GRPCCore.ServerRequest<Conform_Audit_V1_GetCheckpointRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Conform_Audit_V1_AuditCheckpoint> {
+        return GRPCCore.ServerResponse<Conform_Audit_V1_AuditCheckpoint>(
+            message: try await self.getCheckpoint(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: conform.audit.v1.AuditTrail (client)
@@ -303,7 +414,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Recomputes the whole chain and reports the first broken link.
+        /// > Recomputes the chain (all of it, or from the last verified checkpoint) and reports the
+        /// > first broken link, any gap, and entries left unsealed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_VerifyAuditTrailRequest` message.
@@ -326,7 +438,7 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in order, a page at a time.
+        /// > Reads entries in chain order, a page at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -343,6 +455,29 @@ extension Conform_Audit_V1_AuditTrail {
             deserializer: some GRPCCore.MessageDeserializer<Conform_Audit_V1_ListAuditEntriesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Audit_V1_ListAuditEntriesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetCheckpoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The newest signed checkpoint (NOT_FOUND before the first).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Audit_V1_GetCheckpointRequest` message.
+        ///   - serializer: A serializer for `Conform_Audit_V1_GetCheckpointRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Audit_V1_AuditCheckpoint` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getCheckpoint<Result>(
+            request: GRPCCore.ClientRequest<Conform_Audit_V1_GetCheckpointRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Audit_V1_GetCheckpointRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Audit_V1_AuditCheckpoint>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Audit_V1_AuditCheckpoint>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -366,7 +501,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Recomputes the whole chain and reports the first broken link.
+        /// > Recomputes the chain (all of it, or from the last verified checkpoint) and reports the
+        /// > first broken link, any gap, and entries left unsealed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_VerifyAuditTrailRequest` message.
@@ -400,7 +536,7 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in order, a page at a time.
+        /// > Reads entries in chain order, a page at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -429,6 +565,40 @@ extension Conform_Audit_V1_AuditTrail {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetCheckpoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The newest signed checkpoint (NOT_FOUND before the first).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Conform_Audit_V1_GetCheckpointRequest` message.
+        ///   - serializer: A serializer for `Conform_Audit_V1_GetCheckpointRequest` messages.
+        ///   - deserializer: A deserializer for `Conform_Audit_V1_AuditCheckpoint` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getCheckpoint<Result>(
+            request: GRPCCore.ClientRequest<Conform_Audit_V1_GetCheckpointRequest>,
+            serializer: some GRPCCore.MessageSerializer<Conform_Audit_V1_GetCheckpointRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Conform_Audit_V1_AuditCheckpoint>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Audit_V1_AuditCheckpoint>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Conform_Audit_V1_AuditTrail.Method.GetCheckpoint.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -439,7 +609,8 @@ extension Conform_Audit_V1_AuditTrail.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Recomputes the whole chain and reports the first broken link.
+    /// > Recomputes the chain (all of it, or from the last verified checkpoint) and reports the
+    /// > first broken link, any gap, and entries left unsealed.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Conform_Audit_V1_VerifyAuditTrailRequest` message.
@@ -468,7 +639,7 @@ extension Conform_Audit_V1_AuditTrail.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Reads entries in order, a page at a time.
+    /// > Reads entries in chain order, a page at a time.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -492,6 +663,35 @@ extension Conform_Audit_V1_AuditTrail.ClientProtocol {
             onResponse: handleResponse
         )
     }
+
+    /// Call the "GetCheckpoint" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The newest signed checkpoint (NOT_FOUND before the first).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Conform_Audit_V1_GetCheckpointRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getCheckpoint<Result>(
+        request: GRPCCore.ClientRequest<Conform_Audit_V1_GetCheckpointRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Audit_V1_AuditCheckpoint>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getCheckpoint(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Conform_Audit_V1_GetCheckpointRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Conform_Audit_V1_AuditCheckpoint>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
 }
 
 // Helpers providing sugared APIs for 'ClientProtocol' methods.
@@ -501,7 +701,8 @@ extension Conform_Audit_V1_AuditTrail.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Recomputes the whole chain and reports the first broken link.
+    /// > Recomputes the chain (all of it, or from the last verified checkpoint) and reports the
+    /// > first broken link, any gap, and entries left unsealed.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -534,7 +735,7 @@ extension Conform_Audit_V1_AuditTrail.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Reads entries in order, a page at a time.
+    /// > Reads entries in chain order, a page at a time.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -557,6 +758,39 @@ extension Conform_Audit_V1_AuditTrail.ClientProtocol {
             metadata: metadata
         )
         return try await self.listEntries(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetCheckpoint" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The newest signed checkpoint (NOT_FOUND before the first).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getCheckpoint<Result>(
+        _ message: Conform_Audit_V1_GetCheckpointRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Conform_Audit_V1_AuditCheckpoint>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Conform_Audit_V1_GetCheckpointRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getCheckpoint(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -10,7 +10,17 @@
 
 /// Every Conform service keeps an append-only, hash-chained audit trail in its own schema.
 /// This API lets an auditor read it and check that nothing was changed behind its back.
+///
+/// Calls and writes insert their entries without waiting for one another; the service's
+/// sealer then gives each committed entry its place in the chain (its sequence) and its
+/// hash, shortly after (well under a second), and signs a checkpoint of the chain's head at
+/// intervals. docs/SECURITY.md says what this proves and from when.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -28,6 +38,26 @@ public nonisolated struct Conform_Audit_V1_VerifyAuditTrailRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Walk on from the newest signed checkpoint that an earlier verification reached (itself
+  /// checked again), instead of from the start. A full walk (false) also finds changes made
+  /// below that checkpoint.
+  public var resume: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Entry ids that were drawn but are in no entry, from `first_entry_id` to `last_entry_id`.
+public nonisolated struct Conform_Audit_V1_AuditGap: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var firstEntryID: UInt64 = 0
+
+  public var lastEntryID: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -38,20 +68,40 @@ public nonisolated struct Conform_Audit_V1_VerifyAuditTrailResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// True when every entry's hash matches its content and the entry before it.
+  /// True when every sealed entry's hash matches its content and the entry before it, every
+  /// signed checkpoint holds, and no entry id is missing (no gap).
   public var intact: Bool = false
 
-  /// How many entries were checked.
+  /// How many sealed entries were checked.
   public var entriesChecked: UInt64 = 0
 
   /// The sequence number of the first entry whose hash does not hold (0 when intact).
   public var firstBrokenSequence: UInt64 = 0
 
-  /// Why that entry fails, in words, e.g. "content does not match its stored hash".
+  /// What is wrong, in words, e.g. "content does not match its sealed hash"; "" when intact.
   public var problem: String = String()
 
   /// The hash of the last entry checked (hex), a value an auditor can write down and compare later.
   public var headHash: String = String()
+
+  /// The sequence number of the last entry checked: the chain's length when intact.
+  public var headSequence: UInt64 = 0
+
+  /// How many signed checkpoints were checked on the way.
+  public var checkpointsChecked: UInt64 = 0
+
+  /// Where a resumed walk began (0: from the start).
+  public var resumedFromSequence: UInt64 = 0
+
+  /// Entry ids drawn but in no entry: written by a call or write whose transaction did not
+  /// commit (the service logs those), or deleted before the sealer reached them. At most 100.
+  public var gaps: [Conform_Audit_V1_AuditGap] = []
+
+  /// Entries not sealed yet, and of those, how many were recorded more than 30 seconds ago
+  /// (the sealer is not running, or a long transaction holds it back).
+  public var unsealed: UInt64 = 0
+
+  public var unsealedOverdue: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -63,11 +113,15 @@ public nonisolated struct Conform_Audit_V1_ListAuditEntriesRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Entries with a sequence number greater than this (0: from the start).
+  /// Sealed entries with a sequence number greater than this (0: from the start).
   public var afterSequence: UInt64 = 0
 
   /// At most this many (default 100, at most 1000).
   public var limit: UInt32 = 0
+
+  /// After the sealed entries, also those the sealer has not reached yet (sealed = false,
+  /// sequence 0), oldest first, within the same limit.
+  public var includeUnsealed: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -79,6 +133,7 @@ public nonisolated struct Conform_Audit_V1_AuditEntry: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Its place in the chain, from 1 (0 while unsealed).
   public var sequence: UInt64 = 0
 
   /// UTC, microseconds since the Unix epoch.
@@ -102,9 +157,18 @@ public nonisolated struct Conform_Audit_V1_AuditEntry: Sendable {
   /// The request id of the call that made this entry.
   public var requestID: String = String()
 
+  /// The hash of the entry before and this entry's hash, hex ("" while unsealed).
   public var previousHash: String = String()
 
   public var hash: String = String()
+
+  /// Drawn when the entry was inserted; ids are not in chain order.
+  public var entryID: UInt64 = 0
+
+  public var sealed: Bool = false
+
+  /// When the sealer chained it, UTC microseconds (0 while unsealed).
+  public var sealedAtMicros: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -123,24 +187,110 @@ public nonisolated struct Conform_Audit_V1_ListAuditEntriesResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Conform_Audit_V1_GetCheckpointRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The chain's head at one moment, signed by the service: keep it, and a later verification
+/// (or anyone with the entries) can show the chain below it is unchanged.
+public nonisolated struct Conform_Audit_V1_AuditCheckpoint: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// It covers entries 1 to `size`.
+  public var size: UInt64 = 0
+
+  /// The hash of entry `size` (hex).
+  public var headHash: String = String()
+
+  public var signedAtMicros: Int64 = 0
+
+  /// The certificate whose key signed it (PEM), issued to the service by the deployment's CA.
+  public var certificatePem: String = String()
+
+  /// ECDSA P-256 with SHA-256, DER, over the UTF-8 text
+  /// "conform-audit-checkpoint/1\n<schema>\n<size>\n<head_hash>\n<signed_at_micros>\n".
+  public var signature: Data = Data()
+
+  /// The schema (the service's name) the statement names.
+  public var schema: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "conform.audit.v1"
 
 nonisolated extension Conform_Audit_V1_VerifyAuditTrailRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VerifyAuditTrailRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}resume\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.resume) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.resume != false {
+      try visitor.visitSingularBoolField(value: self.resume, fieldNumber: 1)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Audit_V1_VerifyAuditTrailRequest, rhs: Conform_Audit_V1_VerifyAuditTrailRequest) -> Bool {
+    if lhs.resume != rhs.resume {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Audit_V1_AuditGap: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AuditGap"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}first_entry_id\0\u{3}last_entry_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.firstEntryID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.lastEntryID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.firstEntryID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.firstEntryID, fieldNumber: 1)
+    }
+    if self.lastEntryID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lastEntryID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Audit_V1_AuditGap, rhs: Conform_Audit_V1_AuditGap) -> Bool {
+    if lhs.firstEntryID != rhs.firstEntryID {return false}
+    if lhs.lastEntryID != rhs.lastEntryID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -148,7 +298,7 @@ nonisolated extension Conform_Audit_V1_VerifyAuditTrailRequest: SwiftProtobuf.Me
 
 nonisolated extension Conform_Audit_V1_VerifyAuditTrailResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VerifyAuditTrailResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}intact\0\u{3}entries_checked\0\u{3}first_broken_sequence\0\u{1}problem\0\u{3}head_hash\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}intact\0\u{3}entries_checked\0\u{3}first_broken_sequence\0\u{1}problem\0\u{3}head_hash\0\u{3}head_sequence\0\u{3}checkpoints_checked\0\u{3}resumed_from_sequence\0\u{1}gaps\0\u{1}unsealed\0\u{3}unsealed_overdue\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -161,6 +311,12 @@ nonisolated extension Conform_Audit_V1_VerifyAuditTrailResponse: SwiftProtobuf.M
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.firstBrokenSequence) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.problem) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.headHash) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.headSequence) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.checkpointsChecked) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.resumedFromSequence) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.gaps) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.unsealed) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.unsealedOverdue) }()
       default: break
       }
     }
@@ -182,6 +338,24 @@ nonisolated extension Conform_Audit_V1_VerifyAuditTrailResponse: SwiftProtobuf.M
     if !self.headHash.isEmpty {
       try visitor.visitSingularStringField(value: self.headHash, fieldNumber: 5)
     }
+    if self.headSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.headSequence, fieldNumber: 6)
+    }
+    if self.checkpointsChecked != 0 {
+      try visitor.visitSingularUInt64Field(value: self.checkpointsChecked, fieldNumber: 7)
+    }
+    if self.resumedFromSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.resumedFromSequence, fieldNumber: 8)
+    }
+    if !self.gaps.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.gaps, fieldNumber: 9)
+    }
+    if self.unsealed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.unsealed, fieldNumber: 10)
+    }
+    if self.unsealedOverdue != 0 {
+      try visitor.visitSingularUInt64Field(value: self.unsealedOverdue, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -191,6 +365,12 @@ nonisolated extension Conform_Audit_V1_VerifyAuditTrailResponse: SwiftProtobuf.M
     if lhs.firstBrokenSequence != rhs.firstBrokenSequence {return false}
     if lhs.problem != rhs.problem {return false}
     if lhs.headHash != rhs.headHash {return false}
+    if lhs.headSequence != rhs.headSequence {return false}
+    if lhs.checkpointsChecked != rhs.checkpointsChecked {return false}
+    if lhs.resumedFromSequence != rhs.resumedFromSequence {return false}
+    if lhs.gaps != rhs.gaps {return false}
+    if lhs.unsealed != rhs.unsealed {return false}
+    if lhs.unsealedOverdue != rhs.unsealedOverdue {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -198,7 +378,7 @@ nonisolated extension Conform_Audit_V1_VerifyAuditTrailResponse: SwiftProtobuf.M
 
 nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAuditEntriesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_sequence\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_sequence\0\u{1}limit\0\u{3}include_unsealed\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -208,6 +388,7 @@ nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Me
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.afterSequence) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.includeUnsealed) }()
       default: break
       }
     }
@@ -220,12 +401,16 @@ nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Me
     if self.limit != 0 {
       try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 2)
     }
+    if self.includeUnsealed != false {
+      try visitor.visitSingularBoolField(value: self.includeUnsealed, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Audit_V1_ListAuditEntriesRequest, rhs: Conform_Audit_V1_ListAuditEntriesRequest) -> Bool {
     if lhs.afterSequence != rhs.afterSequence {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.includeUnsealed != rhs.includeUnsealed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -233,7 +418,7 @@ nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Me
 
 nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AuditEntry"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}recorded_at_micros\0\u{1}principal\0\u{1}action\0\u{1}outcome\0\u{1}object\0\u{3}detail_json\0\u{3}request_id\0\u{3}previous_hash\0\u{1}hash\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}recorded_at_micros\0\u{1}principal\0\u{1}action\0\u{1}outcome\0\u{1}object\0\u{3}detail_json\0\u{3}request_id\0\u{3}previous_hash\0\u{1}hash\0\u{3}entry_id\0\u{1}sealed\0\u{3}sealed_at_micros\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -251,6 +436,9 @@ nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftP
       case 8: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.previousHash) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.hash) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.entryID) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.sealed) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self.sealedAtMicros) }()
       default: break
       }
     }
@@ -287,6 +475,15 @@ nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftP
     if !self.hash.isEmpty {
       try visitor.visitSingularStringField(value: self.hash, fieldNumber: 10)
     }
+    if self.entryID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.entryID, fieldNumber: 11)
+    }
+    if self.sealed != false {
+      try visitor.visitSingularBoolField(value: self.sealed, fieldNumber: 12)
+    }
+    if self.sealedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.sealedAtMicros, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -301,6 +498,9 @@ nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftP
     if lhs.requestID != rhs.requestID {return false}
     if lhs.previousHash != rhs.previousHash {return false}
     if lhs.hash != rhs.hash {return false}
+    if lhs.entryID != rhs.entryID {return false}
+    if lhs.sealed != rhs.sealed {return false}
+    if lhs.sealedAtMicros != rhs.sealedAtMicros {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -331,6 +531,80 @@ nonisolated extension Conform_Audit_V1_ListAuditEntriesResponse: SwiftProtobuf.M
 
   public static func ==(lhs: Conform_Audit_V1_ListAuditEntriesResponse, rhs: Conform_Audit_V1_ListAuditEntriesResponse) -> Bool {
     if lhs.entries != rhs.entries {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Audit_V1_GetCheckpointRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetCheckpointRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Audit_V1_GetCheckpointRequest, rhs: Conform_Audit_V1_GetCheckpointRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Audit_V1_AuditCheckpoint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AuditCheckpoint"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}size\0\u{3}head_hash\0\u{3}signed_at_micros\0\u{3}certificate_pem\0\u{1}signature\0\u{1}schema\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.size) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.headHash) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.signedAtMicros) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.certificatePem) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.schema) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.size != 0 {
+      try visitor.visitSingularUInt64Field(value: self.size, fieldNumber: 1)
+    }
+    if !self.headHash.isEmpty {
+      try visitor.visitSingularStringField(value: self.headHash, fieldNumber: 2)
+    }
+    if self.signedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.signedAtMicros, fieldNumber: 3)
+    }
+    if !self.certificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.certificatePem, fieldNumber: 4)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 5)
+    }
+    if !self.schema.isEmpty {
+      try visitor.visitSingularStringField(value: self.schema, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Audit_V1_AuditCheckpoint, rhs: Conform_Audit_V1_AuditCheckpoint) -> Bool {
+    if lhs.size != rhs.size {return false}
+    if lhs.headHash != rhs.headHash {return false}
+    if lhs.signedAtMicros != rhs.signedAtMicros {return false}
+    if lhs.certificatePem != rhs.certificatePem {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.schema != rhs.schema {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -10,6 +10,11 @@
 
 /// Every Conform service records the domain events of a write in the same transaction as the
 /// write (an outbox) and serves them as a resumable, ordered feed. Reporting consumes these.
+///
+/// Each event is given its place in the feed after its transaction commits, by the service's
+/// sealer, in batches: a subscriber that has seen an event never later receives one placed
+/// before it, whatever order writers commit in, and a new event reaches a live subscription
+/// within milliseconds of its commit (well under a second when the system is busy).
 
 import SwiftProtobuf
 

@@ -160,3 +160,12 @@ private struct SettingReader {
         return number
     }
 }
+
+extension ServiceConfiguration {
+    /// How often the sealer signs a checkpoint of the audit chain's head, if it grew
+    /// (CONFORM_AUDIT_CHECKPOINT_MS, default 10 seconds; 0 signs after every round that grew).
+    public var auditCheckpointInterval: Duration {
+        let milliseconds = self.environment["CONFORM_AUDIT_CHECKPOINT_MS"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil } ?? 10_000
+        return .milliseconds(milliseconds)
+    }
+}

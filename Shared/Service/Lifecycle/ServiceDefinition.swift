@@ -70,11 +70,19 @@ public struct ServiceResources: Sendable {
     public let logger: Logger
     /// Settings only this service reads, from its environment.
     public let settings: [String: String]
+    /// This replica's name among the service's replicas, e.g. as a lease holder.
+    public let replica: String
+    /// Signalled when the service's own feed has new events (`FeedListener`).
+    public let feedChanges: ChangeSignal
 
-    public init(database: Database, peers: Peers, logger: Logger, settings: [String: String] = [:]) {
+    public init(
+        database: Database, peers: Peers, logger: Logger, settings: [String: String] = [:], replica: String = "local", feedChanges: ChangeSignal = ChangeSignal()
+    ) {
         self.database = database
         self.peers = peers
         self.logger = logger
         self.settings = settings
+        self.replica = replica
+        self.feedChanges = feedChanges
     }
 }

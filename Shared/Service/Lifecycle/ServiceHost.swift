@@ -44,12 +44,23 @@ public final class ServiceHost: Sendable {
         let peers = definition.peers.isEmpty
             ? Peers.none
             : try Peers(needed: definition.peers, addresses: configuration.peerAddresses, tls: tls)
-        let resources = ServiceResources(database: database, peers: peers, logger: logger, settings: configuration.environment)
+        let feedChanges = ChangeSignal()
+        let replica = "\(definition.name)@\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8))"
+        let resources = ServiceResources(
+            database: database, peers: peers, logger: logger, settings: configuration.environment, replica: replica, feedChanges: feedChanges
+        )
         let health = HealthService(database: database, serviceNames: Set(definition.grpcServiceNames), logger: logger)
         let services: [any RegistrableRPCService] = definition.makeHandlers(resources) + [
             health,
-            EventFeedService(database: database, serviceName: definition.name),
-            AuditTrailService(database: database),
+            EventFeedService(database: database, serviceName: definition.name, changes: feedChanges),
+            AuditTrailService(database: database, checker: try CheckpointChecker(service: definition.name, tls: tls)),
+        ]
+        let ordering: [any Service] = [
+            SealerService(
+                database: database, signer: try CheckpointSigner(tls: tls), replica: replica, logger: logger,
+                checkpointInterval: configuration.auditCheckpointInterval
+            ),
+            FeedListener(database: database, signal: feedChanges, logger: logger),
         ]
         let interceptors: [any ServerInterceptor] = [
             MetricsInterceptor(service: definition.name),
@@ -89,7 +100,7 @@ public final class ServiceHost: Sendable {
                     // Shut down in reverse: calls drain first, the pool closes last.
                     .init(service: database.client, serviceName: "postgres"),
                     .init(service: metrics, serviceName: "metrics"),
-                ] + peers.lifecycle + definition.makeBackground(resources).enumerated().map { index, work in
+                ] + peers.lifecycle + (ordering + definition.makeBackground(resources)).enumerated().map { index, work in
                     .init(service: AfterMigrations(work: work, schemaReady: schemaReady), serviceName: "\(definition.name)-background-\(index)")
                 } + [
                     .init(

@@ -1,13 +1,17 @@
 public import ConformProtos
 public import ConformStorage
+import Foundation
 public import GRPCCore
 
-/// `conform.audit.v1.AuditTrail`: read the service's audit trail and verify its hash chain.
+/// `conform.audit.v1.AuditTrail`: read the service's audit trail, verify its hash chain and
+/// signed checkpoints, and fetch the newest checkpoint to keep.
 public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtocol {
     private let database: Database
+    private let verifier: AuditVerifier
 
-    public init(database: Database) {
+    public init(database: Database, checker: (any CheckpointChecking)?) {
         self.database = database
+        self.verifier = AuditVerifier(database: database, checker: checker)
     }
 
     public func verify(
@@ -15,13 +19,24 @@ public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtoc
         context: ServerContext
     ) async throws -> Conform_Audit_V1_VerifyAuditTrailResponse {
         let call = try CallContext.required()
-        let result = try await AuditTrailStore.verify(self.database, logger: call.logger)
+        let result = try await self.verifier.verify(resume: request.resume, logger: call.logger)
         return .with {
             $0.intact = result.isIntact
             $0.entriesChecked = result.entriesChecked
             $0.firstBrokenSequence = UInt64(result.firstBrokenSequence ?? 0)
             $0.problem = result.problem ?? ""
             $0.headHash = result.headHash
+            $0.headSequence = UInt64(result.headSequence)
+            $0.checkpointsChecked = result.checkpointsChecked
+            $0.resumedFromSequence = UInt64(result.resumedFromSequence)
+            $0.gaps = result.gaps.map { gap in
+                .with {
+                    $0.firstEntryID = UInt64(gap.lowerBound)
+                    $0.lastEntryID = UInt64(gap.upperBound)
+                }
+            }
+            $0.unsealed = UInt64(result.unsealed)
+            $0.unsealedOverdue = UInt64(result.overdueUnsealed)
         }
     }
 
@@ -40,13 +55,14 @@ public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtoc
         let entries = try await AuditTrailStore.entries(
             after: Int64(request.afterSequence),
             limit: limit,
+            includeUnsealed: request.includeUnsealed,
             in: self.database,
             logger: call.logger
         )
         return .with {
             $0.entries = entries.map { entry in
                 .with {
-                    $0.sequence = UInt64(entry.sequence)
+                    $0.entryID = UInt64(entry.entryID)
                     $0.recordedAtMicros = entry.recordedAtMicros
                     $0.principal = entry.record.principal
                     $0.action = entry.record.action
@@ -54,10 +70,33 @@ public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtoc
                     $0.object = entry.record.object
                     $0.detailJson = entry.record.detail
                     $0.requestID = entry.record.requestID
-                    $0.previousHash = entry.previousHash
-                    $0.hash = entry.hash
+                    if let seal = entry.seal {
+                        $0.sealed = true
+                        $0.sequence = UInt64(seal.sequence)
+                        $0.sealedAtMicros = seal.sealedAtMicros
+                        $0.previousHash = seal.previousHash
+                        $0.hash = seal.hash
+                    }
                 }
             }
+        }
+    }
+
+    public func getCheckpoint(
+        request: Conform_Audit_V1_GetCheckpointRequest,
+        context: ServerContext
+    ) async throws -> Conform_Audit_V1_AuditCheckpoint {
+        let call = try CallContext.required()
+        guard let checkpoint = try await AuditVerifier.newestCheckpoint(in: self.database, logger: call.logger) else {
+            throw RPCError(code: .notFound, message: "the \(self.database.settings.schema) service has signed no checkpoint yet; its sealer signs one within seconds of the first entry")
+        }
+        return .with {
+            $0.size = UInt64(checkpoint.size)
+            $0.headHash = checkpoint.headHash
+            $0.signedAtMicros = checkpoint.signedAtMicros
+            $0.certificatePem = checkpoint.certificatePEM
+            $0.signature = Data(checkpoint.signature)
+            $0.schema = self.database.settings.schema
         }
     }
 }

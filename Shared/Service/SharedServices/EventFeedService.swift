@@ -4,17 +4,23 @@ public import GRPCCore
 import Logging
 import ServiceLifecycle
 
-/// `conform.events.v1.EventFeed`: the service's outbox as a resumable stream, in commit order.
+/// `conform.events.v1.EventFeed`: the service's outbox as a resumable stream, in the order the
+/// sealer positioned its events after commit; pushed as soon as they are positioned.
 public struct EventFeedService: Conform_Events_V1_EventFeed.SimpleServiceProtocol {
     private let database: Database
     private let serviceName: String
-    private let pollInterval: Duration
+    /// Signalled when the sealer has given new events their positions (`FeedListener`).
+    private let changes: ChangeSignal
+    /// How long a subscription waits for a signal before it looks anyway: signals are not
+    /// guaranteed (a listener reconnecting may miss one), so this bounds a miss.
+    private let fallbackPoll: Duration
     private let pageSize: Int
 
-    public init(database: Database, serviceName: String, pollInterval: Duration = .milliseconds(250), pageSize: Int = 500) {
+    public init(database: Database, serviceName: String, changes: ChangeSignal, fallbackPoll: Duration = .seconds(2), pageSize: Int = 500) {
         self.database = database
         self.serviceName = serviceName
-        self.pollInterval = pollInterval
+        self.changes = changes
+        self.fallbackPoll = fallbackPoll
         self.pageSize = pageSize
     }
 
@@ -43,6 +49,8 @@ public struct EventFeedService: Conform_Events_V1_EventFeed.SimpleServiceProtoco
     ) async throws {
         var cursor = start
         while true {
+            // Read before looking, so a signal that comes while the page is read is not lost.
+            let seen = self.changes.generation
             let page = try await Outbox.events(after: cursor, limit: self.pageSize, in: self.database, logger: logger)
             for published in page {
                 try await response.write(
@@ -61,14 +69,14 @@ public struct EventFeedService: Conform_Events_V1_EventFeed.SimpleServiceProtoco
                 if stopAtEnd { return }
                 // A subscription lives as long as its consumer wants; a draining server must
                 // not wait for it, so it ends it and the consumer resumes elsewhere.
-                do {
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
-                } catch is CancellationError where Task.isShuttingDownGracefully {
+                await cancelWhenGracefulShutdown { await self.changes.wait(past: seen, atMost: self.fallbackPoll) }
+                if Task.isShuttingDownGracefully {
                     throw RPCError(
                         code: .unavailable,
                         message: "the \(self.serviceName) service is shutting down; subscribe again after cursor '\(cursor)'"
                     )
                 }
+                try Task.checkCancellation()
             }
         }
     }

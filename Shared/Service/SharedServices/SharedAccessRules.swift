@@ -12,6 +12,7 @@ public enum SharedAccessRules {
         "conform.events.v1.EventFeed/Subscribe": .roles([.service, .auditor, .admin]),
         "conform.audit.v1.AuditTrail/Verify": .roles([.auditor, .admin, .qualityManager]),
         "conform.audit.v1.AuditTrail/ListEntries": .roles([.auditor, .admin, .qualityManager]),
+        "conform.audit.v1.AuditTrail/GetCheckpoint": .roles([.auditor, .admin, .qualityManager]),
     ])
 
     /// Health probes are not written to the audit trail.

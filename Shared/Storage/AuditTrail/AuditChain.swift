@@ -28,26 +28,15 @@ public enum AuditChain {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Whether `entry` holds on its own and follows `previous` (nil for the first entry).
-    /// Returns the reason it does not, or nil when it does.
-    public static func problem(with entry: AuditEntry, after previous: AuditEntry?) -> String? {
-        let expectedSequence = (previous?.sequence ?? 0) + 1
-        if entry.sequence != expectedSequence {
-            return entry.sequence > expectedSequence
-                ? "entries \(expectedSequence) to \(entry.sequence - 1) are missing"
-                : "sequence \(entry.sequence) is out of order after \(expectedSequence - 1)"
+    /// Whether the sealed entry at `sequence` holds: its link to the hash before it and its
+    /// hash over its content. Returns the reason it does not, or nil when it does.
+    public static func problem(sequence: Int64, recordedAtMicros: Int64, record: AuditRecord, seal: AuditSeal, previousHash: String) -> String? {
+        if seal.previousHash != previousHash {
+            return "its link to entry \(sequence - 1) does not match that entry's hash"
         }
-        if entry.previousHash != (previous?.hash ?? Self.genesis) {
-            return "its link to entry \(expectedSequence - 1) does not match that entry's hash"
-        }
-        let recomputed = Self.hash(
-            sequence: entry.sequence,
-            recordedAtMicros: entry.recordedAtMicros,
-            record: entry.record,
-            previousHash: entry.previousHash
-        )
-        if entry.hash != recomputed {
-            return "its content does not match its stored hash: it was changed after it was written"
+        let recomputed = Self.hash(sequence: sequence, recordedAtMicros: recordedAtMicros, record: record, previousHash: seal.previousHash)
+        if seal.hash != recomputed {
+            return "its content does not match its sealed hash: it was changed after it was written"
         }
         return nil
     }

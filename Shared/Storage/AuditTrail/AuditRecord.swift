@@ -35,20 +35,37 @@ public struct AuditRecord: Sendable, Equatable {
     }
 }
 
-/// An audit record as stored: numbered, timed, and chained to the one before it.
+/// An audit record as stored: its id, when it was recorded, and once sealed, its place in
+/// the chain and its hash over its content and the hash before it.
 public struct AuditEntry: Sendable, Equatable {
-    public var sequence: Int64
+    /// Drawn when the entry was inserted; not in chain order (transactions commit in another).
+    public var entryID: Int64
     /// UTC microseconds since the Unix epoch.
     public var recordedAtMicros: Int64
     public var record: AuditRecord
+    /// Its place in the chain, nil until the sealer reaches it.
+    public var seal: AuditSeal?
+
+    public init(entryID: Int64, recordedAtMicros: Int64, record: AuditRecord, seal: AuditSeal?) {
+        self.entryID = entryID
+        self.recordedAtMicros = recordedAtMicros
+        self.record = record
+        self.seal = seal
+    }
+}
+
+/// An entry's place in the chain.
+public struct AuditSeal: Sendable, Equatable {
+    /// Contiguous from 1.
+    public var sequence: Int64
+    public var sealedAtMicros: Int64
     /// The hash of the entry before (64 zeros for the first).
     public var previousHash: String
     public var hash: String
 
-    public init(sequence: Int64, recordedAtMicros: Int64, record: AuditRecord, previousHash: String, hash: String) {
+    public init(sequence: Int64, sealedAtMicros: Int64, previousHash: String, hash: String) {
         self.sequence = sequence
-        self.recordedAtMicros = recordedAtMicros
-        self.record = record
+        self.sealedAtMicros = sealedAtMicros
         self.previousHash = previousHash
         self.hash = hash
     }

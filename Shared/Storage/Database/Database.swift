@@ -9,6 +9,8 @@ import Synchronization
 public final class Database: Sendable {
     public let client: PostgresClient
     public let settings: DatabaseSettings
+    /// Signalled after each local commit of audit entries or events: wakes the sealer.
+    public let commits = ChangeSignal()
 
     public init(settings: DatabaseSettings, logger: Logger) {
         self.settings = settings
@@ -34,9 +36,54 @@ public final class Database: Sendable {
         }
     }
 
+    /// Runs `body` in a read-only transaction that sees one snapshot throughout: for reads of
+    /// several statements that must agree with each other while writers go on.
+    public func snapshot<Result: Sendable>(
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await self.read(logger: logger) { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                // The connection goes back to the pool: it must not stay inside this transaction.
+                do {
+                    try await connection.query("ROLLBACK", logger: logger)
+                } catch let rollback {
+                    logger.warning("rollback of a read snapshot failed", metadata: ["error": "\(rollback)"])
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` on a pooled connection outside any transaction: each statement commits on
+    /// its own. Never retried: a statement that may have committed must not run twice.
+    public func statement<Result: Sendable>(
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await self.withLeasedConnection(logger: logger, body)
+    }
+
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
-    /// Never retried here: a client retries a write with its idempotency key.
+    /// Never retried here: a client retries a write with its idempotency key. A commit wakes
+    /// the sealer and other local waiters (`commits`), unless `signalling` is false (the
+    /// sealer's own rounds, which would otherwise wake themselves).
     public func transaction<Result: Sendable>(
+        logger: Logger,
+        signalling: Bool = true,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let result = try await self.plainTransaction(logger: logger, body)
+        if signalling { self.commits.signal() }
+        return result
+    }
+
+    private func plainTransaction<Result: Sendable>(
         logger: Logger,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {

@@ -24,10 +24,10 @@ public struct PublishedEvent: Sendable, Equatable {
     public var occurredAtMicros: Int64
 }
 
-/// A position in a service's event feed: the sequence number of the last event consumed.
+/// A position in a service's event feed: the position of the last event consumed.
 ///
-/// Sequence numbers are drawn in commit order (`WriteOrder`), so everything after a cursor
-/// that will ever be committed is still ahead of it.
+/// Positions are handed out by the sealer after commit, contiguous and in order (`Sealer`),
+/// so everything that will ever be served after a cursor is still ahead of it.
 public struct OutboxCursor: Sendable, Hashable, CustomStringConvertible {
     public var sequence: Int64
 
@@ -53,9 +53,9 @@ public struct OutboxCursor: Sendable, Hashable, CustomStringConvertible {
 
 /// The outbox table of one service's schema.
 public enum Outbox {
-    /// Records `event` in the transaction `connection` is in.
+    /// Records `event` in the transaction `connection` is in, with no lock: the sealer gives
+    /// it its position once it has committed.
     public static func append(_ event: OutboxEvent, on connection: PostgresConnection, logger: Logger) async throws {
-        try await WriteOrder.lock(on: connection, logger: logger)
         let micros = Timestamps.nowMicros()
         try await connection.query(
             """
@@ -66,7 +66,7 @@ public enum Outbox {
         )
     }
 
-    /// Up to `limit` committed events after `cursor`, in feed order.
+    /// Up to `limit` positioned events after `cursor`, in feed order.
     public static func events(
         after cursor: OutboxCursor,
         limit: Int,
@@ -77,8 +77,8 @@ public enum Outbox {
         return try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT sequence, type, subject, payload, occurred_at_micros
-                FROM outbox WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(limit)
+                SELECT position, type, subject, payload, occurred_at_micros
+                FROM outbox WHERE position > \(sequence) ORDER BY position LIMIT \(limit)
                 """,
                 logger: logger
             )

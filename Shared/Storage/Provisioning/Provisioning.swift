@@ -2,7 +2,7 @@ public import Logging
 public import PostgresNIO
 
 /// Creates what a service needs before it can start, as a database administrator: its
-/// login role, its schema, and its audit trail.
+/// login role, its schema, and its audit trail (`AuditTrailSchema`).
 ///
 /// The schema and the audit trail are owned by the administrator, not the service: the
 /// service's role may create and own its other tables there, and may read and append to
@@ -45,42 +45,7 @@ public struct Provisioning: Sendable {
             "CREATE SCHEMA IF NOT EXISTS \(schema)",
             "GRANT USAGE, CREATE ON SCHEMA \(schema) TO \(role)",
             "ALTER ROLE \(role) SET search_path = \(schema)",
-            """
-            CREATE TABLE IF NOT EXISTS \(schema).audit_trail (
-                sequence bigint PRIMARY KEY,
-                recorded_at_micros bigint NOT NULL,
-                principal text NOT NULL,
-                action text NOT NULL,
-                outcome text NOT NULL,
-                object text NOT NULL,
-                detail text NOT NULL,
-                request_id text NOT NULL,
-                previous_hash text NOT NULL,
-                hash text NOT NULL
-            )
-            """,
-            """
-            CREATE OR REPLACE FUNCTION \(schema).audit_trail_is_append_only() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION 'the audit trail is append-only: % is not allowed', TG_OP
-                    USING ERRCODE = 'insufficient_privilege';
-            END $$
-            """,
-            "DROP TRIGGER IF EXISTS audit_trail_no_change ON \(schema).audit_trail",
-            """
-            CREATE TRIGGER audit_trail_no_change BEFORE UPDATE OR DELETE ON \(schema).audit_trail
-            FOR EACH ROW EXECUTE FUNCTION \(schema).audit_trail_is_append_only()
-            """,
-            "DROP TRIGGER IF EXISTS audit_trail_no_truncate ON \(schema).audit_trail",
-            """
-            CREATE TRIGGER audit_trail_no_truncate BEFORE TRUNCATE ON \(schema).audit_trail
-            FOR EACH STATEMENT EXECUTE FUNCTION \(schema).audit_trail_is_append_only()
-            """,
-            "REVOKE ALL ON \(schema).audit_trail FROM PUBLIC",
-            "REVOKE ALL ON \(schema).audit_trail FROM \(role)",
-            "GRANT SELECT, INSERT ON \(schema).audit_trail TO \(role)",
-        ]
+        ] + AuditTrailSchema.statements(schema: schema, role: role)
         for statement in statements {
             do {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)

@@ -89,12 +89,19 @@ struct AccessAuditTests {
                 database: database.database, tls: .disable
             )
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: .test)
+            try await service.sealed()
             for statement in [
                 "UPDATE requirement.audit_trail SET principal = 'nobody'",
                 "DELETE FROM requirement.audit_trail",
                 "TRUNCATE requirement.audit_trail",
                 "DROP TABLE requirement.audit_trail",
                 "ALTER TABLE requirement.audit_trail DISABLE TRIGGER audit_trail_no_change",
+                "UPDATE requirement.audit_seals SET hash = repeat('0', 64)",
+                "DELETE FROM requirement.audit_seals",
+                "TRUNCATE requirement.audit_seals",
+                "DELETE FROM requirement.audit_checkpoints",
+                "UPDATE requirement.audit_checkpoints SET size = 1",
+                "DROP TABLE requirement.audit_checkpoints",
             ] {
                 await #expect(throws: PSQLError.self, "\(statement) must be refused") {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: .test)

@@ -3,22 +3,35 @@ import Testing
 
 @Suite("Audit chain (no database)")
 struct AuditChainTests {
-    func chain(_ count: Int) -> [AuditEntry] {
-        var entries: [AuditEntry] = []
+    struct Sealed {
+        var sequence: Int64
+        var recordedAtMicros: Int64
+        var record: AuditRecord
+        var seal: AuditSeal
+    }
+
+    func chain(_ count: Int) -> [Sealed] {
+        var entries: [Sealed] = []
         for sequence in 1...Int64(count) {
             let record = AuditRecord(principal: "p\(sequence)", action: "a", outcome: .allowed, requestID: "r\(sequence)")
-            let previous = entries.last?.hash ?? AuditChain.genesis
+            let previous = entries.last?.seal.hash ?? AuditChain.genesis
             let hash = AuditChain.hash(sequence: sequence, recordedAtMicros: sequence * 10, record: record, previousHash: previous)
-            entries.append(AuditEntry(sequence: sequence, recordedAtMicros: sequence * 10, record: record, previousHash: previous, hash: hash))
+            let seal = AuditSeal(sequence: sequence, sealedAtMicros: sequence * 10 + 1, previousHash: previous, hash: hash)
+            entries.append(Sealed(sequence: sequence, recordedAtMicros: sequence * 10, record: record, seal: seal))
         }
         return entries
     }
 
-    func firstProblem(_ entries: [AuditEntry]) -> Int64? {
-        var previous: AuditEntry?
-        for entry in entries {
-            if AuditChain.problem(with: entry, after: previous) != nil { return entry.sequence }
-            previous = entry
+    /// The position at which the chain first fails, reading the entries in the order given
+    /// as positions 1, 2, 3, ...
+    func firstProblem(_ entries: [Sealed]) -> Int64? {
+        var previousHash = AuditChain.genesis
+        for (index, entry) in entries.enumerated() {
+            let position = Int64(index + 1)
+            if AuditChain.problem(sequence: position, recordedAtMicros: entry.recordedAtMicros, record: entry.record, seal: entry.seal, previousHash: previousHash) != nil {
+                return position
+            }
+            previousHash = entry.seal.hash
         }
         return nil
     }
@@ -34,11 +47,11 @@ struct AuditChainTests {
 
         var removed = entries
         removed.remove(at: 1)
-        #expect(self.firstProblem(removed) == 3)
+        #expect(self.firstProblem(removed) == 2)
 
         var swapped = entries
         swapped.swapAt(1, 2)
-        #expect(self.firstProblem(swapped) == 3)
+        #expect(self.firstProblem(swapped) == 2)
     }
 
     @Test("fields are length-prefixed: moving text between fields changes the hash")

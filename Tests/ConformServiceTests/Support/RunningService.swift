@@ -46,10 +46,46 @@ struct RunningService: Sendable {
         }
     }
 
-    /// Every audit entry so far, as the auditor reads them.
+    /// Every audit entry so far, sealed or not yet, as the auditor reads them.
     func auditEntries() async throws -> [Conform_Audit_V1_AuditEntry] {
         try await self.auditTrail { client in
-            try await client.listEntries(.with { $0.limit = 1000 }).entries
+            try await client.listEntries(.with {
+                $0.limit = 1000
+                $0.includeUnsealed = true
+            }).entries
+        }
+    }
+
+    /// Waits until the sealer has chained every audit entry and positioned every event
+    /// committed before the call (at most `limit`).
+    func sealed(within limit: Duration = .seconds(10)) async throws {
+        let schema = self.database.schema
+        try await self.postgres.asAdministrator(in: self.database.database) { connection in
+            var newest: Int64 = 0
+            for try await id in try await connection.query(
+                "SELECT coalesce(max(entry_id), 0) FROM \(unescaped: schema).audit_trail", logger: .test
+            ).decode(Int64.self) {
+                newest = id
+            }
+            let deadline = ContinuousClock.now + limit
+            while true {
+                var waiting: Int64 = 0
+                for try await count in try await connection.query(
+                    """
+                    SELECT (SELECT count(*) FROM \(unescaped: schema).audit_trail t WHERE t.entry_id <= \(newest)
+                               AND NOT EXISTS (SELECT FROM \(unescaped: schema).audit_seals s WHERE s.entry_id = t.entry_id))
+                         + (SELECT count(*) FROM \(unescaped: schema).outbox WHERE position IS NULL)
+                    """,
+                    logger: .test
+                ).decode(Int64.self) {
+                    waiting = count
+                }
+                if waiting == 0 { return }
+                guard ContinuousClock.now < deadline else {
+                    throw TestSetupError("\(waiting) audit entries or events of \(schema) still unsealed after \(limit)")
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
         }
     }
 
@@ -134,7 +170,8 @@ enum TestMetrics {
 extension RunningService {
     /// The service's event feed from `cursor` to its current end, read as the reporting service.
     func events(after cursor: String = "") async throws -> [Conform_Events_V1_Event] {
-        try await self.withClient(tls: try ServicePKI.shared().principal("reporting").wireClient()) { client in
+        try await self.sealed()
+        return try await self.withClient(tls: try ServicePKI.shared().principal("reporting").wireClient()) { client in
             try await Conform_Events_V1_EventFeed.Client(wrapping: client).subscribe(
                 .with {
                     $0.afterCursor = cursor

@@ -6,5 +6,6 @@ enum BatchMigrations {
     static let all: [Migration] = [
         CreateBatches.migration,
         CreateBatchLots.migration,
+        SharedMigrations.sealedFeedAndLeases(version: 4),
     ]
 }

@@ -5,5 +5,6 @@ import ConformStorage
 enum EvidenceMigrations {
     static let all: [Migration] = [
         CreateEvidence.migration,
+        SharedMigrations.sealedFeedAndLeases(version: 3),
     ]
 }

@@ -15,17 +15,22 @@ struct ComplianceRefresher: Service {
     let database: Database
     let peers: Peers
     let logger: Logger
-    var interval: Duration = .milliseconds(500)
+    /// How long it waits for a commit before it looks anyway: for batches marked by another
+    /// replica, and claims left by a replica that died.
+    var fallbackPoll: Duration = .seconds(1)
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let stale = try await ComplianceModelStore.stale(limit: 50, in: self.database, logger: self.logger)
+                // Read before looking, so a mark committed while it looks wakes it again.
+                let seen = self.database.commits.generation
+                let stale = try await ComplianceModelStore.claimStale(limit: 50, for: .seconds(60), in: self.database, logger: self.logger)
                 for (number, since) in stale {
                     try await self.refresh(number, mark: since)
                 }
                 if stale.isEmpty {
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+                    // Woken by this replica's commits (a feed event that marks a batch).
+                    await cancelWhenGracefulShutdown { await self.database.commits.wait(past: seen, atMost: self.fallbackPoll) }
                 }
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }

@@ -34,23 +34,29 @@ extension ReportingHandlers {
         let call = try CallContext.required()
         let customer = try await call.customerFilter(request.customer, database: self.database)
         let database = self.database
-        let interval = Self.watchInterval
+        let changed = self.feedChanges
         try await untilCancelled(context) {
-            // The revision is read before the open alerts, so a change between the two is sent
+            // The cursor is read before the open alerts, so a change between the two is sent
             // again rather than missed.
-            var seen = try await AlertStore.latestRevision(in: database, logger: call.logger)
+            var cursor = try await AlertStore.latestChange(in: database, logger: call.logger)
             let open = try await AlertStore.list(customer: customer, includeResolved: false, in: database, logger: call.logger)
             for alert in open.reversed() {
                 try await response.write(.with { $0.alert = alert.message(today: .today) })
             }
             try await response.write(.with { $0.caughtUp = true })
             while true {
-                let changes = try await AlertStore.changes(after: seen, customer: customer, limit: 200, in: database, logger: call.logger)
-                for alert in changes {
+                // Every alert change puts an event in the reporting feed; its positioning (on
+                // whichever replica seals) is what wakes this watch.
+                let seen = changed.generation
+                let changes = try await AlertStore.changes(after: cursor, customer: customer, limit: 200, in: database, logger: call.logger)
+                for (alert, position) in changes {
                     try await response.write(.with { $0.alert = alert.message(today: .today) })
-                    seen = max(seen, alert.revision)
+                    cursor = position
                 }
-                if changes.count < 200 { try await Task.sleep(for: interval) }
+                if changes.count < 200 {
+                    await changed.wait(past: seen, atMost: Self.watchFallbackPoll)
+                    try Task.checkCancellation()
+                }
             }
         }
     }

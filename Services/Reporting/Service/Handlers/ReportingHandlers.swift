@@ -7,8 +7,10 @@ import GRPCCore
 struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServiceProtocol {
     let database: Database
     let problems: FeedProblems
-    /// How often a watch looks for changed alerts.
-    static let watchInterval: Duration = .milliseconds(250)
+    /// Signalled when the reporting feed has new events, alert changes among them.
+    let feedChanges: ChangeSignal
+    /// How long an alert watch waits for that signal before it looks anyway.
+    static let watchFallbackPoll: Duration = .seconds(2)
 
     func feedStatus(request: Conform_Reporting_V1_FeedStatusRequest, context: ServerContext) async throws -> Conform_Reporting_V1_FeedStatusResponse {
         let call = try CallContext.required()

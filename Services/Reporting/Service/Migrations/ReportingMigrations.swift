@@ -9,5 +9,7 @@ enum ReportingMigrations {
         CreateEvidenceArchive.migration,
         CreateAlerts.migration,
         CreateExports.migration,
+        SharedMigrations.sealedFeedAndLeases(version: 7),
+        ShareWorkAmongReplicas.migration,
     ]
 }

@@ -11,15 +11,15 @@ enum AlertStore {
         acknowledged_by, acknowledged_at_micros, acknowledgement_note, resolved_at_micros, resolution, revision
         """
 
-    /// Serializes the transactions that change alerts, so revisions commit in the order they
-    /// are handed out and a watcher asking for "newer than N" never steps over one that
-    /// commits late. Alert changes are few and short; the wait is negligible.
-    static func serialize(on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(\(Self.changeLock))", logger: logger)
+    /// Puts a change of each alert in the reporting feed, in the transaction that changed it.
+    /// A watch (on any replica) learns of it when the sealer positions it; it reads the alerts
+    /// themselves in commit order (`changes`), so no lock orders alert changes.
+    private static func announce(_ ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws {
+        for id in ids {
+            let event = OutboxEvent(type: "alert.changed", subject: "alert:\(id)", payload: "{\"id\":\(id)}")
+            try await Outbox.append(event, on: connection, logger: logger)
+        }
     }
-
-    /// The advisory lock of alert changes ("ALERTS" in ASCII).
-    private static let changeLock: Int64 = 0x414C_4552_5453
 
     /// Makes the open alerts of `kinds` about `subject` (every subject when nil) exactly
     /// `desired`: raises the new ones, resolves those no longer desired with `resolution`,
@@ -28,19 +28,20 @@ enum AlertStore {
         kinds: [AlertKind], subject: String?, desired: [AlertDraft], resolution: @Sendable (AlertKey) -> String,
         policy: AlertPolicy, today: Day, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        try await Self.serialize(on: connection, logger: logger)
         let open = try await Self.open(kinds: kinds, subject: subject, on: connection, logger: logger)
         let openByKey = Dictionary(open.map { ($0.draft.key, $0) }, uniquingKeysWith: { first, _ in first })
         let desiredKeys = Set(desired.map(\.key))
         let now = Timestamps.nowMicros()
+        var changed: [Int64] = []
         for alert in open where !desiredKeys.contains(alert.draft.key) {
-            try await connection.query(
+            let rows = try await connection.query(
                 """
                 UPDATE alerts SET resolved_at_micros = \(now), resolution = \(resolution(alert.draft.key)), revision = nextval('alert_revisions')
-                WHERE id = \(alert.id) AND resolved_at_micros = 0
+                WHERE id = \(alert.id) AND resolved_at_micros = 0 RETURNING id
                 """,
                 logger: logger
             )
+            for try await id in rows.decode(Int64.self) { changed.append(id) }
         }
         for draft in desired {
             if let known = openByKey[draft.key] {
@@ -53,6 +54,7 @@ enum AlertStore {
                     """,
                     logger: logger
                 )
+                changed.append(known.id)
                 continue
             }
             let level = AlertRules.level(dueOn: draft.dueOn, today: today, policy: policy)
@@ -66,10 +68,12 @@ enum AlertStore {
                 """,
                 logger: logger
             )
-            for try await _ in inserted {
+            for try await id in inserted.decode(Int64.self) {
+                changed.append(id)
                 Counter(label: "conform_alerts_raised_total", dimensions: [("kind", draft.key.kind.rawValue), ("level", level.rawValue)]).increment()
             }
         }
+        try await Self.announce(changed, on: connection, logger: logger)
     }
 
     /// Sends to management every open alert overdue by the policy's days.
@@ -78,7 +82,6 @@ enum AlertStore {
     static func escalate(policy: AlertPolicy, today: Day, in database: Database, logger: Logger) async throws -> Int {
         let cutoff = today.adding(days: -policy.escalateAfterDays)
         return try await database.transaction(logger: logger) { connection in
-            try await Self.serialize(on: connection, logger: logger)
             let rows = try await connection.query(
                 """
                 UPDATE alerts SET level = 'management', escalated_at_micros = \(Timestamps.nowMicros()), revision = nextval('alert_revisions')
@@ -87,9 +90,10 @@ enum AlertStore {
                 """,
                 logger: logger
             )
-            var count = 0
-            for try await _ in rows { count += 1 }
-            return count
+            var escalated: [Int64] = []
+            for try await id in rows.decode(Int64.self) { escalated.append(id) }
+            try await Self.announce(escalated, on: connection, logger: logger)
+            return escalated.count
         }
     }
 
@@ -121,34 +125,58 @@ enum AlertStore {
         }
     }
 
-    /// Alerts changed after `revision`, oldest change first.
-    static func changes(after revision: Int64, customer: String?, limit: Int, in database: Database, logger: Logger) async throws -> [Alert] {
+    /// Where a watch has read alert changes to: the transaction and revision of the last
+    /// change it sent.
+    struct ChangeCursor: Sendable, Equatable {
+        var txid: Int64
+        var revision: Int64
+    }
+
+    /// Alerts changed after `cursor` by transactions that have all ended, in commit order
+    /// (by transaction, then revision), with the cursor of the last. Changes of transactions
+    /// still running (or younger than one still running anywhere) wait for the next call, so
+    /// nothing commits later below the cursor.
+    static func changes(after cursor: ChangeCursor, customer: String?, limit: Int, in database: Database, logger: Logger) async throws -> [(Alert, ChangeCursor)] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT \(unescaped: Self.columns) FROM alerts
-                WHERE revision > \(revision) AND (\(customer)::text IS NULL OR customer = \(customer))
-                ORDER BY revision LIMIT \(limit)
+                SELECT \(unescaped: Self.columns), changed_txid FROM alerts
+                WHERE (changed_txid, revision) > (\(cursor.txid), \(cursor.revision))
+                    AND changed_txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+                    AND (\(customer)::text IS NULL OR customer = \(customer))
+                ORDER BY changed_txid, revision LIMIT \(limit)
                 """,
                 logger: logger
             )
-            return try await Self.decode(rows)
+            var changes: [(Alert, ChangeCursor)] = []
+            for try await row in rows {
+                let alert = try Self.decode(row)
+                let txid = try row.makeRandomAccess()[17].decode(Int64.self)
+                changes.append((alert, ChangeCursor(txid: txid, revision: alert.revision)))
+            }
+            return changes
         }
     }
 
-    /// The highest revision given out so far.
-    static func latestRevision(in database: Database, logger: Logger) async throws -> Int64 {
+    /// The cursor after every alert change committed so far.
+    static func latestChange(in database: Database, logger: Logger) async throws -> ChangeCursor {
         try await database.read(logger: logger) { connection in
-            let rows = try await connection.query("SELECT coalesce(max(revision), 0) FROM alerts", logger: logger)
-            for try await revision in rows.decode(Int64.self) { return revision }
-            return 0
+            let rows = try await connection.query(
+                """
+                SELECT changed_txid, revision FROM alerts
+                WHERE changed_txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+                ORDER BY changed_txid DESC, revision DESC LIMIT 1
+                """,
+                logger: logger
+            )
+            for try await (txid, revision) in rows.decode((Int64, Int64).self) { return ChangeCursor(txid: txid, revision: revision) }
+            return ChangeCursor(txid: -1, revision: 0)
         }
     }
 
     /// Records who acknowledged an open alert and what they are doing about it.
     static func acknowledge(id: Int64, by principal: String, note: String, in database: Database, logger: Logger) async throws -> Alert {
         try await database.transaction(logger: logger) { connection in
-            try await Self.serialize(on: connection, logger: logger)
             let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM alerts WHERE id = \(id) FOR UPDATE", logger: logger)
             guard let alert = try await Self.decode(rows).first else {
                 throw DomainError.notFound("no alert \(id); `conform alert list` shows the open ones")
@@ -164,6 +192,7 @@ enum AlertStore {
                 """,
                 logger: logger
             )
+            try await Self.announce([id], on: connection, logger: logger)
             return try await Self.decode(updated)[0]
         }
     }
@@ -171,10 +200,17 @@ enum AlertStore {
     private static func decode(_ rows: PostgresRowSequence) async throws -> [Alert] {
         var alerts: [Alert] = []
         for try await row in rows {
+            alerts.append(try Self.decode(row))
+        }
+        return alerts
+    }
+
+    /// One alert from a row that starts with `columns`.
+    private static func decode(_ row: PostgresRow) throws -> Alert {
             let random = row.makeRandomAccess()
             let kind = AlertKind(rawValue: try random[1].decode(String.self)) ?? .batchNonCompliant
             let due = Day(try random[8].decode(String.self)) ?? Day.today
-            alerts.append(Alert(
+            return Alert(
                 id: try random[0].decode(Int64.self),
                 draft: AlertDraft(
                     key: AlertKey(kind: kind, subject: try random[2].decode(String.self), requirementID: try random[4].decode(String.self)),
@@ -192,9 +228,7 @@ enum AlertStore {
                 resolvedAtMicros: try random[14].decode(Int64.self),
                 resolution: try random[15].decode(String.self),
                 revision: try random[16].decode(Int64.self)
-            ))
-        }
-        return alerts
+            )
     }
 }
 

@@ -28,22 +28,35 @@ enum ComplianceModelStore {
         try await connection.query(
             """
             INSERT INTO stale_batches (number, since_micros) VALUES (\(batch), \(micros))
-            ON CONFLICT (number) DO UPDATE SET since_micros = EXCLUDED.since_micros
+            ON CONFLICT (number) DO UPDATE SET since_micros = EXCLUDED.since_micros, claimed_until_micros = 0
             """,
             logger: logger
         )
     }
 
-    /// Up to `limit` batches whose compliance must be read again, with their marks.
-    static func stale(limit: Int, in database: Database, logger: Logger) async throws -> [(number: String, since: Int64)] {
-        try await database.read(logger: logger) { connection in
+    /// Claims up to `limit` batches whose compliance must be read again, for `claim`: no other
+    /// replica takes them meanwhile, and if this one dies they are free again when it ends.
+    /// A batch marked again while claimed is free again at once (`mark`).
+    static func claimStale(limit: Int, for claim: Duration, in database: Database, logger: Logger) async throws -> [(number: String, since: Int64)] {
+        let now = Timestamps.nowMicros()
+        let until = now + claim.components.seconds * 1_000_000
+        // One statement, committed on its own and waking nobody: the refresher that claims
+        // must not wake itself.
+        return try await database.statement(logger: logger) { connection in
             let rows = try await connection.query(
-                "SELECT number, since_micros FROM stale_batches ORDER BY since_micros LIMIT \(limit)",
+                """
+                UPDATE stale_batches SET claimed_until_micros = \(until)
+                WHERE number IN (
+                    SELECT number FROM stale_batches WHERE claimed_until_micros < \(now)
+                    ORDER BY since_micros LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                )
+                RETURNING number, since_micros
+                """,
                 logger: logger
             )
             var batches: [(number: String, since: Int64)] = []
             for try await (number, since) in rows.decode((String, Int64).self) { batches.append((number, since)) }
-            return batches
+            return batches.sorted { $0.since < $1.since }
         }
     }
 

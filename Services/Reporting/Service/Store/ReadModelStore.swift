@@ -76,6 +76,8 @@ enum ReadModelStore {
             """
             INSERT INTO feed_cursors (source, cursor, applied, updated_at_micros) VALUES (\(event.source), \(event.cursor), 1, \(Timestamps.nowMicros()))
             ON CONFLICT (source) DO UPDATE SET cursor = EXCLUDED.cursor, applied = feed_cursors.applied + 1, updated_at_micros = EXCLUDED.updated_at_micros
+            -- Only forward: a replica that read the feed behind another never moves it back.
+            WHERE feed_cursors.cursor::bigint < EXCLUDED.cursor::bigint
             """,
             logger: logger
         )

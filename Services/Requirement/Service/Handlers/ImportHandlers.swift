@@ -33,36 +33,49 @@ extension CatalogHandlers {
         let found = problems
         let planned = imported
 
-        let outcome = try await self.writes.write { transaction in
-            var problems = found
-            guard try await Self.customerExists(customer, on: transaction) else {
-                throw DomainError.notFound("no customer \(customer); add it with 'conform customer add' before importing its requirements")
+        // Progress leaves through a buffer that keeps the newest steps, drained by a task
+        // of its own: the transaction never waits for the client to read, so a slow reader
+        // cannot hold it (and what it locks) open.
+        let (progress, report) = AsyncStream.makeStream(of: Response.self, bufferingPolicy: .bufferingNewest(64))
+        let outcome = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await step in progress { try await response.write(step) }
             }
-            let stored = Dictionary(
-                try await RequirementStore.listForUpdate(customer: customer, on: transaction.connection, logger: transaction.logger).map { ($0.id, $0) },
-                uniquingKeysWith: { first, _ in first }
-            )
-            var steps: [ImportStep] = []
-            for (entry, requirement) in planned {
-                switch RequirementImport.plan(requirement, stored: stored[requirement.id], entry: entry) {
-                case .success(let step): steps.append(step)
-                case .failure(let list): problems += list.problems
+            defer { report.finish() }
+            let outcome = try await self.writes.write { transaction in
+                var problems = found
+                guard try await Self.customerExists(customer, on: transaction) else {
+                    throw DomainError.notFound("no customer \(customer); add it with 'conform customer add' before importing its requirements")
                 }
-            }
-            try await response.write(.progress(.checked, done: entries.count, total: entries.count))
-            var outcome = Conform_Requirement_V1_ImportOutcome.counting(steps)
-            guard problems.isEmpty, !header.validateOnly else {
-                outcome.problems = problems.sorted { ($0.entry, $0.field) < ($1.entry, $1.field) }.map(\.message)
+                let stored = Dictionary(
+                    try await RequirementStore.listForUpdate(customer: customer, on: transaction.connection, logger: transaction.logger).map { ($0.id, $0) },
+                    uniquingKeysWith: { first, _ in first }
+                )
+                var steps: [ImportStep] = []
+                for (entry, requirement) in planned {
+                    switch RequirementImport.plan(requirement, stored: stored[requirement.id], entry: entry) {
+                    case .success(let step): steps.append(step)
+                    case .failure(let list): problems += list.problems
+                    }
+                }
+                report.yield(.progress(.checked, done: entries.count, total: entries.count))
+                var outcome = Conform_Requirement_V1_ImportOutcome.counting(steps)
+                guard problems.isEmpty, !header.validateOnly else {
+                    outcome.problems = problems.sorted { ($0.entry, $0.field) < ($1.entry, $1.field) }.map(\.message)
+                    return outcome
+                }
+                for (done, step) in steps.enumerated() {
+                    try await Self.apply(step, validations: validations, in: transaction)
+                    if (done + 1) % Self.progressEvery == 0 {
+                        report.yield(.progress(.written, done: done + 1, total: steps.count))
+                    }
+                }
+                report.yield(.progress(.written, done: steps.count, total: steps.count))
+                outcome.written = true
                 return outcome
             }
-            for (done, step) in steps.enumerated() {
-                try await Self.apply(step, validations: validations, in: transaction)
-                if (done + 1) % Self.progressEvery == 0 {
-                    try await response.write(.progress(.written, done: done + 1, total: steps.count))
-                }
-            }
-            try await response.write(.progress(.written, done: steps.count, total: steps.count))
-            outcome.written = true
+            report.finish()
+            try await group.waitForAll()
             return outcome
         }
         call.logger.info("import finished", metadata: [

@@ -9,5 +9,6 @@ enum RequirementMigrations {
         AddEvidenceRules.migration,
         CreateContractReviews.migration,
         MoveRetirementToRequirements.migration,
+        SharedMigrations.sealedFeedAndLeases(version: 7),
     ]
 }

@@ -5,5 +5,6 @@ import ConformStorage
 enum SupplierMigrations {
     static let all: [Migration] = [
         CreateSuppliers.migration,
+        SharedMigrations.sealedFeedAndLeases(version: 3),
     ]
 }

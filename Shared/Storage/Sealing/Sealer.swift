@@ -1,0 +1,222 @@
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Orders what writers inserted without a lock, after it commits: chains audit entries
+/// (`audit_seals`) and gives events their feed positions (`outbox.position`), in batches,
+/// the way Trillian's sequencer integrates queued leaves.
+///
+/// What makes it safe: a position is handed out only to what has committed, by one round at
+/// a time (an advisory lock that only sealers take, so two replicas' sealers never hand out
+/// a position twice); the request path takes no lock at all. Something that commits after a
+/// round gets a later position, so nothing ever appears below a position handed out, and a
+/// long transaction holds back nobody's entries but its own.
+///
+/// To find unsealed entries without searching the whole trail, each seal records a horizon:
+/// a transaction id below which every committed entry is sealed. It is the oldest
+/// transaction of the service's own role still running when the round began (only that role
+/// writes entries), so an entry can never commit below it later; a round looks at entries of
+/// transactions from the last horizon on, and moves the horizon up once it has sealed all it found.
+public struct Sealer: Sendable {
+    public let database: Database
+    /// At most this many entries, and this many events, per round.
+    public var batchSize: Int
+
+    public init(database: Database, batchSize: Int = 1_000) {
+        self.database = database
+        self.batchSize = batchSize
+    }
+
+    /// The chain's last sealed entry.
+    public struct Head: Sendable, Equatable {
+        /// Its position: the chain's length.
+        public var sequence: Int64
+        public var hash: String
+        /// Every committed entry of a transaction below this id is sealed.
+        var sealedBelowTxid: Int64
+
+        static let empty = Head(sequence: 0, hash: AuditChain.genesis, sealedBelowTxid: 0)
+    }
+
+    /// What one round did.
+    public struct Round: Sendable {
+        public var sealedEntries: Int
+        public var positionedEvents: Int
+        public var head: Head
+        /// More was waiting than one round takes.
+        public var isBehind: Bool
+        /// A signed checkpoint of `head` was written.
+        public var checkpointed: Bool
+    }
+
+    /// Seals what has committed since the last round and returns what it did. With a
+    /// `signer`, also writes a signed checkpoint of the new head when the chain has grown
+    /// past the last checkpoint.
+    public func round(checkpointWith signer: (any CheckpointSigning)? = nil, logger: Logger) async throws -> Round {
+        let batchSize = self.batchSize
+        let schema = self.database.settings.schema
+        return try await self.database.transaction(logger: logger, signalling: false) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.sealer'))", logger: logger)
+            // Taken after the lock, so the freshest horizon; this transaction has no id yet.
+            let horizon = try await Self.horizon(on: connection, logger: logger)
+            var head = try await Self.head(on: connection, logger: logger)
+            let entries = try await Self.unsealedEntries(from: head.sealedBelowTxid, limit: batchSize, on: connection, logger: logger)
+            // With more waiting than one round takes, the horizon stays where it was.
+            let sealedBelow = entries.count < batchSize ? max(horizon, head.sealedBelowTxid) : head.sealedBelowTxid
+            if !entries.isEmpty {
+                head = try await Self.seal(entries, after: head, sealedBelow: sealedBelow, on: connection, logger: logger)
+            }
+            let positioned = try await Self.positionEvents(limit: batchSize, on: connection, logger: logger)
+            if positioned > 0 {
+                // Sent at commit by this one transaction only: writers never NOTIFY, which
+                // would serialise their commits on PostgreSQL's notification queue lock.
+                try await connection.query("SELECT pg_notify(\(FeedSignal.channel(schema: schema)), '')", logger: logger)
+            }
+            var checkpointed = false
+            if let signer, head.sequence > 0 {
+                checkpointed = try await Self.checkpointIfGrown(head, schema: schema, signer: signer, on: connection, logger: logger)
+            }
+            return Round(
+                sealedEntries: entries.count,
+                positionedEvents: positioned,
+                head: head,
+                isBehind: entries.count == batchSize || positioned == batchSize,
+                checkpointed: checkpointed
+            )
+        }
+    }
+
+    /// The last sealed entry, or the empty chain.
+    static func head(on connection: PostgresConnection, logger: Logger) async throws -> Head {
+        let rows = try await connection.query(
+            "SELECT sequence, hash, sealed_below_txid FROM audit_seals ORDER BY sequence DESC LIMIT 1",
+            logger: logger
+        )
+        for try await (sequence, hash, below) in rows.decode((Int64, String, Int64).self) {
+            return Head(sequence: sequence, hash: hash, sealedBelowTxid: below)
+        }
+        return .empty
+    }
+
+    /// The oldest transaction id of the service's role still running in this database (not
+    /// this one), or the next id to be given out when none is. `pg_stat_activity` knows a
+    /// transaction id in 32 bits; the entries store the 64-bit form, with its epoch.
+    static func horizon(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query(
+            """
+            SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+                   array(SELECT backend_xid::text::bigint FROM pg_stat_activity
+                         WHERE datname = current_database() AND usename = current_user AND backend_xid IS NOT NULL
+                           AND pid <> pg_backend_pid())
+            """,
+            logger: logger
+        )
+        for try await (next, running) in rows.decode((Int64, [Int64]).self) {
+            let epoch = next & ~0xFFFF_FFFF
+            return running.map { xid in
+                let full = epoch | xid
+                return full > next ? full - (1 << 32) : full
+            }.min() ?? next
+        }
+        return 0
+    }
+
+    struct Committed {
+        var entryID: Int64
+        var txid: Int64
+        var recordedAtMicros: Int64
+        var record: AuditRecord
+    }
+
+    /// Committed entries not yet sealed, of transactions from `txid` on, in (txid, id) order.
+    static func unsealedEntries(from txid: Int64, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [Committed] {
+        let rows = try await connection.query(
+            """
+            SELECT entry_id, txid, recorded_at_micros, principal, action, outcome, object, detail, request_id FROM audit_trail t
+            WHERE txid >= \(txid) AND NOT EXISTS (SELECT FROM audit_seals s WHERE s.entry_id = t.entry_id)
+            ORDER BY txid, entry_id LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var entries: [Committed] = []
+        for try await (entryID, txid, recordedAt, principal, action, outcome, object, detail, requestID) in rows.decode(
+            (Int64, Int64, Int64, String, String, String, String, String, String).self
+        ) {
+            let record = AuditRecord(
+                principal: principal, action: action, outcome: AuditRecord.Outcome(rawValue: outcome), object: object, detail: detail, requestID: requestID
+            )
+            entries.append(Committed(entryID: entryID, txid: txid, recordedAtMicros: recordedAt, record: record))
+        }
+        return entries
+    }
+
+    private static func seal(
+        _ entries: [Committed], after head: Head, sealedBelow: Int64, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Head {
+        let now = Timestamps.nowMicros()
+        var sequences: [Int64] = [], previous: [String] = [], hashes: [String] = []
+        var last = head
+        for entry in entries {
+            let sequence = last.sequence + 1
+            let hash = AuditChain.hash(sequence: sequence, recordedAtMicros: entry.recordedAtMicros, record: entry.record, previousHash: last.hash)
+            sequences.append(sequence)
+            previous.append(last.hash)
+            hashes.append(hash)
+            last = Head(sequence: sequence, hash: hash, sealedBelowTxid: sealedBelow)
+        }
+        try await connection.query(
+            """
+            INSERT INTO audit_seals (sequence, entry_id, sealed_below_txid, sealed_at_micros, previous_hash, hash)
+            SELECT s, e, \(sealedBelow), \(now), p, h FROM unnest(\(sequences)::bigint[], \(entries.map(\.entryID))::bigint[],
+                \(previous)::text[], \(hashes)::text[]) AS u(s, e, p, h)
+            """,
+            logger: logger
+        )
+        return last
+    }
+
+    /// Events need no horizon: a position is handed out only to an event already committed,
+    /// by one round at a time, so one that commits later simply gets a later position.
+    private static func positionEvents(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        var ids: [Int64] = []
+        for try await id in try await connection.query(
+            "SELECT id FROM outbox WHERE position IS NULL ORDER BY txid, id LIMIT \(limit)",
+            logger: logger
+        ).decode(Int64.self) {
+            ids.append(id)
+        }
+        guard !ids.isEmpty else { return 0 }
+        var top: Int64 = 0
+        for try await value in try await connection.query("SELECT coalesce(max(position), 0) FROM outbox", logger: logger).decode(Int64.self) {
+            top = value
+        }
+        let positions = ids.indices.map { top + Int64($0) + 1 }
+        try await connection.query(
+            """
+            UPDATE outbox SET position = u.position
+            FROM unnest(\(ids)::bigint[], \(positions)::bigint[]) AS u(id, position) WHERE outbox.id = u.id
+            """,
+            logger: logger
+        )
+        return ids.count
+    }
+
+    private static func checkpointIfGrown(
+        _ head: Head, schema: String, signer: any CheckpointSigning, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        var lastSize: Int64 = 0
+        for try await size in try await connection.query("SELECT coalesce(max(size), 0) FROM audit_checkpoints", logger: logger).decode(Int64.self) {
+            lastSize = size
+        }
+        guard head.sequence > lastSize else { return false }
+        let checkpoint = try AuditCheckpoint.signed(schema: schema, size: head.sequence, headHash: head.hash, by: signer)
+        try await connection.query(
+            """
+            INSERT INTO audit_checkpoints (size, head_hash, signed_at_micros, certificate_pem, signature)
+            VALUES (\(checkpoint.size), \(checkpoint.headHash), \(checkpoint.signedAtMicros), \(checkpoint.certificatePEM), \(Data(checkpoint.signature)))
+            """,
+            logger: logger
+        )
+        return true
+    }
+}
