@@ -23,7 +23,9 @@ public struct LeasedService: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var held = false
             do {
-                held = try await self.lease.claim(in: self.database, logger: self.logger)
+                held = try await abandoning(after: SealerService.callLimit, "claiming \(self.lease.name)") {
+                    try await self.lease.claim(in: self.database, logger: self.logger)
+                }
             } catch {
                 self.logger.warning("cannot claim background work", metadata: ["lease": "\(self.lease.name)", "error": "\(error)"])
             }
@@ -56,7 +58,10 @@ public struct LeasedService: Service {
                     do {
                         try await Task.sleep(for: self.lease.duration / 5)
                         if Task.isShuttingDownGracefully { return false }
-                        guard try await self.lease.claim(in: self.database, logger: self.logger) else { return true }
+                        let held = try await abandoning(after: SealerService.callLimit, "renewing \(self.lease.name)") {
+                            try await self.lease.claim(in: self.database, logger: self.logger)
+                        }
+                        guard held else { return true }
                     } catch is CancellationError {
                         return false
                     } catch {
@@ -73,7 +78,9 @@ public struct LeasedService: Service {
             self.logger.warning("gave up background work; whichever replica holds its lease does it", metadata: ["lease": "\(self.lease.name)"])
         } else if Task.isShuttingDownGracefully {
             do {
-                try await self.lease.release(in: self.database, logger: self.logger)
+                try await abandoning(after: SealerService.callLimit, "handing over \(self.lease.name)") {
+                    try await self.lease.release(in: self.database, logger: self.logger)
+                }
             } catch {
                 self.logger.notice("could not hand over background work; it moves when its lease expires", metadata: ["lease": "\(self.lease.name)", "error": "\(error)"])
             }

@@ -32,6 +32,9 @@ public struct SealerService: Service {
         self.checkpointInterval = checkpointInterval
     }
 
+    /// How long one claim or round may take before the loop gives up on it and goes on.
+    static let callLimit: Duration = .seconds(30)
+
     public func run() async throws {
         let sealer = Sealer(database: self.database)
         let clock = ContinuousClock()
@@ -47,7 +50,9 @@ public struct SealerService: Service {
             do {
                 // Renewed well inside its duration, so a busy holder never loses it.
                 if claimedAt.map({ clock.now - $0 > self.lease.duration / 5 }) ?? true {
-                    let held = try await self.lease.claim(in: self.database, logger: self.logger)
+                    let held = try await abandoning(after: Self.callLimit, "claiming the sealer lease") {
+                        try await self.lease.claim(in: self.database, logger: self.logger)
+                    }
                     if held != holding {
                         self.logger.info(held ? "holding the sealer lease" : "another replica holds the sealer lease")
                     }
@@ -57,7 +62,10 @@ public struct SealerService: Service {
                 if holding {
                     let checkpointDue = checkpointedAt.map { clock.now - $0 >= self.checkpointInterval } ?? true
                     let start = clock.now
-                    let round = try await sealer.round(checkpointWith: checkpointDue ? self.signer : nil, logger: self.logger)
+                    let signer = checkpointDue ? self.signer : nil
+                    let round = try await abandoning(after: Self.callLimit, "a sealing round") {
+                        try await sealer.round(checkpointWith: signer, logger: self.logger)
+                    }
                     rounds.recordNanoseconds((clock.now - start).nanoseconds)
                     if round.checkpointed { checkpointedAt = clock.now }
                     sealed.increment(by: round.sealedEntries)
@@ -76,8 +84,10 @@ public struct SealerService: Service {
         if holding {
             // One last round, so what was written before the drain is sealed now, not by the next holder.
             do {
-                _ = try await sealer.round(checkpointWith: self.signer, logger: self.logger)
-                try await self.lease.release(in: self.database, logger: self.logger)
+                _ = try await abandoning(after: Self.callLimit, "the last sealing round") {
+                    try await sealer.round(checkpointWith: self.signer, logger: self.logger)
+                    try await self.lease.release(in: self.database, logger: self.logger)
+                }
             } catch {
                 self.logger.warning("could not seal or hand over the lease while draining; the next holder takes over when it expires", metadata: ["error": "\(error)"])
             }
