@@ -53,7 +53,7 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 for gap in result.gaps {
                     let ids = gap.firstEntryID == gap.lastEntryID ? "id \(gap.firstEntryID)" : "ids \(gap.firstEntryID) to \(gap.lastEntryID)"
-                    print("GAP: entry \(ids) drawn but not in the trail (a write that failed at commit, which the service logged, or a deletion).")
+                    print("GAP: entry \(ids) drawn but not in the trail: a write that failed at commit (the service logged its ids), a database crash, or a deletion.")
                 }
                 if result.unsealed > 0 {
                     print("\(result.unsealed) entries wait for the sealer\(result.unsealedOverdue > 0 ? "; \(result.unsealedOverdue) of them for more than 30 s: is the service's sealer running, or a long transaction holding it back?" : ".")")

@@ -93,12 +93,13 @@ public nonisolated struct Conform_Audit_V1_VerifyAuditTrailResponse: Sendable {
   /// Where a resumed walk began (0: from the start).
   public var resumedFromSequence: UInt64 = 0
 
-  /// Entry ids drawn but in no entry: written by a call or write whose transaction did not
-  /// commit (the service logs those), or deleted before the sealer reached them. At most 100.
+  /// Entry ids drawn but in no entry (followed by an entry older than 30 seconds): drawn by a
+  /// write whose transaction failed at commit (the service logs the ids), skipped by a database
+  /// crash, or deleted before the sealer reached them. At most 100.
   public var gaps: [Conform_Audit_V1_AuditGap] = []
 
   /// Entries not sealed yet, and of those, how many were recorded more than 30 seconds ago
-  /// (the sealer is not running, or a long transaction holds it back).
+  /// (the sealer is not running, or cannot reach the database).
   public var unsealed: UInt64 = 0
 
   public var unsealedOverdue: UInt64 = 0

@@ -74,7 +74,7 @@ extension Conform_Events_V1_EventFeed {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams events in commit order after the cursor; waits for new ones unless stop_at_end.
+        /// > Streams events in the order the sealer placed them after the cursor; waits for new ones unless stop_at_end.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Conform_Events_V1_SubscribeRequest` messages.
@@ -101,7 +101,7 @@ extension Conform_Events_V1_EventFeed {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams events in commit order after the cursor; waits for new ones unless stop_at_end.
+        /// > Streams events in the order the sealer placed them after the cursor; waits for new ones unless stop_at_end.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Events_V1_SubscribeRequest` message.
@@ -126,7 +126,7 @@ extension Conform_Events_V1_EventFeed {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams events in commit order after the cursor; waits for new ones unless stop_at_end.
+        /// > Streams events in the order the sealer placed them after the cursor; waits for new ones unless stop_at_end.
         ///
         /// - Parameters:
         ///   - request: A `Conform_Events_V1_SubscribeRequest` message.
@@ -210,7 +210,7 @@ extension Conform_Events_V1_EventFeed {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams events in commit order after the cursor; waits for new ones unless stop_at_end.
+        /// > Streams events in the order the sealer placed them after the cursor; waits for new ones unless stop_at_end.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Events_V1_SubscribeRequest` message.
@@ -250,7 +250,7 @@ extension Conform_Events_V1_EventFeed {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams events in commit order after the cursor; waits for new ones unless stop_at_end.
+        /// > Streams events in the order the sealer placed them after the cursor; waits for new ones unless stop_at_end.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Events_V1_SubscribeRequest` message.
@@ -287,7 +287,7 @@ extension Conform_Events_V1_EventFeed.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Streams events in commit order after the cursor; waits for new ones unless stop_at_end.
+    /// > Streams events in the order the sealer placed them after the cursor; waits for new ones unless stop_at_end.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Conform_Events_V1_SubscribeRequest` message.
@@ -318,7 +318,7 @@ extension Conform_Events_V1_EventFeed.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Streams events in commit order after the cursor; waits for new ones unless stop_at_end.
+    /// > Streams events in the order the sealer placed them after the cursor; waits for new ones unless stop_at_end.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -29,7 +29,20 @@ public struct Writes: Sendable {
         let call = try CallContext.required()
         let key = try call.idempotencyKey.map(Self.validKey)
         let digest = Data(SHA256.hash(data: try request.serializedBytes() as [UInt8]))
-        return try await self.database.transaction(logger: call.logger) { connection -> Response in
+        let entries = PendingEntries()
+        do {
+            return try await self.run(request, key: key, digest: digest, call: call, entries: entries, body)
+        } catch {
+            WriteTransaction.logLost(entries, call: call, error)
+            throw error
+        }
+    }
+
+    private func run<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ request: Request, key: String?, digest: Data, call: CallContext, entries: PendingEntries,
+        _ body: @escaping @Sendable (WriteTransaction) async throws -> Response
+    ) async throws -> Response {
+        try await self.database.transaction(logger: call.logger) { connection -> Response in
             if let key {
                 let claim = try await IdempotencyStore.claim(
                     principal: call.principal.idempotencyOwner,
@@ -44,7 +57,7 @@ public struct Writes: Sendable {
                     return try Response(serializedBytes: [UInt8](answer))
                 }
             }
-            let transaction = WriteTransaction(connection: connection, call: call)
+            let transaction = WriteTransaction(connection: connection, call: call, entries: entries)
             let response = try await body(transaction)
             if let key {
                 let answer = Data(try response.serializedBytes() as [UInt8])
@@ -60,11 +73,17 @@ public struct Writes: Sendable {
     /// a repeat harmless.
     public func write<Result: Sendable>(_ body: @escaping @Sendable (WriteTransaction) async throws -> Result) async throws -> Result {
         let call = try CallContext.required()
-        return try await self.database.transaction(logger: call.logger) { connection in
-            let transaction = WriteTransaction(connection: connection, call: call)
-            let result = try await body(transaction)
-            try await transaction.insertAuditEntries()
-            return result
+        let entries = PendingEntries()
+        do {
+            return try await self.database.transaction(logger: call.logger) { connection in
+                let transaction = WriteTransaction(connection: connection, call: call, entries: entries)
+                let result = try await body(transaction)
+                try await transaction.insertAuditEntries()
+                return result
+            }
+        } catch {
+            WriteTransaction.logLost(entries, call: call, error)
+            throw error
         }
     }
 
@@ -85,11 +104,12 @@ public struct WriteTransaction: Sendable {
     public let call: CallContext
     /// Held until the write's last statement: an entry id is drawn only by a write that got
     /// that far, so ids missing from the trail (gaps, which verification reports) stay rare.
-    private let pendingEntries = PendingEntries()
+    private let pendingEntries: PendingEntries
 
-    init(connection: PostgresConnection, call: CallContext) {
+    init(connection: PostgresConnection, call: CallContext, entries: PendingEntries) {
         self.connection = connection
         self.call = call
+        self.pendingEntries = entries
     }
 
     public var logger: Logger { self.call.logger }
@@ -109,7 +129,19 @@ public struct WriteTransaction: Sendable {
 
     /// Inserts the write's audit entries, in one statement, as its last step before commit.
     func insertAuditEntries() async throws {
-        try await AuditTrailStore.insert(self.pendingEntries.take(), on: self.connection, logger: self.logger)
+        let ids = try await AuditTrailStore.insert(self.pendingEntries.take(), on: self.connection, logger: self.logger)
+        self.pendingEntries.drew(ids)
+    }
+
+    /// Says which entry ids a write drew and then lost: verification reports them as a gap,
+    /// and this is the record that explains it.
+    static func logLost(_ entries: PendingEntries, call: CallContext, _ error: any Error) {
+        let ids = entries.drawn
+        guard !ids.isEmpty else { return }
+        call.logger.error(
+            "audit entry ids were drawn but their transaction did not commit; verification reports them as a gap",
+            metadata: ["entry_ids": "\(ids)", "error": "\(error)"]
+        )
     }
 
     /// A new record: its audit entry (no state before) and its event, e.g. "customer.created".
@@ -133,9 +165,18 @@ extension Principal {
     }
 }
 
-/// The audit records of one write, until it inserts them.
-private final class PendingEntries: Sendable {
+/// The audit records of one write, until it inserts them, and the ids they drew.
+final class PendingEntries: Sendable {
     private let records = Mutex<[AuditRecord]>([])
+    private let ids = Mutex<[Int64]>([])
+
+    func drew(_ ids: [Int64]) {
+        self.ids.withLock { $0 += ids }
+    }
+
+    var drawn: [Int64] {
+        self.ids.withLock { $0 }
+    }
 
     func add(_ record: AuditRecord) {
         self.records.withLock { $0.append(record) }

@@ -168,4 +168,12 @@ extension ServiceConfiguration {
         let milliseconds = self.environment["CONFORM_AUDIT_CHECKPOINT_MS"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil } ?? 10_000
         return .milliseconds(milliseconds)
     }
+
+    /// How long after it was recorded an entry may wait for the sealer before verification
+    /// reports it, and a missing id is reported as a gap (CONFORM_AUDIT_SEALING_DEADLINE_MS,
+    /// default 30 seconds).
+    public var auditSealingDeadline: Duration {
+        let milliseconds = self.environment["CONFORM_AUDIT_SEALING_DEADLINE_MS"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil } ?? 30_000
+        return .milliseconds(milliseconds)
+    }
 }

@@ -53,7 +53,10 @@ public final class ServiceHost: Sendable {
         let services: [any RegistrableRPCService] = definition.makeHandlers(resources) + [
             health,
             EventFeedService(database: database, serviceName: definition.name, changes: feedChanges),
-            AuditTrailService(database: database, checker: try CheckpointChecker(service: definition.name, tls: tls)),
+            AuditTrailService(
+                database: database, checker: try CheckpointChecker(service: definition.name, tls: tls),
+                sealingDeadline: configuration.auditSealingDeadline
+            ),
         ]
         let ordering: [any Service] = [
             SealerService(

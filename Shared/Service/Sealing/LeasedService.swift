@@ -58,7 +58,8 @@ public struct LeasedService: Service {
                     do {
                         try await Task.sleep(for: self.lease.duration / 5)
                         if Task.isShuttingDownGracefully { return false }
-                        let held = try await abandoning(after: SealerService.callLimit, "renewing \(self.lease.name)") {
+                        // Given up well before the lease expires: the work must stop before another replica may start it.
+                        let held = try await abandoning(after: self.lease.duration / 2, "renewing \(self.lease.name)") {
                             try await self.lease.claim(in: self.database, logger: self.logger)
                         }
                         guard held else { return true }

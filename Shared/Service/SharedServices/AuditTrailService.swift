@@ -9,9 +9,9 @@ public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtoc
     private let database: Database
     private let verifier: AuditVerifier
 
-    public init(database: Database, checker: (any CheckpointChecking)?) {
+    public init(database: Database, checker: (any CheckpointChecking)?, sealingDeadline: Duration = .seconds(30)) {
         self.database = database
-        self.verifier = AuditVerifier(database: database, checker: checker)
+        self.verifier = AuditVerifier(database: database, checker: checker, sealingDeadline: sealingDeadline)
     }
 
     public func verify(

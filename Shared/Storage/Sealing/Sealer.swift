@@ -14,9 +14,10 @@ public import PostgresNIO
 ///
 /// To find unsealed entries without searching the whole trail, each seal records a horizon:
 /// a transaction id below which every committed entry is sealed. It is the oldest
-/// transaction of the service's own role still running when the round began (only that role
-/// writes entries), so an entry can never commit below it later; a round looks at entries of
-/// transactions from the last horizon on, and moves the horizon up once it has sealed all it found.
+/// transaction still running in the cluster when the round began (PostgreSQL's snapshot
+/// xmin), so no entry can commit below it later; a round looks at entries of transactions
+/// from the last horizon on, and moves the horizon up once it has sealed all it found. A long
+/// transaction elsewhere only widens where a round looks; it delays no entry's sealing.
 public struct Sealer: Sendable {
     public let database: Database
     /// At most this many entries, and this many events, per round.
@@ -98,26 +99,11 @@ public struct Sealer: Sendable {
         return .empty
     }
 
-    /// The oldest transaction id of the service's role still running in this database (not
-    /// this one), or the next id to be given out when none is. `pg_stat_activity` knows a
-    /// transaction id in 32 bits; the entries store the 64-bit form, with its epoch.
+    /// The oldest transaction id still running anywhere in the cluster (this one has none
+    /// yet), or the next to be given out when none is: no entry can commit below it later.
     static func horizon(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let rows = try await connection.query(
-            """
-            SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
-                   array(SELECT backend_xid::text::bigint FROM pg_stat_activity
-                         WHERE datname = current_database() AND usename = current_user AND backend_xid IS NOT NULL
-                           AND pid <> pg_backend_pid())
-            """,
-            logger: logger
-        )
-        for try await (next, running) in rows.decode((Int64, [Int64]).self) {
-            let epoch = next & ~0xFFFF_FFFF
-            return running.map { xid in
-                let full = epoch | xid
-                return full > next ? full - (1 << 32) : full
-            }.min() ?? next
-        }
+        let rows = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", logger: logger)
+        for try await xmin in rows.decode(Int64.self) { return xmin }
         return 0
     }
 

@@ -9,8 +9,10 @@ struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServicePro
     let problems: FeedProblems
     /// Signalled when the reporting feed has new events, alert changes among them.
     let feedChanges: ChangeSignal
-    /// How long an alert watch waits for that signal before it looks anyway.
-    static let watchFallbackPoll: Duration = .seconds(2)
+    /// How long an alert watch waits for that signal before it looks anyway: also how soon it
+    /// sees a change that a transaction still open elsewhere in the cluster held back when it
+    /// was signalled (it reads changes only below every running transaction).
+    static let watchFallbackPoll: Duration = .milliseconds(250)
 
     func feedStatus(request: Conform_Reporting_V1_FeedStatusRequest, context: ServerContext) async throws -> Conform_Reporting_V1_FeedStatusResponse {
         let call = try CallContext.required()

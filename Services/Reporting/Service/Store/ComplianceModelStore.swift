@@ -38,16 +38,16 @@ enum ComplianceModelStore {
     /// replica takes them meanwhile, and if this one dies they are free again when it ends.
     /// A batch marked again while claimed is free again at once (`mark`).
     static func claimStale(limit: Int, for claim: Duration, in database: Database, logger: Logger) async throws -> [(number: String, since: Int64)] {
-        let now = Timestamps.nowMicros()
-        let until = now + claim.components.seconds * 1_000_000
+        let seconds = claim.components.seconds
         // One statement, committed on its own and waking nobody: the refresher that claims
         // must not wake itself.
         return try await database.statement(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                UPDATE stale_batches SET claimed_until_micros = \(until)
+                -- The database's clock, so replicas' clocks need not agree.
+                UPDATE stale_batches SET claimed_until_micros = (extract(epoch FROM clock_timestamp()) * 1000000)::bigint + \(seconds) * 1000000
                 WHERE number IN (
-                    SELECT number FROM stale_batches WHERE claimed_until_micros < \(now)
+                    SELECT number FROM stale_batches WHERE claimed_until_micros < (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
                     ORDER BY since_micros LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 )
                 RETURNING number, since_micros
