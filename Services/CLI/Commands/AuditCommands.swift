@@ -56,7 +56,7 @@ struct AuditCommand: AsyncParsableCommand {
                     print("GAP: entry \(ids) drawn but not in the trail: a write that failed at commit (the service logged its ids), a database crash, or a deletion.")
                 }
                 if result.unsealed > 0 {
-                    print("\(result.unsealed) entries wait for the sealer\(result.unsealedOverdue > 0 ? "; \(result.unsealedOverdue) of them for more than 30 s: is the service's sealer running, or a long transaction holding it back?" : ".")")
+                    print("\(result.unsealed) \(result.unsealed == 1 ? "entry waits" : "entries wait") for the sealer\(result.unsealedOverdue > 0 ? "; \(result.unsealedOverdue) of them for more than 30 s: is the service's sealer running, and can it reach the database?" : ".")")
                 }
             }
             if !result.intact { throw ExitCode(1) }

@@ -32,6 +32,9 @@ public struct SealerService: Service {
         self.checkpointInterval = checkpointInterval
     }
 
+    /// The least time between rounds, so that commits are sealed in batches.
+    static let batchingPause: Duration = .milliseconds(20)
+
     /// How long one claim or round may take before the loop gives up on it and goes on.
     static let callLimit: Duration = .seconds(30)
 
@@ -78,6 +81,11 @@ public struct SealerService: Service {
                 claimedAt = nil
             }
             if behind { continue }
+            // Commits that arrive within this pause share the next round: one round per commit
+            // would cost more than the commits themselves when calls come by the thousand.
+            if holding {
+                await cancelWhenGracefulShutdown { try? await Task.sleep(for: Self.batchingPause) }
+            }
             let wait = holding ? self.interval : self.lease.duration / 2
             await cancelWhenGracefulShutdown { await self.database.commits.wait(past: seen, atMost: wait) }
         }
