@@ -206,9 +206,13 @@ extension RunningService {
     func asSuperuser(_ statements: [String]) async throws {
         try await self.postgres.asAdministrator(in: self.database.database) { connection in
             try await connection.query("SET session_replication_role = replica", logger: .test)
+            // One transaction: the service's sealer must not see a half-done tampering (an
+            // entry whose seal was moved looks unsealed, and would be sealed again).
+            try await connection.query("BEGIN", logger: .test)
             for sql in statements {
                 try await connection.query(PostgresQuery(unsafeSQL: sql), logger: .test)
             }
+            try await connection.query("COMMIT", logger: .test)
             try await connection.query("SET session_replication_role = DEFAULT", logger: .test)
         }
     }

@@ -1,4 +1,5 @@
 import ConformProtos
+import ConformStorage
 import GRPCCore
 import PostgresNIO
 import Synchronization
@@ -15,7 +16,7 @@ struct ScaleOutTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await Conform_Events_V1_EventFeed.Client(wrapping: client).subscribe(.init()) { response in
-                            for try await event in response.messages { received.events.withLock { $0.append(event) } }
+                            for try await event in response.messages { received.append(event) }
                         }
                     }
                     try await service.postgres.asAdministrator(in: service.database.database) { late in
@@ -31,13 +32,13 @@ struct ScaleOutTests {
                                 _ = try await client.createCustomer(.with { $0.code = "L\(index)"; $0.name = "Customer \(index)"; $0.industry = .other })
                             }
                         }
-                        try await Self.waitUntil("the reader has the five committed events") {
-                            received.events.withLock { events in events.filter { $0.type == "customer.created" }.count == 5 }
+                        try await received.waitUntil("the reader has the five committed events") { events in
+                            events.filter { $0.type == "customer.created" }.count == 5
                         }
                         try await late.query("COMMIT", logger: .test)
                     }
-                    try await Self.waitUntil("the reader has the late event") {
-                        received.events.withLock { events in events.contains { $0.type == "test.late" } }
+                    try await received.waitUntil("the reader has the late event") { events in
+                        events.contains { $0.type == "test.late" }
                     }
                     group.cancelAll()
                 }
@@ -123,7 +124,8 @@ struct ScaleOutTests {
         return false
     }
 
-    /// Polls `condition` until it holds, failing after `limit`.
+    /// Polls `condition` until it holds, failing after `limit`: for a state only the
+    /// database shows (a backend waiting for a lock), which sends no notice of its own.
     static func waitUntil(_ what: String, within limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + limit
         while try await !condition() {
@@ -133,7 +135,24 @@ struct ScaleOutTests {
     }
 }
 
-/// What a live reader has received so far.
+/// What a live reader has received so far, and a signal for each arrival.
 private final class Received: Sendable {
     let events = Mutex<[Conform_Events_V1_Event]>([])
+    private let arrived = ChangeSignal()
+
+    func append(_ event: Conform_Events_V1_Event) {
+        self.events.withLock { $0.append(event) }
+        self.arrived.signal()
+    }
+
+    /// Returns once `condition` holds of what has arrived, woken by each arrival.
+    func waitUntil(_ what: String, within limit: Duration = .seconds(10), _ condition: ([Conform_Events_V1_Event]) -> Bool) async throws {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let seen = self.arrived.generation
+            if condition(self.events.withLock { $0 }) { return }
+            guard ContinuousClock.now < deadline else { throw TestSetupError("timed out waiting until \(what)") }
+            await self.arrived.wait(past: seen, atMost: deadline - ContinuousClock.now)
+        }
+    }
 }

@@ -56,36 +56,14 @@ struct RunningService: Sendable {
         }
     }
 
-    /// Waits until the sealer has chained every audit entry and positioned every event
-    /// committed before the call (at most `limit`).
-    func sealed(within limit: Duration = .seconds(10)) async throws {
-        let schema = self.database.schema
-        try await self.postgres.asAdministrator(in: self.database.database) { connection in
-            var newest: Int64 = 0
-            for try await id in try await connection.query(
-                "SELECT coalesce(max(entry_id), 0) FROM \(unescaped: schema).audit_trail", logger: .test
-            ).decode(Int64.self) {
-                newest = id
-            }
-            let deadline = ContinuousClock.now + limit
-            while true {
-                var waiting: Int64 = 0
-                for try await count in try await connection.query(
-                    """
-                    SELECT (SELECT count(*) FROM \(unescaped: schema).audit_trail t WHERE t.entry_id <= \(newest)
-                               AND NOT EXISTS (SELECT FROM \(unescaped: schema).audit_seals s WHERE s.entry_id = t.entry_id))
-                         + (SELECT count(*) FROM \(unescaped: schema).outbox WHERE position IS NULL)
-                    """,
-                    logger: .test
-                ).decode(Int64.self) {
-                    waiting = count
-                }
-                if waiting == 0 { return }
-                guard ContinuousClock.now < deadline else {
-                    throw TestSetupError("\(waiting) audit entries or events of \(schema) still unsealed after \(limit)")
-                }
-                try await Task.sleep(for: .milliseconds(10))
-            }
+    /// Seals what has committed so far by running the sealer's round here, to the end: the
+    /// same step the service's sealer runs, so a test need not wait for its schedule.
+    func sealed() async throws {
+        let database = Database(settings: self.database, logger: .test)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.run() }
+            defer { group.cancelAll() }
+            while try await Sealer(database: database).round(logger: .test).isBehind {}
         }
     }
 
