@@ -205,39 +205,25 @@ struct PGBench {
     private func pgbench(_ arguments: [String], log name: String) async throws -> (status: Int32, output: String, errors: String) {
         let outputFile = self.directory.appendingPathComponent("\(name).out")
         let errorFile = self.directory.appendingPathComponent("\(name).err")
-        for file in [outputFile, errorFile] {
-            guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-                throw BenchError("cannot create \(file.path)")
-            }
-        }
-        let output = try FileHandle(forWritingTo: outputFile)
-        let errors = try FileHandle(forWritingTo: errorFile)
-        defer {
-            try? output.close()
-            try? errors.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: self.executable)
-        process.arguments = ["-h", self.host, "-p", "\(self.port)", "-U", self.user] + arguments + [self.database]
         // None of the caller's libpq settings (PGHOST, PGSSLMODE, …) may redirect it; the
         // password goes by environment, never on the command line where `ps` shows it.
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
         environment["PGPASSWORD"] = self.password
         environment["PGCONNECT_TIMEOUT"] = "10"
-        process.environment = environment
-        process.standardOutput = output
-        process.standardError = errors
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
+        let ending = try await ChildProcess.run(
+            self.executable,
+            arguments: ["-h", self.host, "-p", "\(self.port)", "-U", self.user] + arguments + [self.database],
+            environment: environment,
+            output: outputFile.path,
+            errors: errorFile.path
+        )
+        let status: Int32
+        switch ending {
+        case .exited(let code): status = code
+        case .signalled(let signal): status = 128 + signal
         }
         return (
-            process.terminationStatus,
+            status,
             (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
             (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
         )

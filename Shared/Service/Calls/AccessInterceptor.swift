@@ -6,12 +6,20 @@ public import GRPCCore
 public import Logging
 
 /// Every call passes here first: the principal is read from the verified client certificate,
-/// the service's access policy decides, the attempt is written to the audit trail (allowed
-/// or denied), and the handler runs with a `CallContext` whose logger carries the request id.
-/// Errors leaving the handler become statuses with messages a person can act on.
+/// the service's access policy decides, and the handler runs with a `CallContext` whose
+/// logger carries the request id. Errors leaving the handler become statuses with messages
+/// a person can act on.
+///
+/// Every audited call leaves one entry that says how it ended: denied by the access table
+/// (before any handler runs), or, once the handler is done and before its answer leaves the
+/// service, succeeded, denied, refused or failed with the status code and reason. A write
+/// commits that entry inside its own transaction; other calls' entries are group-committed
+/// (`AuditEntryQueue`). An answer whose entry cannot be recorded is not sent: no entry, no
+/// access. A streaming answer's entry is written before its first message; a stream that
+/// then ends in an error adds a second entry saying so.
 public struct AccessInterceptor: ServerInterceptor {
     private let policy: AccessPolicy
-    private let database: Database
+    private let entries: AuditEntryQueue
     private let logger: Logger
     /// Methods not written to the audit trail: health probes, which every orchestrator sends
     /// every few seconds and which read nothing.
@@ -19,7 +27,7 @@ public struct AccessInterceptor: ServerInterceptor {
 
     public init(policy: AccessPolicy, database: Database, logger: Logger, unaudited: Set<String> = SharedAccessRules.unaudited) {
         self.policy = policy
-        self.database = database
+        self.entries = AuditEntryQueue(database: database)
         self.logger = logger
         self.unaudited = unaudited
     }
@@ -42,27 +50,23 @@ public struct AccessInterceptor: ServerInterceptor {
             }
             principal = try Principal(certificate: certificate)
         } catch {
-            let reason = "\(error)"
-            logger.notice("unauthenticated call refused", metadata: ["reason": "\(reason)", "peer": "\(context.remotePeer)"])
+            let refusal = RPCError(code: .unauthenticated, message: "\(error)")
+            logger.notice("unauthenticated call refused", metadata: ["reason": "\(refusal.message)", "peer": "\(context.remotePeer)"])
             do {
-                try await self.audit(principal: "", method: method, outcome: .denied, reason: reason, requestID: requestID, logger: logger)
+                try await self.record(principal: "", method: method, requestID: requestID, ending: refusal, logger: logger)
             } catch {
                 // The refusal stands either way; an unknown caller learns nothing about the database.
                 logger.error("could not record an unauthenticated attempt", metadata: ["error": "\(error)"])
             }
-            throw RPCError(code: .unauthenticated, message: reason)
+            throw refusal
         }
         logger[metadataKey: "principal"] = "\(principal.name)"
 
-        switch self.policy.decide(method: method, principal: principal) {
-        case .denied(let reason):
-            try await self.audit(principal: principal.name, method: method, outcome: .denied, reason: reason, requestID: requestID, logger: logger)
+        if case .denied(let reason) = self.policy.decide(method: method, principal: principal) {
+            let refusal = RPCError(code: .permissionDenied, message: reason)
+            try await self.record(principal: principal.name, method: method, requestID: requestID, ending: refusal, logger: logger)
             logger.notice("call denied", metadata: ["reason": "\(reason)"])
-            throw RPCError(code: .permissionDenied, message: reason)
-        case .allowed:
-            if !self.unaudited.contains(method) {
-                try await self.audit(principal: principal.name, method: method, outcome: .allowed, reason: nil, requestID: requestID, logger: logger)
-            }
+            throw refusal
         }
 
         let call = CallContext(
@@ -72,24 +76,43 @@ public struct AccessInterceptor: ServerInterceptor {
             idempotencyKey: request.metadata.firstString(CallMetadata.idempotencyKey),
             logger: logger
         )
+        let audited = !self.unaudited.contains(method)
         var response: StreamingServerResponse<Output>
         do {
             response = try await CallContext.$current.withValue(call) {
                 try await next(request, context)
             }
         } catch {
-            throw ErrorStatus.rpcError(for: error, requestID: requestID, logger: logger)
+            let status = ErrorStatus.rpcError(for: error, requestID: requestID, logger: logger)
+            if audited { try await self.record(call, ending: status) }
+            throw status
         }
-        // A streaming handler produces its messages after `next` returns: it needs the
-        // context, and its errors the same translation.
-        if case .success(var contents) = response.accepted {
+        switch response.accepted {
+        case .failure(let status):
+            if audited { try await self.record(call, ending: status) }
+        case .success(var contents):
+            if audited, !call.audit.isRecorded {
+                try await self.record(call, ending: nil)
+            }
+            // A streaming handler produces its messages after `next` returns: it needs the
+            // context, and its errors the same translation, and recording.
             let producer = contents.producer
+            let entries = self.entries
             let logger = logger
             contents.producer = { writer in
                 do {
                     return try await CallContext.$current.withValue(call) { try await producer(writer) }
                 } catch {
-                    throw ErrorStatus.rpcError(for: error, requestID: requestID, logger: logger)
+                    let status = ErrorStatus.rpcError(for: error, requestID: requestID, logger: logger)
+                    if audited {
+                        do {
+                            try await Self.record(call, ending: status, in: entries)
+                        } catch {
+                            // The stream's opening is recorded; its end could not be.
+                            logger.error("could not record how a stream ended", metadata: ["error": "\(error)", "status": "\(status)"])
+                        }
+                    }
+                    throw status
                 }
             }
             response.accepted = .success(contents)
@@ -97,20 +120,40 @@ public struct AccessInterceptor: ServerInterceptor {
         return response
     }
 
-    private func audit(
-        principal: String,
-        method: String,
-        outcome: AuditRecord.Outcome,
-        reason: String?,
-        requestID: String,
-        logger: Logger
-    ) async throws {
-        let detail = reason.map { JSONText.object(["reason": $0]) } ?? "{}"
-        let record = AuditRecord(principal: principal, action: method, outcome: outcome, detail: detail, requestID: requestID)
+    /// Records how `call` ended (`ending` nil: it succeeded), or throws UNAVAILABLE.
+    private func record(_ call: CallContext, ending status: RPCError?) async throws {
         do {
-            try await AuditTrailStore.append(record, to: self.database, logger: logger)
+            try await Self.record(call, ending: status, in: self.entries)
         } catch {
-            // No audit entry, no access: an attempt that cannot be recorded is not served.
+            // No audit entry, no answer.
+            throw ErrorStatus.rpcError(for: error, requestID: call.requestID, logger: call.logger)
+        }
+    }
+
+    private static func record(_ call: CallContext, ending status: RPCError?, in entries: AuditEntryQueue) async throws {
+        let record = AuditRecord(
+            principal: call.principal.name,
+            action: call.method,
+            outcome: CallOutcome.outcome(of: status),
+            object: call.audit.object,
+            detail: CallOutcome.detail(of: status),
+            requestID: call.requestID
+        )
+        try await entries.append(record, logger: call.logger)
+    }
+
+    /// Records a call refused before it had a context: unauthenticated, or denied by the access table.
+    private func record(principal: String, method: String, requestID: String, ending status: RPCError, logger: Logger) async throws {
+        let record = AuditRecord(
+            principal: principal,
+            action: method,
+            outcome: CallOutcome.outcome(of: status),
+            detail: CallOutcome.detail(of: status),
+            requestID: requestID
+        )
+        do {
+            try await self.entries.append(record, logger: logger)
+        } catch {
             throw ErrorStatus.rpcError(for: error, requestID: requestID, logger: logger)
         }
     }

@@ -1,6 +1,7 @@
 public import ConformSecurity
 import GRPCCore
 public import Logging
+import Synchronization
 
 /// What the runtime knows about the call being handled: who is calling, its request id,
 /// and a logger that carries both. Set by `AccessInterceptor` for the handler's task.
@@ -13,6 +14,8 @@ public struct CallContext: Sendable {
     /// From the caller's `idempotency-key` metadata, for writes it may retry.
     public var idempotencyKey: String?
     public var logger: Logger
+    /// The call's own audit entry: whether a write has committed it yet, and what it names.
+    public let audit = CallAudit()
 
     @TaskLocal public static var current: CallContext?
 
@@ -33,4 +36,56 @@ public enum CallMetadata {
     public static let requestID = "x-request-id"
     /// Makes a write safe to retry: the same key and request return the first answer.
     public static let idempotencyKey = "idempotency-key"
+}
+
+/// The state of a call's own audit entry, which records how the call ended. A write commits
+/// it inside its transaction (one commit instead of two); otherwise `AccessInterceptor`
+/// records it when the handler is done, before any answer leaves the service.
+public final class CallAudit: Sendable {
+    private enum Phase {
+        /// Not written: the interceptor writes it.
+        case open
+        /// In a write transaction that has not committed yet.
+        case inWrite
+        /// Committed with a write.
+        case recorded
+    }
+
+    private struct State {
+        var phase = Phase.open
+        var object = ""
+    }
+
+    private let state = Mutex(State())
+
+    /// Names what the call acts on (e.g. "customer:A") in its entry, whichever way it ends.
+    public func about(_ object: String) {
+        self.state.withLock { $0.object = object }
+    }
+
+    /// What the call acts on, "" when not named.
+    public var object: String {
+        self.state.withLock { $0.object }
+    }
+
+    /// Whether a write committed the entry already.
+    public var isRecorded: Bool {
+        self.state.withLock { $0.phase == .recorded }
+    }
+
+    /// True when the write about to commit is to carry the entry: the call's first write.
+    func claimForWrite() -> Bool {
+        self.state.withLock { state in
+            guard state.phase == .open else { return false }
+            state.phase = .inWrite
+            return true
+        }
+    }
+
+    /// The write that carried the entry committed, or (`committed` false) did not.
+    func writeEnded(committed: Bool) {
+        self.state.withLock { state in
+            if state.phase == .inWrite { state.phase = committed ? .recorded : .open }
+        }
+    }
 }

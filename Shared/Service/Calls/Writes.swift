@@ -9,7 +9,8 @@ public import PostgresNIO
 public import SwiftProtobuf
 
 /// Runs a handler's write the one way every write runs: in a transaction, replayed from
-/// its idempotency key when retried, with its audit entry and events committed alongside.
+/// its idempotency key when retried, with its audit entries (the call's own among them) and
+/// events committed alongside.
 public struct Writes: Sendable {
     public let database: Database
 
@@ -31,8 +32,11 @@ public struct Writes: Sendable {
         let digest = Data(SHA256.hash(data: try request.serializedBytes() as [UInt8]))
         let entries = PendingEntries()
         do {
-            return try await self.run(request, key: key, digest: digest, call: call, entries: entries, body)
+            let response = try await self.run(request, key: key, digest: digest, call: call, entries: entries, body)
+            entries.ended(call: call, committed: true)
+            return response
         } catch {
+            entries.ended(call: call, committed: false)
             WriteTransaction.logLost(entries, call: call, error)
             throw error
         }
@@ -59,11 +63,10 @@ public struct Writes: Sendable {
             }
             let transaction = WriteTransaction(connection: connection, call: call, entries: entries)
             let response = try await body(transaction)
-            if let key {
-                let answer = Data(try response.serializedBytes() as [UInt8])
-                try await IdempotencyStore.complete(principal: call.principal.idempotencyOwner, key: key, response: answer, on: connection, logger: call.logger)
+            let answer = try key.map {
+                WriteRecords.Answer(principal: call.principal.idempotencyOwner, key: $0, response: Data(try response.serializedBytes() as [UInt8]))
             }
-            try await transaction.insertAuditEntries()
+            try await transaction.finish(answer: answer)
             return response
         }
     }
@@ -75,13 +78,16 @@ public struct Writes: Sendable {
         let call = try CallContext.required()
         let entries = PendingEntries()
         do {
-            return try await self.database.transaction(logger: call.logger) { connection in
+            let result = try await self.database.transaction(logger: call.logger) { connection in
                 let transaction = WriteTransaction(connection: connection, call: call, entries: entries)
                 let result = try await body(transaction)
-                try await transaction.insertAuditEntries()
+                try await transaction.finish(answer: nil)
                 return result
             }
+            entries.ended(call: call, committed: true)
+            return result
         } catch {
+            entries.ended(call: call, committed: false)
             WriteTransaction.logLost(entries, call: call, error)
             throw error
         }
@@ -127,9 +133,23 @@ public struct WriteTransaction: Sendable {
         self.pendingEntries.add(record)
     }
 
-    /// Inserts the write's audit entries, in one statement, as its last step before commit.
-    func insertAuditEntries() async throws {
-        let ids = try await AuditTrailStore.insert(self.pendingEntries.take(), on: self.connection, logger: self.logger)
+    /// The write's last statement: its audit entries (with the call's own entry when this is
+    /// the call's first write), its events and its idempotent answer, in one round trip.
+    func finish(answer: WriteRecords.Answer?) async throws {
+        var records = self.pendingEntries.take()
+        if self.call.audit.claimForWrite() {
+            self.pendingEntries.carriesCallEntry()
+            let object = self.call.audit.object.isEmpty ? (records.first?.object ?? "") : self.call.audit.object
+            records.append(
+                AuditRecord(
+                    principal: self.call.principal.name, action: self.call.method, outcome: .succeeded, object: object,
+                    requestID: self.call.requestID
+                )
+            )
+        }
+        let ids = try await WriteRecords.insert(
+            entries: records, events: self.pendingEntries.takeEvents(), answer: answer, on: self.connection, logger: self.logger
+        )
         self.pendingEntries.drew(ids)
     }
 
@@ -150,10 +170,10 @@ public struct WriteTransaction: Sendable {
         try await self.publish(type: type, subject: object, payload: message)
     }
 
-    /// Adds an event to the service's feed, visible once this transaction commits.
+    /// Adds an event to the service's feed, visible once this transaction commits. Events go
+    /// in with the write's last statement, in the order published.
     public func publish(type: String, subject: String, payload: any SwiftProtobuf.Message) async throws {
-        let event = OutboxEvent(type: type, subject: subject, payload: try JSONText.message(payload))
-        try await Outbox.append(event, on: self.connection, logger: self.logger)
+        self.pendingEntries.add(OutboxEvent(type: type, subject: subject, payload: try JSONText.message(payload)))
     }
 }
 
@@ -165,27 +185,56 @@ extension Principal {
     }
 }
 
-/// The audit records of one write, until it inserts them, and the ids they drew.
+/// The audit records and events of one write, until it inserts them; the entry ids they
+/// drew; whether they carry the call's own entry.
 final class PendingEntries: Sendable {
-    private let records = Mutex<[AuditRecord]>([])
-    private let ids = Mutex<[Int64]>([])
+    private struct State {
+        var records: [AuditRecord] = []
+        var events: [OutboxEvent] = []
+        var ids: [Int64] = []
+        var carriesCallEntry = false
+    }
+
+    private let state = Mutex(State())
 
     func drew(_ ids: [Int64]) {
-        self.ids.withLock { $0 += ids }
+        self.state.withLock { $0.ids += ids }
     }
 
     var drawn: [Int64] {
-        self.ids.withLock { $0 }
+        self.state.withLock { $0.ids }
     }
 
     func add(_ record: AuditRecord) {
-        self.records.withLock { $0.append(record) }
+        self.state.withLock { $0.records.append(record) }
+    }
+
+    func add(_ event: OutboxEvent) {
+        self.state.withLock { $0.events.append(event) }
     }
 
     func take() -> [AuditRecord] {
-        self.records.withLock { records in
-            defer { records.removeAll() }
-            return records
+        self.state.withLock { state in
+            defer { state.records.removeAll() }
+            return state.records
+        }
+    }
+
+    func takeEvents() -> [OutboxEvent] {
+        self.state.withLock { state in
+            defer { state.events.removeAll() }
+            return state.events
+        }
+    }
+
+    func carriesCallEntry() {
+        self.state.withLock { $0.carriesCallEntry = true }
+    }
+
+    /// Tells the call whether its entry, if this write carried it, committed.
+    func ended(call: CallContext, committed: Bool) {
+        if self.state.withLock({ $0.carriesCallEntry }) {
+            call.audit.writeEnded(committed: committed)
         }
     }
 }

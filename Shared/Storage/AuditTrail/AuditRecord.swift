@@ -6,10 +6,21 @@ public struct AuditRecord: Sendable, Equatable {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
 
-        /// A call passed authorization.
-        public static let allowed = Outcome(rawValue: "allowed")
-        /// A call was refused by authentication or authorization.
+        /// A call was answered: its handler returned without error (for a stream, the stream
+        /// began). A write's call commits this entry with the write.
+        public static let succeeded = Outcome(rawValue: "succeeded")
+        /// A call was refused by authentication or authorization: the access table, or a rule
+        /// such as a customer's scope (PERMISSION_DENIED, UNAUTHENTICATED).
         public static let denied = Outcome(rawValue: "denied")
+        /// A call was refused by a rule of the domain: its request was invalid, or what it
+        /// asked for is not possible now (`detail` holds the status code and reason).
+        public static let refused = Outcome(rawValue: "refused")
+        /// A call failed through no fault of its request: the database was unavailable, an
+        /// internal error, a cancellation (`detail` holds the status code).
+        public static let failed = Outcome(rawValue: "failed")
+        /// Entries written before outcomes were recorded: the call passed authorization,
+        /// whatever happened next.
+        public static let allowed = Outcome(rawValue: "allowed")
         /// State changed: `detail` holds what changed.
         public static let write = Outcome(rawValue: "write")
     }
@@ -21,7 +32,8 @@ public struct AuditRecord: Sendable, Equatable {
     public var outcome: Outcome
     /// What was acted on, e.g. "customer:A" ("" when not known).
     public var object: String
-    /// JSON: the state before and after for a write, the reason for a denial.
+    /// JSON: the state before and after for a write; the status code and reason for a
+    /// call that did not succeed.
     public var detail: String
     public var requestID: String
 

@@ -8,33 +8,18 @@ public enum AuditTrailStore {
     /// or roll back with the caller's write. Returns their entry ids.
     @discardableResult
     public static func insert(_ records: [AuditRecord], on connection: PostgresConnection, logger: Logger) async throws -> [Int64] {
-        guard !records.isEmpty else { return [] }
-        let micros = Timestamps.nowMicros()
-        let rows = try await connection.query(
-            """
-            INSERT INTO audit_trail (recorded_at_micros, principal, action, outcome, object, detail, request_id)
-            SELECT \(micros), * FROM unnest(\(records.map(\.principal))::text[], \(records.map(\.action))::text[],
-                \(records.map(\.outcome.rawValue))::text[], \(records.map(\.object))::text[], \(records.map(\.detail))::text[],
-                \(records.map(\.requestID))::text[])
-            RETURNING entry_id
-            """,
-            logger: logger
-        )
-        var ids: [Int64] = []
-        for try await id in rows.decode(Int64.self) { ids.append(id) }
-        return ids
+        try await WriteRecords.insert(entries: records, events: [], answer: nil, on: connection, logger: logger)
     }
 
-    /// Inserts `record` on its own (an access attempt, which changes nothing else) and returns
-    /// once it is durable: no entry, no access.
-    @discardableResult
-    public static func append(_ record: AuditRecord, to database: Database, logger: Logger) async throws -> Int64 {
-        // One autocommit statement: a transaction of its own without BEGIN and COMMIT round trips.
-        let id = try await database.statement(logger: logger) { connection in
-            try await Self.insert([record], on: connection, logger: logger).first ?? 0
+    /// Inserts `records` on their own (calls' entries, which change nothing else) in one
+    /// autocommit statement, and returns once they are durable: no entry, no access.
+    /// `AuditEntryQueue` gathers concurrent calls' entries into one such statement.
+    public static func append(_ records: [AuditRecord], to database: Database, logger: Logger) async throws {
+        // A transaction of its own without BEGIN and COMMIT round trips.
+        try await database.statement(logger: logger) { connection in
+            _ = try await Self.insert(records, on: connection, logger: logger)
         }
         database.commits.signal()
-        return id
     }
 
     /// Sealed entries after position `sequence`, in chain order, at most `limit`; with

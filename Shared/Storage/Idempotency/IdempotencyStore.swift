@@ -7,7 +7,7 @@ public import PostgresNIO
 public enum IdempotencyStore {
     /// What a key says about a write about to run.
     public enum Claim: Sendable, Equatable {
-        /// First use: run the write, then `complete` the key with its answer.
+        /// First use: run the write, and store its answer under the key (`WriteRecords`).
         case new
         /// This write already ran: here is its answer, serialized.
         case replay(Data)
@@ -47,20 +47,6 @@ public enum IdempotencyStore {
         }
         // The row vanished between the two statements: only an expiry sweep does that.
         return .new
-    }
-
-    /// Stores the answer of the write that claimed `key`.
-    public static func complete(
-        principal: String,
-        key: String,
-        response: Data,
-        on connection: PostgresConnection,
-        logger: Logger
-    ) async throws {
-        try await connection.query(
-            "UPDATE idempotency_keys SET response = \(response) WHERE principal = \(principal) AND key = \(key)",
-            logger: logger
-        )
     }
 }
 

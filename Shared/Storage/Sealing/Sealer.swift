@@ -62,8 +62,7 @@ public struct Sealer: Sendable {
             let horizon = try await Self.horizon(on: connection, logger: logger)
             var head = try await Self.head(on: connection, logger: logger)
             let entries = try await Self.unsealedEntries(from: head.sealedBelowTxid, limit: batchSize, on: connection, logger: logger)
-            // With more waiting than one round takes, the horizon stays where it was.
-            let sealedBelow = entries.count < batchSize ? max(horizon, head.sealedBelowTxid) : head.sealedBelowTxid
+            let sealedBelow = Self.sealedBelow(after: entries, batchSize: batchSize, horizon: horizon, previous: head.sealedBelowTxid)
             if !entries.isEmpty {
                 head = try await Self.seal(entries, after: head, sealedBelow: sealedBelow, on: connection, logger: logger)
             }
@@ -105,6 +104,17 @@ public struct Sealer: Sendable {
         let rows = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", logger: logger)
         for try await xmin in rows.decode(Int64.self) { return xmin }
         return 0
+    }
+
+    /// The horizon a round may record. With all it found sealed, the cluster's horizon. With
+    /// more waiting than one round takes, the transaction of the last entry it sealed: every
+    /// committed entry of an earlier transaction came before it in (txid, id) order, so the next
+    /// round searches from there instead of from the old horizon again (a backlog would
+    /// otherwise be searched once per round, quadratically). Never above the cluster's
+    /// horizon, below which no transaction can still commit.
+    static func sealedBelow(after entries: [Committed], batchSize: Int, horizon: Int64, previous: Int64) -> Int64 {
+        guard entries.count >= batchSize, let last = entries.last else { return max(horizon, previous) }
+        return max(min(last.txid, horizon), previous)
     }
 
     struct Committed {

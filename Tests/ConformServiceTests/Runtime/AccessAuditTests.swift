@@ -62,20 +62,87 @@ struct AccessAuditTests {
         }
     }
 
-    @Test("every allowed call and every write is recorded with who, what and the request id")
+    @Test("a write records its change and its call's outcome in its own transaction, with who, what and the request id")
     func writesAreAudited() async throws {
         try await withRequirementService(suite: "audwrite") { service in
             try await service.requirement { client in
                 _ = try await client.createCustomer(CustomerTests.customerA(), metadata: ["x-request-id": "req-42"])
             }
             let entries = try await service.auditEntries().filter { $0.requestID == "req-42" }
-            #expect(entries.map(\.outcome) == ["allowed", "write"])
-            let write = entries[1]
+            // One commit: the change, then the call that made it, and no entry before either.
+            #expect(entries.map(\.outcome) == ["write", "succeeded"])
+            #expect(entries[1].object == "customer:A")
+            #expect(try await Self.transactions(of: "req-42", in: service) == 1)
+            let write = entries[0]
             #expect(write.principal == "quality-engineer")
             #expect(write.object == "customer:A")
             #expect(write.detailJson.contains("\"after\""))
             #expect(write.detailJson.contains("Customer A (Automotive OEM)"))
             #expect(write.recordedAtMicros % 1_000_000 != 0 || write.recordedAtMicros > 0)
+        }
+    }
+
+    @Test("a call refused by a rule of the domain is recorded as refused, with its status code and reason")
+    func refusalIsAudited() async throws {
+        try await withRequirementService(suite: "audrefuse") { service in
+            try await service.requirement { client in
+                _ = try await client.createCustomer(CustomerTests.customerA())
+                let error = await rpcError { try await client.createCustomer(CustomerTests.customerA(), metadata: ["x-request-id": "again-1"]) }
+                #expect(error?.code == .alreadyExists)
+                let invalid = await rpcError { try await client.getCustomer(.with { $0.code = "" }, metadata: ["x-request-id": "empty-1"]) }
+                #expect(invalid?.code == .invalidArgument)
+            }
+            let entries = try await service.auditEntries()
+            let again = entries.filter { $0.requestID == "again-1" }
+            #expect(again.map(\.outcome) == ["refused"])
+            #expect(again.first?.detailJson.contains("ALREADY_EXISTS") == true)
+            #expect(again.first?.detailJson.contains("already exists") == true)
+            let empty = entries.filter { $0.requestID == "empty-1" }
+            #expect(empty.map(\.outcome) == ["refused"])
+            #expect(empty.first?.detailJson.contains("INVALID_ARGUMENT") == true)
+        }
+    }
+
+    @Test("a read is recorded once, as succeeded")
+    func readIsAudited() async throws {
+        try await withRequirementService(suite: "audread") { service in
+            try await service.requirement { client in
+                _ = try await client.createCustomer(CustomerTests.customerA())
+                _ = try await client.getCustomer(.with { $0.code = "A" }, metadata: ["x-request-id": "read-1"])
+            }
+            let entries = try await service.auditEntries().filter { $0.requestID == "read-1" }
+            #expect(entries.map(\.outcome) == ["succeeded"])
+            #expect(entries.first?.principal == "quality-engineer")
+            #expect(entries.first?.action == "conform.requirement.v1.RequirementService/GetCustomer")
+        }
+    }
+
+    @Test("calls in flight together are each recorded exactly once")
+    func concurrentCallsEachRecorded() async throws {
+        try await withRequirementService(suite: "audmany") { service in
+            try await service.requirement { client in
+                _ = try await client.createCustomer(CustomerTests.customerA())
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<40 {
+                        group.addTask { _ = try await client.getCustomer(.with { $0.code = "A" }, metadata: ["x-request-id": "many-\(index)"]) }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let ids = try await service.auditEntries().map(\.requestID).filter { $0.hasPrefix("many-") }
+            #expect(ids.sorted() == (0..<40).map { "many-\($0)" }.sorted())
+        }
+    }
+
+    /// How many transactions wrote the entries of request `requestID` (read as a superuser).
+    static func transactions(of requestID: String, in service: RunningService) async throws -> Int {
+        try await service.postgres.asAdministrator(in: service.database.database) { connection in
+            for try await count in try await connection.query(
+                "SELECT count(DISTINCT txid)::bigint FROM requirement.audit_trail WHERE request_id = \(requestID)", logger: .test
+            ).decode(Int64.self) {
+                return Int(count)
+            }
+            return 0
         }
     }
 

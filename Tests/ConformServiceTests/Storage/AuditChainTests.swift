@@ -54,6 +54,16 @@ struct AuditChainTests {
         #expect(self.firstProblem(swapped) == 2)
     }
 
+    @Test("a hash is the SHA-256 of the length-prefixed fields, in lowercase hex, as entries already sealed were hashed")
+    func knownHash() {
+        let record = AuditRecord(principal: "qe", action: "a/B", outcome: .write, object: "customer:A", detail: "{}", requestID: "r-1")
+        // Computed independently (Python: hashlib.sha256 over 8-byte big-endian lengths and fields).
+        #expect(
+            AuditChain.hash(sequence: 1, recordedAtMicros: 1_700_000_000_000_000, record: record, previousHash: AuditChain.genesis)
+                == "5e0d06332045906a97b17951301b8ac19b0afade58c4c0cbf24abc918f55a606"
+        )
+    }
+
     @Test("fields are length-prefixed: moving text between fields changes the hash")
     func unambiguous() {
         let one = AuditRecord(principal: "ab", action: "c", outcome: .write, requestID: "r")

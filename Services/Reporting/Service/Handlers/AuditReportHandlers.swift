@@ -20,7 +20,7 @@ extension ReportingHandlers {
             throw DomainError.invalid(field: "customer", reason: "is required: a report is about one customer's batches")
         }
         let customer = try FieldRules.code(request.customer, field: "customer", maxLength: 32)
-        try await call.requireAccess(toCustomer: customer, database: self.database)
+        try call.requireAccess(toCustomer: customer)
         let requirementIDs = try request.requirementIds.enumerated().map { index, id in
             try FieldRules.code(id, field: "requirement_ids[\(index)]", maxLength: 64)
         }

@@ -8,7 +8,7 @@ extension CallContext {
     func customerFilter(_ requested: String, database: Database) async throws -> String? {
         let customer = requested.isEmpty ? nil : try FieldRules.code(requested, field: "customer", maxLength: 32)
         if let scope = self.principal.customerScope {
-            try await self.requireAccess(toCustomer: customer ?? scope, database: database)
+            try self.requireAccess(toCustomer: customer ?? scope)
             return scope
         }
         return customer

@@ -16,16 +16,10 @@ extension ReportingHandlers {
         // A customer's principal sees its own customer's dashboard and nothing else; a
         // product's spans every customer that orders it. Either refusal is audited.
         if let customer {
-            try await call.requireAccess(toCustomer: customer, database: self.database)
+            try call.requireAccess(toCustomer: customer)
         } else if let scope = call.principal.customerScope {
             let reason = "\(call.principal.name) acts for customer \(scope) and may not see product \(product ?? ""), which spans every customer that orders it"
-            try await AuditTrailStore.append(
-                AuditRecord(
-                    principal: call.principal.name, action: call.method, outcome: .denied, object: "product:\(product ?? "")",
-                    detail: JSONText.object(["reason": reason]), requestID: call.requestID
-                ),
-                to: self.database, logger: call.logger
-            )
+            call.audit.about("product:\(product ?? "")")
             throw DomainError.permissionDenied(reason)
         }
         let (active, rows) = try await ComplianceModelStore.active(customer: customer, product: product, in: self.database, logger: call.logger)

@@ -10,7 +10,7 @@ extension ReportingHandlers {
         let call = try CallContext.required()
         let wire = request.definition
         let customer = try FieldRules.code(wire.customer, field: "definition.customer", maxLength: 32)
-        try await call.requireAccess(toCustomer: customer, database: self.database)
+        try call.requireAccess(toCustomer: customer)
         guard let schedule = ExportSchedule(rawValue: wire.schedule.isEmpty ? "monthly" : wire.schedule) else {
             throw DomainError.invalid(field: "definition.schedule", reason: "'\(wire.schedule)' is not monthly or on-demand")
         }
@@ -51,7 +51,7 @@ extension ReportingHandlers {
     func runExport(request: Conform_Reporting_V1_RunExportRequest, context: ServerContext) async throws -> Conform_Reporting_V1_CustomerExport {
         let call = try CallContext.required()
         let customer = try FieldRules.code(request.customer, field: "customer", maxLength: 32)
-        try await call.requireAccess(toCustomer: customer, database: self.database)
+        try call.requireAccess(toCustomer: customer)
         guard !request.name.isEmpty else {
             throw DomainError.invalid(field: "name", reason: "is required: which of the customer's exports (`conform export definitions` lists them)")
         }
@@ -88,7 +88,7 @@ extension ReportingHandlers {
         guard let id = Int64(exactly: request.id), let (export, content) = try await ExportStore.content(id: id, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no export \(request.id); `conform export list` shows them")
         }
-        try await call.requireAccess(toCustomer: export.customer, database: self.database)
+        try call.requireAccess(toCustomer: export.customer)
         return .with {
             $0.export = export.message
             $0.content = .init(content)

@@ -44,7 +44,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         guard customer != nil || product != nil else {
             throw DomainError.invalid(field: "customer", reason: "or product is required: name the customer, the product, or both")
         }
-        if let customer { try await call.requireAccess(toCustomer: customer, database: self.database) }
+        if let customer { try call.requireAccess(toCustomer: customer) }
         let links = try await CatalogStore.links(customer: customer ?? call.principal.customerScope?.uppercased(), product: product, in: self.database, logger: call.logger)
         return .with { $0.links = links.map(\.message) }
     }
@@ -111,7 +111,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let call = try CallContext.required()
         let customer = try Codes.customer(request.customer)
         let id = try Codes.requirement(request.requirementID)
-        try await call.requireAccess(toCustomer: customer, database: self.database)
+        try call.requireAccess(toCustomer: customer)
         guard let requirement = try await RequirementStore.find(customer: customer, id: id, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("customer \(customer) has no requirement \(id)")
         }
@@ -124,7 +124,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
     ) async throws -> Conform_Requirement_V1_ListRequirementsResponse {
         let call = try CallContext.required()
         let customer = try Codes.customer(request.customer)
-        try await call.requireAccess(toCustomer: customer, database: self.database)
+        try call.requireAccess(toCustomer: customer)
         let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
         let validations = try await self.validations()
         return .with { $0.requirements = requirements.map { $0.message(on: Day.today, validations: validations) } }
@@ -165,7 +165,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let customer = try Codes.customer(request.customer)
         let code = try Codes.product(request.product)
         let day = request.date.isEmpty ? Day.today : try Day.parse(request.date, field: "date")
-        try await call.requireAccess(toCustomer: customer, database: self.database)
+        try call.requireAccess(toCustomer: customer)
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no product \(code); 'conform product list' shows the products there are")
         }

@@ -39,7 +39,7 @@ struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServ
     ) async throws -> Conform_Requirement_V1_Customer {
         let call = try CallContext.required()
         let code = try FieldRules.code(request.code, field: "code", maxLength: CustomerRules.maxCodeLength)
-        try await call.requireAccess(toCustomer: code, database: self.database)
+        try call.requireAccess(toCustomer: code)
         guard let customer = try await CustomerStore.find(code: code, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no customer with code '\(code)'; 'conform customer list' shows the customers there are")
         }

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+
+/// Runs a program with the signal state a shell would give it. Foundation's `Process` hands
+/// the child the calling thread's signal mask, and this process's threads block nearly every
+/// signal (SIGALRM and SIGTERM among them): pgbench's `-T` is an alarm, so under `Process` it
+/// never stopped, and not even SIGTERM ended it. Here the child starts with no signal blocked
+/// and the usual ones at their default action.
+enum ChildProcess {
+    /// How a child ended.
+    enum Ending: Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+    }
+
+    /// Runs `executable` with `arguments` and `environment`, stdin from /dev/null, stdout and
+    /// stderr to the files named, and returns how it ended.
+    static func run(_ executable: String, arguments: [String], environment: [String: String], output: String, errors: String) async throws -> Ending {
+        let pid = try self.spawn(executable, arguments: arguments, environment: environment, output: output, errors: errors)
+        // waitpid blocks: on a thread of its own, never on the cooperative pool.
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1 {
+                    guard errno == EINTR else {
+                        continuation.resume(throwing: BenchError("waitpid for \(executable) failed: errno \(errno)"))
+                        return
+                    }
+                }
+                let signal = status & 0x7f
+                continuation.resume(returning: signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal))
+            }
+        }
+    }
+
+    private static func spawn(_ executable: String, arguments: [String], environment: [String: String], output: String, errors: String) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGALRM, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2] {
+            sigaddset(&defaults, signal)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid = pid_t()
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw BenchError("cannot start \(executable): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+}
