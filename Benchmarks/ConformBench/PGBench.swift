@@ -134,10 +134,12 @@ struct PGBench {
 
     // MARK: - The scripts
 
-    // A call's SQL as the service sends it after the audit trail was made lock-free: the
-    // access entry is one autocommit INSERT (the table draws entry_id and txid itself), then
-    // the call's own statements. pgbench replaces `:name` with a variable, so no text here
-    // may put a letter right after a colon except where a variable is meant.
+    // A call's SQL as the service sends it: a read's entry is one autocommit INSERT after the
+    // read (the service gathers concurrent calls' entries into one INSERT; pgbench sends one
+    // per call, the most the database is asked for); a write is one transaction whose last
+    // statement inserts its audit entries (its change and its call) and its event and stores
+    // its answer under its key. pgbench replaces `:name` with a variable, so no text here may
+    // put a letter right after a colon except where a variable is meant.
 
     private static let getCustomer = "conform.requirement.v1.RequirementService/GetCustomer"
     private static let createCustomer = "conform.requirement.v1.RequirementService/CreateCustomer"
@@ -147,29 +149,26 @@ struct PGBench {
     private static let code = "('PGB-' || :client_id || '-' || :r)"
     /// This transaction's request id and idempotency key.
     private static let requestID = "('pgbench-' || :client_id || '-' || :r)"
-
-    private static func accessEntry(_ method: String) -> String {
+    /// The customer as the write's audit entry and event carry it.
+    private static let customerJSON = """
+        '{"code":"' || \(code) || '","createdBy":"pgbench","industry":"INDUSTRY_OTHER","name":"pgbench customer"}'
         """
-        INSERT INTO requirement.audit_trail (recorded_at_micros, principal, action, outcome, object, detail, request_id)
-        VALUES (\(now), 'pgbench', '\(method)', 'allowed', '', '{}', \(requestID))
-        RETURNING entry_id;
-        """
-    }
 
-    /// GetCustomer: the access entry, then the customer (CustomerStore.find).
+    /// GetCustomer: the customer (CustomerStore.find), then the call's entry.
     static let auditedRead = """
         \\set r random(1, 999999999999999999)
-        \(accessEntry(getCustomer))
         SELECT code, name, industry, contacts, notes, created_at_micros, created_by FROM requirement.customers WHERE code = 'A';
+        INSERT INTO requirement.audit_trail (recorded_at_micros, principal, action, outcome, object, detail, request_id)
+        VALUES (\(now), 'pgbench', '\(getCustomer)', 'succeeded', '', '{}', \(requestID))
+        RETURNING entry_id;
 
         """
 
-    /// CreateCustomer with an idempotency key: the access entry, then one transaction that
-    /// claims the key, inserts the customer, its audit entry and its event, and stores the
-    /// answer under the key (Writes.write, CustomerStore.insert, WriteTransaction.recordCreation).
+    /// CreateCustomer with an idempotency key: one transaction that claims the key, inserts
+    /// the customer, then its audit entries, its event and its answer in one statement
+    /// (Writes.write, CustomerStore.insert, WriteRecords.insert).
     static let auditedWrite = """
         \\set r random(1, 999999999999999999)
-        \(accessEntry(createCustomer))
         BEGIN;
         INSERT INTO requirement.idempotency_keys (principal, key, method, request_sha256)
         VALUES ('pgbench', \(requestID), '\(createCustomer)', sha256(convert_to(\(code), 'UTF8')))
@@ -177,16 +176,18 @@ struct PGBench {
         RETURNING key;
         INSERT INTO requirement.customers (code, name, industry, contacts, notes, created_at_micros, created_by)
         VALUES (\(code), 'pgbench customer', 'other', '[]', '', \(now), 'pgbench');
-        INSERT INTO requirement.audit_trail (recorded_at_micros, principal, action, outcome, object, detail, request_id)
-        VALUES (\(now), 'pgbench', '\(createCustomer)', 'write', 'customer:' || \(code),
-                '{"after":{"code":"' || \(code) || '","createdBy":"pgbench","industry":"INDUSTRY_OTHER","name":"pgbench customer"}}',
-                \(requestID))
-        RETURNING entry_id;
-        INSERT INTO requirement.outbox (type, subject, payload, occurred_at_micros)
-        VALUES ('customer.created', 'customer:' || \(code),
-                '{"code":"' || \(code) || '","createdBy":"pgbench","industry":"INDUSTRY_OTHER","name":"pgbench customer"}', \(now));
-        UPDATE requirement.idempotency_keys SET response = convert_to(\(code), 'UTF8')
-        WHERE principal = 'pgbench' AND key = \(requestID);
+        WITH entries AS (
+            INSERT INTO requirement.audit_trail (recorded_at_micros, principal, action, outcome, object, detail, request_id)
+            VALUES (\(now), 'pgbench', '\(createCustomer)', 'write', 'customer:' || \(code), '{"after":' || \(customerJSON) || '}', \(requestID)),
+                   (\(now), 'pgbench', '\(createCustomer)', 'succeeded', 'customer:' || \(code), '{}', \(requestID))
+            RETURNING entry_id),
+        events AS (
+            INSERT INTO requirement.outbox (type, subject, payload, occurred_at_micros)
+            VALUES ('customer.created', 'customer:' || \(code), \(customerJSON), \(now))),
+        answer AS (
+            UPDATE requirement.idempotency_keys SET response = convert_to(\(code), 'UTF8')
+            WHERE principal = 'pgbench' AND key = \(requestID))
+        SELECT entry_id FROM entries;
         COMMIT;
 
         """

@@ -33,7 +33,7 @@ public struct SealerService: Service {
     }
 
     /// The least time between rounds, so that commits are sealed in batches.
-    static let batchingPause: Duration = .milliseconds(20)
+    static let batchingPause: Duration = .milliseconds(50)
 
     /// How long one claim or round may take before the loop gives up on it and goes on.
     static let callLimit: Duration = .seconds(30)

@@ -58,9 +58,8 @@ public struct Sealer: Sendable {
         let schema = self.database.settings.schema
         return try await self.database.transaction(logger: logger, signalling: false) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.sealer'))", logger: logger)
-            // Taken after the lock, so the freshest horizon; this transaction has no id yet.
-            let horizon = try await Self.horizon(on: connection, logger: logger)
-            var head = try await Self.head(on: connection, logger: logger)
+            // Read after the lock, so the head is the last round's; this transaction has no id yet.
+            var (horizon, head) = try await Self.horizonAndHead(on: connection, logger: logger)
             let entries = try await Self.unsealedEntries(from: head.sealedBelowTxid, limit: batchSize, on: connection, logger: logger)
             let sealedBelow = Self.sealedBelow(after: entries, batchSize: batchSize, horizon: horizon, previous: head.sealedBelowTxid)
             if !entries.isEmpty {
@@ -99,11 +98,22 @@ public struct Sealer: Sendable {
     }
 
     /// The oldest transaction id still running anywhere in the cluster (this one has none
-    /// yet), or the next to be given out when none is: no entry can commit below it later.
-    static func horizon(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let rows = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", logger: logger)
-        for try await xmin in rows.decode(Int64.self) { return xmin }
-        return 0
+    /// yet), or the next to be given out when none is: no entry can commit below it later;
+    /// and the chain's head. One round trip: a round's cost is mostly its statements.
+    static func horizonAndHead(on connection: PostgresConnection, logger: Logger) async throws -> (Int64, Head) {
+        let rows = try await connection.query(
+            """
+            SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, h.sequence, h.hash, h.sealed_below_txid
+            FROM (SELECT 1) AS one
+            LEFT JOIN (SELECT sequence, hash, sealed_below_txid FROM audit_seals ORDER BY sequence DESC LIMIT 1) AS h ON true
+            """,
+            logger: logger
+        )
+        for try await (xmin, sequence, hash, below) in rows.decode((Int64, Int64?, String?, Int64?).self) {
+            guard let sequence, let hash, let below else { return (xmin, .empty) }
+            return (xmin, Head(sequence: sequence, hash: hash, sealedBelowTxid: below))
+        }
+        return (0, .empty)
     }
 
     /// The horizon a round may record. With all it found sealed, the cluster's horizon. With
@@ -174,27 +184,20 @@ public struct Sealer: Sendable {
     /// Events need no horizon: a position is handed out only to an event already committed,
     /// by one round at a time, so one that commits later simply gets a later position.
     private static func positionEvents(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int {
-        var ids: [Int64] = []
-        for try await id in try await connection.query(
-            "SELECT id FROM outbox WHERE position IS NULL ORDER BY txid, id LIMIT \(limit)",
-            logger: logger
-        ).decode(Int64.self) {
-            ids.append(id)
-        }
-        guard !ids.isEmpty else { return 0 }
-        var top: Int64 = 0
-        for try await value in try await connection.query("SELECT coalesce(max(position), 0) FROM outbox", logger: logger).decode(Int64.self) {
-            top = value
-        }
-        let positions = ids.indices.map { top + Int64($0) + 1 }
-        try await connection.query(
+        let rows = try await connection.query(
             """
-            UPDATE outbox SET position = u.position
-            FROM unnest(\(ids)::bigint[], \(positions)::bigint[]) AS u(id, position) WHERE outbox.id = u.id
+            WITH top AS (SELECT coalesce(max(position), 0) AS position FROM outbox),
+            waiting AS (
+                SELECT id, row_number() OVER (ORDER BY txid, id) AS n FROM outbox
+                WHERE position IS NULL ORDER BY txid, id LIMIT \(limit))
+            UPDATE outbox SET position = top.position + waiting.n FROM waiting, top WHERE outbox.id = waiting.id
+            RETURNING 1
             """,
             logger: logger
         )
-        return ids.count
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
     }
 
     private static func checkpointIfGrown(

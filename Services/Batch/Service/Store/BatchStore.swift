@@ -157,77 +157,81 @@ enum BatchStore {
         try await connection.query("DELETE FROM batches WHERE number = \(batch)", logger: logger)
     }
 
+    /// Batches with everything recorded about them, in one statement (a batch is loaded on
+    /// nearly every call, and each round trip costs more than the rows).
     private static func load(
         number: String?, customer: String?, product: String?, lock: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> [StoredBatch] {
         let rows = try await connection.query(
             """
-            SELECT number, product, customer, order_reference, manufacture_date::text, quantity, status, consolidated, requirements,
-                   legal_hold_reason, archived, created_at_micros, created_by, completed_at_micros, completed_by, completion_reason,
-                   release_signature
-            FROM batches
-            WHERE (\(number)::text IS NULL OR number = \(number)) AND (\(customer)::text IS NULL OR customer = \(customer))
-              AND (\(product)::text IS NULL OR product = \(product))
-            ORDER BY number \(unescaped: lock ? "FOR UPDATE" : "")
+            SELECT b.number, b.product, b.customer, b.order_reference, b.manufacture_date::text, b.quantity, b.status, b.consolidated,
+                   b.requirements, b.legal_hold_reason, b.archived, b.created_at_micros, b.created_by, b.completed_at_micros,
+                   b.completed_by, b.completion_reason, b.release_signature,
+                   (SELECT coalesce(json_agg(json_build_object('name', f.name, 'value', f.value, 'by', f.recorded_by, 'at', f.recorded_at_micros)), '[]')::text
+                    FROM batch_fields f WHERE f.batch = b.number),
+                   ARRAY(SELECT s.serial FROM serials s WHERE s.batch = b.number ORDER BY s.serial),
+                   ARRAY(SELECT s.qr_payload FROM serials s WHERE s.batch = b.number ORDER BY s.serial),
+                   ARRAY(SELECT coalesce(s.nfc_tag, '') FROM serials s WHERE s.batch = b.number ORDER BY s.serial),
+                   ARRAY(SELECT l.lot FROM batch_lots l WHERE l.batch = b.number ORDER BY l.lot),
+                   (SELECT coalesce(json_agg(json_build_object('number', a.number, 'reason', a.reason, 'changes', a.changes, 'by', a.amended_by,
+                                                               'at', a.amended_at_micros) ORDER BY a.number), '[]')::text
+                    FROM amendments a WHERE a.batch = b.number)
+            FROM batches b
+            WHERE (\(number)::text IS NULL OR b.number = \(number)) AND (\(customer)::text IS NULL OR b.customer = \(customer))
+              AND (\(product)::text IS NULL OR b.product = \(product))
+            ORDER BY b.number \(unescaped: lock ? "FOR UPDATE OF b" : "")
             """,
             logger: logger
         )
         var batches: [StoredBatch] = []
         for try await row in rows {
             let (number, product, customer, order, date, quantity, status, consolidated, snapshot, hold, archived, created, createdBy,
-                 completed, completedBy, reason, signature) = try row.decode(
-                (String, String, String, String, String, Int, String, Bool, String, String?, Bool, Int64, String, Int64?, String?, String, Int64?).self
+                 completed, completedBy, reason, signature, fieldsJSON, serials, payloads, tags, lots, amendmentsJSON) = try row.decode(
+                (String, String, String, String, String, Int, String, Bool, String, String?, Bool, Int64, String, Int64?, String?, String, Int64?,
+                 String, [String], [String], [String], [String], String).self
             )
-            guard let day = Day(date), let status = BatchStatus(rawValue: status) else {
+            guard let day = Day(date), let status = BatchStatus(rawValue: status), serials.count == payloads.count, serials.count == tags.count else {
                 throw DatabaseError(.failed, "batch \(number) cannot be read back")
             }
-            let requirements = try JSONDecoder().decode([SnapshotRequirement].self, from: Data(snapshot.utf8))
+            let decoder = JSONDecoder()
+            let requirements = try decoder.decode([SnapshotRequirement].self, from: Data(snapshot.utf8))
+            var batch = Batch(
+                number: number, product: product, customer: customer, orderReference: order, manufactureDate: day, quantity: quantity,
+                status: status, consolidated: consolidated, requirements: requirements, legalHold: hold, archived: archived
+            )
+            var provenance: [String: (by: String, atMicros: Int64)] = [:]
+            for field in try decoder.decode([FieldRow].self, from: Data(fieldsJSON.utf8)) {
+                batch.fields[field.name] = field.value
+                provenance[field.name] = (field.by, field.at)
+            }
+            batch.serials = serials.indices.map { Serial(serial: serials[$0], qrPayload: payloads[$0], nfcTag: tags[$0].isEmpty ? nil : tags[$0]) }
+            batch.lots = lots
+            let amendments = try decoder.decode([AmendmentRow].self, from: Data(amendmentsJSON.utf8)).map {
+                StoredBatch.Amendment(number: $0.number, reason: $0.reason, changes: $0.changes, amendedBy: $0.by, amendedAtMicros: $0.at)
+            }
             batches.append(StoredBatch(
-                batch: Batch(
-                    number: number, product: product, customer: customer, orderReference: order, manufactureDate: day, quantity: quantity,
-                    status: status, consolidated: consolidated, requirements: requirements, legalHold: hold, archived: archived
-                ),
+                batch: batch,
                 createdAtMicros: created, createdBy: createdBy, completedAtMicros: completed, completedBy: completedBy,
-                completionReason: reason, releaseSignature: signature, amendments: [], fieldProvenance: [:]
+                completionReason: reason, releaseSignature: signature, amendments: amendments, fieldProvenance: provenance
             ))
         }
-        guard !batches.isEmpty else { return [] }
-        let numbers = batches.map(\.batch.number)
-        var index: [String: Int] = [:]
-        for (position, stored) in batches.enumerated() { index[stored.batch.number] = position }
-        let fields = try await connection.query(
-            "SELECT batch, name, value, recorded_by, recorded_at_micros FROM batch_fields WHERE batch = ANY(\(numbers))",
-            logger: logger
-        )
-        for try await (batch, name, value, by, micros) in fields.decode((String, String, String, String, Int64).self) {
-            guard let position = index[batch] else { continue }
-            batches[position].batch.fields[name] = value
-            batches[position].fieldProvenance[name] = (by, micros)
-        }
-        let serials = try await connection.query(
-            "SELECT batch, serial, qr_payload, nfc_tag FROM serials WHERE batch = ANY(\(numbers)) ORDER BY serial",
-            logger: logger
-        )
-        for try await (batch, serial, payload, tag) in serials.decode((String, String, String, String?).self) {
-            guard let position = index[batch] else { continue }
-            batches[position].batch.serials.append(Serial(serial: serial, qrPayload: payload, nfcTag: tag))
-        }
-        let lots = try await connection.query(
-            "SELECT batch, lot FROM batch_lots WHERE batch = ANY(\(numbers)) ORDER BY lot",
-            logger: logger
-        )
-        for try await (batch, lot) in lots.decode((String, String).self) {
-            guard let position = index[batch] else { continue }
-            batches[position].batch.lots.append(lot)
-        }
-        let amendments = try await connection.query(
-            "SELECT batch, number, reason, changes, amended_by, amended_at_micros FROM amendments WHERE batch = ANY(\(numbers)) ORDER BY number",
-            logger: logger
-        )
-        for try await (batch, number, reason, changes, by, micros) in amendments.decode((String, Int, String, [String], String, Int64).self) {
-            guard let position = index[batch] else { continue }
-            batches[position].amendments.append(StoredBatch.Amendment(number: number, reason: reason, changes: changes, amendedBy: by, amendedAtMicros: micros))
-        }
         return batches
+    }
+
+    /// A recorded field value as `load` reads it.
+    private struct FieldRow: Decodable {
+        var name: String
+        var value: String
+        var by: String
+        var at: Int64
+    }
+
+    /// An amendment as `load` reads it.
+    private struct AmendmentRow: Decodable {
+        var number: Int
+        var reason: String
+        var changes: [String]
+        var by: String
+        var at: Int64
     }
 }
