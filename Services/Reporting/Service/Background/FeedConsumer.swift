@@ -22,9 +22,9 @@ final class FeedProblems: Sendable {
 }
 
 /// Reads one service's event feed into the read model for as long as the reporting service
-/// runs. Each event is applied in one transaction with the cursor it moves, and the journal's
-/// key drops an event seen before, so a restart of either side, or a feed that resends,
-/// neither loses nor double-counts an event.
+/// runs. The events that have arrived are applied together in one transaction with the cursor
+/// they move, and the journal's key drops an event seen before, so a restart of either side,
+/// or a feed that resends, neither loses nor double-counts an event.
 struct FeedConsumer: Service {
     let source: PeerService
     let database: Database
@@ -59,19 +59,53 @@ struct FeedConsumer: Service {
         // No deadline: the subscription lasts as long as both services run.
         try await feed.subscribe(.with { $0.afterCursor = cursor }) { response in
             self.problems.set(self.source.rawValue, nil)
-            for try await message in response.messages {
-                let event = FeedEvent(
-                    source: self.source.rawValue, cursor: message.cursor, type: message.type, subject: message.subject,
-                    payloadJSON: message.payloadJson, occurredAtMicros: message.occurredAtMicros
-                )
-                let change = self.change(by: event)
-                let touch = Self.touch(by: event, change: change)
-                _ = try await self.database.transaction(logger: self.logger) { connection in
-                    let isNew = try await ReadModelStore.apply(event, change: change, on: connection, logger: self.logger)
-                    if isNew, let touch {
-                        try await ComplianceModelStore.mark(touch, atMicros: event.occurredAtMicros, on: connection, logger: self.logger)
+            let batches = EventBatches()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { batches.finish() }
+                    for try await message in response.messages {
+                        let event = FeedEvent(
+                            source: self.source.rawValue, cursor: message.cursor, type: message.type, subject: message.subject,
+                            payloadJSON: message.payloadJson, occurredAtMicros: message.occurredAtMicros
+                        )
+                        guard await batches.add(event) else { return }
                     }
                 }
+                group.addTask {
+                    do {
+                        while let events = await batches.take() {
+                            try await self.apply(events)
+                        }
+                    } catch {
+                        batches.close()
+                        throw error
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// Applies `events` (in feed order) and moves the cursor past the last new one, in one
+    /// transaction: a burst costs one commit, and a crash keeps all or none of it.
+    private func apply(_ events: [FeedEvent]) async throws {
+        let prepared = events.map { event in
+            let change = self.change(by: event)
+            return (event, change, Self.touch(by: event, change: change))
+        }
+        try await self.database.transaction(logger: self.logger) { connection in
+            var applied = 0
+            var last: String?
+            for (event, change, touch) in prepared {
+                guard try await ReadModelStore.apply(event, change: change, on: connection, logger: self.logger) else { continue }
+                applied += 1
+                last = event.cursor
+                if let touch {
+                    try await ComplianceModelStore.mark(touch, atMicros: event.occurredAtMicros, on: connection, logger: self.logger)
+                }
+            }
+            if let last {
+                try await ReadModelStore.moveCursor(of: self.source.rawValue, to: last, applied: applied, on: connection, logger: self.logger)
             }
         }
     }

@@ -14,8 +14,9 @@ enum ReadModelStore {
         }
     }
 
-    /// Applies one event in the caller's transaction: journals it, projects it, and moves the
-    /// cursor, together. An event seen before changes nothing.
+    /// Applies one event in the caller's transaction: journals it and projects it; the caller
+    /// moves the cursor in the same transaction (`moveCursor`). An event seen before changes
+    /// nothing.
     ///
     /// - Returns: whether the event was new.
     static func apply(_ event: FeedEvent, change: ReadModelChange?, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
@@ -72,16 +73,22 @@ enum ReadModelStore {
         case nil:
             break
         }
+        return true
+    }
+
+    /// Moves `source`'s cursor to `cursor`, counting `applied` more events, in the caller's
+    /// transaction: the one that applied them.
+    static func moveCursor(of source: String, to cursor: String, applied: Int, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            INSERT INTO feed_cursors (source, cursor, applied, updated_at_micros) VALUES (\(event.source), \(event.cursor), 1, \(Timestamps.nowMicros()))
-            ON CONFLICT (source) DO UPDATE SET cursor = EXCLUDED.cursor, applied = feed_cursors.applied + 1, updated_at_micros = EXCLUDED.updated_at_micros
+            INSERT INTO feed_cursors (source, cursor, applied, updated_at_micros) VALUES (\(source), \(cursor), \(applied), \(Timestamps.nowMicros()))
+            ON CONFLICT (source) DO UPDATE SET cursor = EXCLUDED.cursor, applied = feed_cursors.applied + EXCLUDED.applied,
+                updated_at_micros = EXCLUDED.updated_at_micros
             -- Only forward: a replica that read the feed behind another never moves it back.
             WHERE feed_cursors.cursor::bigint < EXCLUDED.cursor::bigint
             """,
             logger: logger
         )
-        return true
     }
 
     /// Every feed's progress.
