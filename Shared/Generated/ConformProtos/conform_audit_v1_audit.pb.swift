@@ -146,13 +146,16 @@ public nonisolated struct Conform_Audit_V1_AuditEntry: Sendable {
   /// What was attempted, e.g. "conform.requirement.v1.RequirementService/CreateCustomer".
   public var action: String = String()
 
-  /// "allowed", "denied", or for writes "write".
+  /// How the call ended: "succeeded", "denied" (authentication or authorization), "refused"
+  /// (a rule of the domain), "failed" (not the request's fault); "write" for each change a
+  /// write made; "allowed" in entries written before outcomes were recorded.
   public var outcome: String = String()
 
   /// The object acted on, e.g. "customer:A", when known.
   public var object: String = String()
 
-  /// Detail as JSON: for writes the state after (and before); for denials the reason.
+  /// Detail as JSON: for writes the state after (and before); for a call that did not succeed
+  /// {"code": the status code's name, "reason": the message the caller was given}.
   public var detailJson: String = String()
 
   /// The request id of the call that made this entry.
