@@ -93,6 +93,7 @@ public struct AccessInterceptor: ServerInterceptor {
         case .success(var contents):
             if audited, !call.audit.isRecorded {
                 try await self.record(call, ending: nil)
+                call.audit.recorded()
             }
             // A streaming handler produces its messages after `next` returns: it needs the
             // context, and its errors the same translation, and recording.

@@ -73,6 +73,12 @@ public final class CallAudit: Sendable {
         self.state.withLock { $0.phase == .recorded }
     }
 
+    /// The interceptor recorded the entry (a streaming call's, as its stream begins): writes
+    /// the stream then makes carry only their changes' entries.
+    func recorded() {
+        self.state.withLock { $0.phase = .recorded }
+    }
+
     /// True when the write about to commit is to carry the entry: the call's first write.
     func claimForWrite() -> Bool {
         self.state.withLock { state in

@@ -83,7 +83,11 @@ public final class AuditEntryQueue: Sendable {
         let records = [ticket.record] + others.map(\.record)
         let result: Result<Void, any Error>
         do {
-            try await self.insert(records, logger)
+            // Other callers' entries ride on this insert: a cancellation of this caller's call
+            // (its client went away) must not fail theirs, so the insert runs in a task of its
+            // own, which this task's cancellation does not reach. It is awaited, never left.
+            let insert = self.insert
+            try await Task { try await insert(records, logger) }.value
             result = .success(())
         } catch {
             result = .failure(error)

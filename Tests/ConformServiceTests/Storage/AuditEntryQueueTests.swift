@@ -30,6 +30,11 @@ struct AuditEntryQueueTests {
                 state.mostRunning = max(state.mostRunning, state.running)
             }
             if self.gate.generation == 0 { await self.gate.wait(past: 0, atMost: .seconds(20)) }
+            // As a database call does when its task is cancelled.
+            if Task.isCancelled {
+                self.state.withLock { $0.running -= 1 }
+                throw CancellationError()
+            }
             let fails = records.count > self.failAbove
             self.state.withLock { state in
                 state.running -= 1
@@ -80,6 +85,27 @@ struct AuditEntryQueueTests {
         let queue = AuditEntryQueue { records, _ in try await inserts.insert(records) }
         try await queue.append(Self.record(1), logger: Self.logger)
         #expect(inserts.batches == [["r1"]])
+    }
+
+    @Test("a call cancelled while it inserts others' entries with its own fails none of them")
+    func cancelledLeader() async throws {
+        let inserts = Inserts(open: false)
+        let queue = AuditEntryQueue(concurrentInserts: 1) { records, _ in try await inserts.insert(records) }
+        async let first: Void = queue.append(Self.record(0), logger: Self.logger)
+        while inserts.running < 1 { await Task.yield() }
+        // r1 waits first, so it inserts next, for r2 and r3 as well; its own call is cancelled.
+        let leader = Task { try await queue.append(Self.record(1), logger: Self.logger) }
+        while queue.waiting < 1 { await Task.yield() }
+        async let second: Void = queue.append(Self.record(2), logger: Self.logger)
+        async let third: Void = queue.append(Self.record(3), logger: Self.logger)
+        while queue.waiting < 3 { await Task.yield() }
+        leader.cancel()
+        inserts.gate.signal()
+        try await first
+        try await second
+        try await third
+        try await leader.value
+        #expect(inserts.batches == [["r0"], ["r1", "r2", "r3"]])
     }
 
     @Test("when an insert fails, every call in it fails, and later calls are still inserted")

@@ -162,6 +162,20 @@ enum BatchStore {
     private static func load(
         number: String?, customer: String?, product: String?, lock: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> [StoredBatch] {
+        if lock {
+            // Locked first, on its own: the load below then starts after the lock is held, so a
+            // writer that waited for another sees that writer's fields, serials and amendments
+            // (a statement's subqueries read from the snapshot it started with).
+            try await connection.query(
+                """
+                SELECT number FROM batches
+                WHERE (\(number)::text IS NULL OR number = \(number)) AND (\(customer)::text IS NULL OR customer = \(customer))
+                  AND (\(product)::text IS NULL OR product = \(product))
+                ORDER BY number FOR UPDATE
+                """,
+                logger: logger
+            )
+        }
         let rows = try await connection.query(
             """
             SELECT b.number, b.product, b.customer, b.order_reference, b.manufacture_date::text, b.quantity, b.status, b.consolidated,
@@ -179,7 +193,7 @@ enum BatchStore {
             FROM batches b
             WHERE (\(number)::text IS NULL OR b.number = \(number)) AND (\(customer)::text IS NULL OR b.customer = \(customer))
               AND (\(product)::text IS NULL OR b.product = \(product))
-            ORDER BY b.number \(unescaped: lock ? "FOR UPDATE OF b" : "")
+            ORDER BY b.number
             """,
             logger: logger
         )

@@ -81,7 +81,14 @@ struct FeedConsumer: Service {
                         throw error
                     }
                 }
-                try await group.waitForAll()
+                // A failure on either side ends both: a reader left waiting on a quiet feed would
+                // hold the failed events back until the next one arrived.
+                do {
+                    while try await group.next() != nil {}
+                } catch {
+                    group.cancelAll()
+                    throw error
+                }
             }
         }
     }
