@@ -9,7 +9,7 @@ import Logging
 extension ReportingHandlers {
     func listAlerts(request: Conform_Reporting_V1_ListAlertsRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListAlertsResponse {
         let call = try CallContext.required()
-        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let customer = try call.customerFilter(request.customer)
         let alerts = try await AlertStore.list(customer: customer, includeResolved: request.includeResolved, in: self.database, logger: call.logger)
         let today = Day.today
         return .with { $0.alerts = alerts.map { $0.message(today: today) } }
@@ -32,7 +32,7 @@ extension ReportingHandlers {
         request: Conform_Reporting_V1_WatchAlertsRequest, response: RPCWriter<Conform_Reporting_V1_AlertUpdate>, context: ServerContext
     ) async throws {
         let call = try CallContext.required()
-        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let customer = try call.customerFilter(request.customer)
         let database = self.database
         let changed = self.feedChanges
         try await untilCancelled(context) {

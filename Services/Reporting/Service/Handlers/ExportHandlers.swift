@@ -40,7 +40,7 @@ extension ReportingHandlers {
         request: Conform_Reporting_V1_ListExportDefinitionsRequest, context: ServerContext
     ) async throws -> Conform_Reporting_V1_ListExportDefinitionsResponse {
         let call = try CallContext.required()
-        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let customer = try call.customerFilter(request.customer)
         let logger = call.logger
         let definitions = try await self.database.read(logger: logger) { connection in
             try await ExportStore.definitions(customer: customer, on: connection, logger: logger)
@@ -78,7 +78,7 @@ extension ReportingHandlers {
 
     func listExports(request: Conform_Reporting_V1_ListExportsRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListExportsResponse {
         let call = try CallContext.required()
-        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let customer = try call.customerFilter(request.customer)
         let exports = try await ExportStore.exports(customer: customer, in: self.database, logger: call.logger)
         return .with { $0.exports = exports.map(\.message) }
     }
@@ -97,7 +97,7 @@ extension ReportingHandlers {
 
     func listDeliveries(request: Conform_Reporting_V1_ListDeliveriesRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListDeliveriesResponse {
         let call = try CallContext.required()
-        let customer = try await call.customerFilter(request.customer, database: self.database)
+        let customer = try call.customerFilter(request.customer)
         let deliveries = try await ExportStore.deliveries(customer: customer, in: self.database, logger: call.logger)
         return .with { $0.deliveries = deliveries.map(\.message) }
     }
