@@ -11,12 +11,16 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case failedPrecondition(String)
     /// The caller is known but may not do this to this object (PERMISSION_DENIED).
     case permissionDenied(String)
+    /// The caller may make such a call, but a rule of the domain does not let them do this
+    /// one, e.g. sign without the certification a requirement reserves (PERMISSION_DENIED;
+    /// its audit entry says refused, not denied).
+    case notEligible(String)
 
     public var description: String {
         switch self {
         case .invalid(let field, let reason): return "\(field): \(reason)"
         case .notFound(let message), .alreadyExists(let message), .failedPrecondition(let message),
-             .permissionDenied(let message):
+             .permissionDenied(let message), .notEligible(let message):
             return message
         }
     }

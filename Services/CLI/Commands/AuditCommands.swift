@@ -120,10 +120,24 @@ struct AuditCommand: AsyncParsableCommand {
             for entry in page.entries {
                 table.add(
                     entry.sealed ? "\(entry.sequence)" : "(unsealed)", formatMicros(entry.recordedAtMicros), entry.principal.isEmpty ? "-" : entry.principal,
-                    entry.outcome, entry.action, entry.object
+                    entry.outcome.label, entry.action, entry.object
                 )
             }
             print(table.render())
+        }
+    }
+}
+
+extension Conform_Audit_V1_AuditOutcome {
+    var label: String {
+        switch self {
+        case .succeeded: return "succeeded"
+        case .denied: return "denied"
+        case .refused: return "refused"
+        case .failed: return "failed"
+        case .write: return "write"
+        case .allowed: return "allowed"
+        case .unspecified, .UNRECOGNIZED: return "?"
         }
     }
 }

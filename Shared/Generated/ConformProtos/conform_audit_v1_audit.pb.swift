@@ -33,6 +33,78 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// How an attempt ended, as its audit entry records it.
+public nonisolated enum Conform_Audit_V1_AuditOutcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not known to this build (an entry written by a newer one).
+  case unspecified // = 0
+
+  /// The call was answered; for a stream, the stream began.
+  case succeeded // = 1
+
+  /// Refused by authentication or authorization: the access table or a customer's scope.
+  case denied // = 2
+
+  /// Refused by a rule of the domain: the request was invalid, or what it asked for is not
+  /// possible now (the detail holds the status code and reason).
+  case refused // = 3
+
+  /// Failed through no fault of the request: the database was unavailable, an internal error,
+  /// a cancellation (the detail holds the status code).
+  case failed // = 4
+
+  /// One change a write made (the detail holds the state after, and before).
+  case write // = 5
+
+  /// Entries written before outcomes were recorded: the call passed authorization, whatever
+  /// happened next.
+  case allowed // = 6
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .succeeded
+    case 2: self = .denied
+    case 3: self = .refused
+    case 4: self = .failed
+    case 5: self = .write
+    case 6: self = .allowed
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .succeeded: return 1
+    case .denied: return 2
+    case .refused: return 3
+    case .failed: return 4
+    case .write: return 5
+    case .allowed: return 6
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Audit_V1_AuditOutcome] = [
+    .unspecified,
+    .succeeded,
+    .denied,
+    .refused,
+    .failed,
+    .write,
+    .allowed,
+  ]
+
+}
+
 public nonisolated struct Conform_Audit_V1_VerifyAuditTrailRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -146,10 +218,8 @@ public nonisolated struct Conform_Audit_V1_AuditEntry: Sendable {
   /// What was attempted, e.g. "conform.requirement.v1.RequirementService/CreateCustomer".
   public var action: String = String()
 
-  /// How the call ended: "succeeded", "denied" (authentication or authorization), "refused"
-  /// (a rule of the domain), "failed" (not the request's fault); "write" for each change a
-  /// write made; "allowed" in entries written before outcomes were recorded.
-  public var outcome: String = String()
+  /// How the call ended, or WRITE for each change a write made.
+  public var outcome: Conform_Audit_V1_AuditOutcome = .unspecified
 
   /// The object acted on, e.g. "customer:A", when known.
   public var object: String = String()
@@ -234,6 +304,10 @@ public nonisolated struct Conform_Audit_V1_AuditCheckpoint: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "conform.audit.v1"
+
+nonisolated extension Conform_Audit_V1_AuditOutcome: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0AUDIT_OUTCOME_UNSPECIFIED\0\u{1}AUDIT_OUTCOME_SUCCEEDED\0\u{1}AUDIT_OUTCOME_DENIED\0\u{1}AUDIT_OUTCOME_REFUSED\0\u{1}AUDIT_OUTCOME_FAILED\0\u{1}AUDIT_OUTCOME_WRITE\0\u{1}AUDIT_OUTCOME_ALLOWED\0")
+}
 
 nonisolated extension Conform_Audit_V1_VerifyAuditTrailRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VerifyAuditTrailRequest"
@@ -422,7 +496,7 @@ nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Me
 
 nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AuditEntry"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}recorded_at_micros\0\u{1}principal\0\u{1}action\0\u{1}outcome\0\u{1}object\0\u{3}detail_json\0\u{3}request_id\0\u{3}previous_hash\0\u{1}hash\0\u{3}entry_id\0\u{1}sealed\0\u{3}sealed_at_micros\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}recorded_at_micros\0\u{1}principal\0\u{1}action\0\u{2}\u{2}object\0\u{3}detail_json\0\u{3}request_id\0\u{3}previous_hash\0\u{1}hash\0\u{3}entry_id\0\u{1}sealed\0\u{3}sealed_at_micros\0\u{1}outcome\0\u{c}\u{5}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -434,7 +508,6 @@ nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftP
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.recordedAtMicros) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.principal) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.action) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.object) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.detailJson) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
@@ -443,6 +516,7 @@ nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftP
       case 11: try { try decoder.decodeSingularUInt64Field(value: &self.entryID) }()
       case 12: try { try decoder.decodeSingularBoolField(value: &self.sealed) }()
       case 13: try { try decoder.decodeSingularInt64Field(value: &self.sealedAtMicros) }()
+      case 14: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
       default: break
       }
     }
@@ -460,9 +534,6 @@ nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftP
     }
     if !self.action.isEmpty {
       try visitor.visitSingularStringField(value: self.action, fieldNumber: 4)
-    }
-    if !self.outcome.isEmpty {
-      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 5)
     }
     if !self.object.isEmpty {
       try visitor.visitSingularStringField(value: self.object, fieldNumber: 6)
@@ -487,6 +558,9 @@ nonisolated extension Conform_Audit_V1_AuditEntry: SwiftProtobuf.Message, SwiftP
     }
     if self.sealedAtMicros != 0 {
       try visitor.visitSingularInt64Field(value: self.sealedAtMicros, fieldNumber: 13)
+    }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 14)
     }
     try unknownFields.traverse(visitor: &visitor)
   }

@@ -481,7 +481,9 @@ public nonisolated struct Conform_Evidence_V1_SignRequest: Sendable {
 
   public var signature: Data = Data()
 
-  /// Set by the batch service when it signs a release: a role the signer must hold.
+  /// Set by the batch service when it signs a release: a role the signer must hold, in place
+  /// of the requirements' demands. Only a Conform service may set it; a person's Sign with it
+  /// set is PERMISSION_DENIED.
   public var requiredRole: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -84,7 +84,7 @@ public struct AccessInterceptor: ServerInterceptor {
             }
         } catch {
             let status = ErrorStatus.rpcError(for: error, requestID: requestID, logger: logger)
-            if audited { try await self.record(call, ending: status) }
+            if audited { try await self.record(call, ending: status, cause: error) }
             throw status
         }
         switch response.accepted {
@@ -107,7 +107,7 @@ public struct AccessInterceptor: ServerInterceptor {
                     let status = ErrorStatus.rpcError(for: error, requestID: requestID, logger: logger)
                     if audited {
                         do {
-                            try await Self.record(call, ending: status, in: entries)
+                            try await Self.record(call, ending: status, cause: error, in: entries)
                         } catch {
                             // The stream's opening is recorded; its end could not be.
                             logger.error("could not record how a stream ended", metadata: ["error": "\(error)", "status": "\(status)"])
@@ -121,21 +121,22 @@ public struct AccessInterceptor: ServerInterceptor {
         return response
     }
 
-    /// Records how `call` ended (`ending` nil: it succeeded), or throws UNAVAILABLE.
-    private func record(_ call: CallContext, ending status: RPCError?) async throws {
+    /// Records how `call` ended (`ending` nil: it succeeded; `cause` what the handler threw),
+    /// or throws UNAVAILABLE.
+    private func record(_ call: CallContext, ending status: RPCError?, cause: (any Error)? = nil) async throws {
         do {
-            try await Self.record(call, ending: status, in: self.entries)
+            try await Self.record(call, ending: status, cause: cause, in: self.entries)
         } catch {
             // No audit entry, no answer.
             throw ErrorStatus.rpcError(for: error, requestID: call.requestID, logger: call.logger)
         }
     }
 
-    private static func record(_ call: CallContext, ending status: RPCError?, in entries: AuditEntryQueue) async throws {
+    private static func record(_ call: CallContext, ending status: RPCError?, cause: (any Error)? = nil, in entries: AuditEntryQueue) async throws {
         let record = AuditRecord(
             principal: call.principal.name,
             action: call.method,
-            outcome: CallOutcome.outcome(of: status),
+            outcome: CallOutcome.outcome(of: status, cause: cause),
             object: call.audit.object,
             detail: CallOutcome.detail(of: status),
             requestID: call.requestID

@@ -1,12 +1,15 @@
+import ConformDomain
 public import ConformStorage
 public import GRPCCore
 
 /// How a call ended, as its audit entry records it: the rule that sorts a status into
 /// succeeded, denied, refused or failed, and the detail that says why.
 public enum CallOutcome {
-    /// The outcome of a call that ended with `error` (nil: it succeeded).
-    public static func outcome(of error: RPCError?) -> AuditRecord.Outcome {
+    /// The outcome of a call that ended with `error` (nil: it succeeded), thrown as `cause`:
+    /// a domain rule's refusal is refused whatever status it goes out with.
+    public static func outcome(of error: RPCError?, cause: (any Error)? = nil) -> AuditRecord.Outcome {
         guard let error else { return .succeeded }
+        if case .notEligible = cause as? DomainError { return .refused }
         switch error.code {
         case .permissionDenied, .unauthenticated:
             return .denied

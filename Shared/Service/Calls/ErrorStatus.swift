@@ -20,7 +20,7 @@ public enum ErrorStatus {
                 return RPCError(code: .alreadyExists, message: message)
             case .failedPrecondition(let message):
                 return RPCError(code: .failedPrecondition, message: message)
-            case .permissionDenied(let message):
+            case .permissionDenied(let message), .notEligible(let message):
                 return RPCError(code: .permissionDenied, message: message)
             }
         case let error as IdempotencyKeyReused:

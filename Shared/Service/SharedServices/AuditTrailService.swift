@@ -66,7 +66,7 @@ public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtoc
                     $0.recordedAtMicros = entry.recordedAtMicros
                     $0.principal = entry.record.principal
                     $0.action = entry.record.action
-                    $0.outcome = entry.record.outcome.rawValue
+                    $0.outcome = Conform_Audit_V1_AuditOutcome(entry.record.outcome)
                     $0.object = entry.record.object
                     $0.detailJson = entry.record.detail
                     $0.requestID = entry.record.requestID
@@ -97,6 +97,21 @@ public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtoc
             $0.certificatePem = checkpoint.certificatePEM
             $0.signature = Data(checkpoint.signature)
             $0.schema = self.database.settings.schema
+        }
+    }
+}
+
+extension Conform_Audit_V1_AuditOutcome {
+    /// The wire's name for an outcome as stored; one this build does not know is unspecified.
+    init(_ outcome: AuditRecord.Outcome) {
+        switch outcome {
+        case .succeeded: self = .succeeded
+        case .denied: self = .denied
+        case .refused: self = .refused
+        case .failed: self = .failed
+        case .write: self = .write
+        case .allowed: self = .allowed
+        default: self = .unspecified
         }
     }
 }

@@ -27,7 +27,25 @@ struct SignatureTests {
                 #expect(uncertified?.code == .permissionDenied)
                 #expect(uncertified?.message.contains("D/CSR-D-0234 v1.0 reserves it for role inspector and certification certified-quality-inspector") == true)
                 #expect(uncertified?.message.contains("inspector holds role inspector on") == true)
+                // Nor can a person name the role the requirement's demand is replaced by.
+                let (manifest, signature) = try BatchScenario.inspectorKey.sign(
+                    target: "batch:D-500", digest: batch.recordDigest, meaning: .approved, signer: "inspector", printedName: "Kim Inspector"
+                )
+                let ownRole = await rpcError {
+                    try await client.sign(.with { $0.manifest = manifest; $0.signature = signature; $0.requiredRole = "inspector" })
+                }
+                #expect(ownRole?.code == .permissionDenied)
+                #expect(ownRole?.message.hasPrefix("required_role is set only by a Conform service") == true)
             }
+            // Each refusal is on the trail with its status and reason, as a rule's refusal
+            // (refused) or, for the field only a service may set, an authorization's (denied).
+            let signs = try await stack.evidence.auditEntries().filter { $0.action == "conform.evidence.v1.EvidenceService/Sign" }
+            let refusal = try #require(signs.first { $0.detailJson.contains("reserves it for role inspector") })
+            #expect(refusal.outcome == .refused)
+            #expect(refusal.principal == "inspector")
+            #expect(refusal.detailJson.contains("\"code\":\"PERMISSION_DENIED\""))
+            let roleDenial = try #require(signs.first { $0.detailJson.contains("required_role is set only by") })
+            #expect(roleDenial.outcome == .denied)
             // A lapsed certification is no better than none.
             try await BatchScenario.certifyInspector(stack, from: "2020-01-01", to: "2021-12-31")
             try await stack.evidence(as: "inspector") { client throws in
@@ -89,6 +107,14 @@ struct SignatureTests {
                     try await BatchScenario.sign(client, target: "batch:D-500", digest: batch.recordDigest, meaning: .approved, as: "quality-manager")
                 }
                 #expect(impostor?.code == .permissionDenied)
+            }
+            let signs = try await stack.evidence.auditEntries().filter { $0.action == "conform.evidence.v1.EvidenceService/Sign" }
+            // The four attempts above, each recorded once, as refused.
+            #expect(signs.filter { $0.principal == "inspector" }.map(\.outcome) == [.refused, .refused, .refused, .refused])
+            for reason in ["registered signing key", "is not batch:D-500's current digest", "sign as yourself"] {
+                let entry = signs.first { $0.detailJson.contains(reason) }
+                #expect(entry?.outcome == .refused, "the refusal '\(reason)' is recorded as refused")
+                #expect(entry?.principal == "inspector")
             }
         }
     }

@@ -128,7 +128,7 @@ struct AlertTests {
             #expect(own.allSatisfy { $0.customer == "A" } && !own.isEmpty)
             let other = await rpcError { try await Self.alerts(reporting, customer: "D", as: "customer-a-auditor") }
             #expect(other?.code == .permissionDenied)
-            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == "denied" }
+            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == .denied }
             #expect(denials.map(\.object) == ["customer:D"])
         }
     }

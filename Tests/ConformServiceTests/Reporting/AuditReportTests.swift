@@ -134,7 +134,7 @@ struct AuditReportTests {
             #expect(own.summary.customer == "A")
             let other = await rpcError { try await Self.report(reporting, as: "customer-a-auditor") { $0.customer = "D" } }
             #expect(other?.code == .permissionDenied)
-            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == "denied" }
+            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == .denied }
             #expect(denials.map(\.object) == ["customer:D"])
 
             let backwards = await rpcError { try await Self.report(reporting) { $0.from = "2026-05-01"; $0.to = "2026-04-01" } }

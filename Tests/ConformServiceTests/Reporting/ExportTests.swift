@@ -123,7 +123,7 @@ struct ExportTests {
                 try await reportingCall(reporting, as: "customer-a-auditor") { client in try await client.listExports(.with { $0.customer = "D" }) }
             }
             #expect(otherList?.code == .permissionDenied)
-            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == "denied" }
+            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == .denied }
             #expect(denials.map(\.object) == ["customer:D", "customer:D"])
         }
     }

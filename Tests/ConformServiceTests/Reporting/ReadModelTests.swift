@@ -197,7 +197,7 @@ struct DashboardTests {
             let byProduct = await rpcError { try await Self.dashboard(reporting, product: "FAST-M8", as: "customer-a-auditor") }
             #expect(byProduct?.code == .permissionDenied)
             // Both refusals are audited.
-            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == "denied" }
+            let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == .denied }
             #expect(denials.map(\.object).sorted() == ["customer:D", "product:FAST-M8"])
         }
     }

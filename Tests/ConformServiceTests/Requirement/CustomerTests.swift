@@ -65,7 +65,7 @@ struct CustomerTests {
                 let listed = try await client.listCustomers(.init())
                 #expect(listed.customers.isEmpty)
             }
-            #expect(try await service.auditEntries().allSatisfy { $0.outcome != "write" })
+            #expect(try await service.auditEntries().allSatisfy { $0.outcome != .write })
         }
     }
 
@@ -81,7 +81,7 @@ struct CustomerTests {
                 #expect(error?.message.contains("'A' already exists") == true)
                 #expect(try await client.getCustomer(.with { $0.code = "A" }).name == "Customer A (Automotive OEM)")
             }
-            let writes = try await service.auditEntries().filter { $0.outcome == "write" }
+            let writes = try await service.auditEntries().filter { $0.outcome == .write }
             #expect(writes.map(\.object) == ["customer:A"])
             let events = try await service.events()
             #expect(events.map(\.type) == ["customer.created"])
@@ -111,7 +111,7 @@ struct CustomerTests {
                 let error = await rpcError { try await client.getCustomer(.with { $0.code = "B" }) }
                 #expect(error?.code == .permissionDenied)
             }
-            let denied = try await service.auditEntries().filter { $0.outcome == "denied" }
+            let denied = try await service.auditEntries().filter { $0.outcome == .denied }
             #expect(denied.contains { $0.principal == "customer-a-auditor" && $0.object == "customer:B" })
         }
     }

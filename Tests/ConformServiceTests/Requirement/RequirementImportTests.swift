@@ -87,8 +87,8 @@ struct RequirementImportTests {
             }
             // Three imports, three call entries: a stream's writes carry their changes, not a
             // second entry for the call.
-            let calls = try await service.auditEntries().filter { $0.action.hasSuffix("/ImportRequirements") && $0.outcome != "write" }
-            #expect(calls.map(\.outcome) == ["succeeded", "succeeded", "succeeded"])
+            let calls = try await service.auditEntries().filter { $0.action.hasSuffix("/ImportRequirements") && $0.outcome != .write }
+            #expect(calls.map(\.outcome) == [.succeeded, .succeeded, .succeeded])
         }
     }
 

@@ -15,11 +15,11 @@ struct AccessAuditTests {
                 #expect(error?.message == "operator has role operator; conform.requirement.v1.RequirementService/CreateCustomer needs admin or quality-engineer")
             }
             let entries = try await service.auditEntries()
-            let denial = try #require(entries.first { $0.outcome == "denied" })
+            let denial = try #require(entries.first { $0.outcome == .denied })
             #expect(denial.principal == "operator")
             #expect(denial.action == "conform.requirement.v1.RequirementService/CreateCustomer")
             #expect(denial.detailJson.contains("needs admin or quality-engineer"))
-            #expect(!entries.contains { $0.outcome == "write" })
+            #expect(!entries.contains { $0.outcome == .write })
         }
     }
 
@@ -34,7 +34,7 @@ struct AccessAuditTests {
                 #expect(error?.message.contains("no client certificate") == true)
             }
             let denial = try #require(try await service.auditEntries().first { $0.requestID == "anon-1" })
-            #expect(denial.outcome == "denied")
+            #expect(denial.outcome == .denied)
             #expect(denial.principal == "")
         }
     }
@@ -70,7 +70,7 @@ struct AccessAuditTests {
             }
             let entries = try await service.auditEntries().filter { $0.requestID == "req-42" }
             // One commit: the change, then the call that made it, and no entry before either.
-            #expect(entries.map(\.outcome) == ["write", "succeeded"])
+            #expect(entries.map(\.outcome) == [.write, .succeeded])
             #expect(entries[1].object == "customer:A")
             #expect(try await Self.transactions(of: "req-42", in: service) == 1)
             let write = entries[0]
@@ -94,11 +94,11 @@ struct AccessAuditTests {
             }
             let entries = try await service.auditEntries()
             let again = entries.filter { $0.requestID == "again-1" }
-            #expect(again.map(\.outcome) == ["refused"])
+            #expect(again.map(\.outcome) == [.refused])
             #expect(again.first?.detailJson.contains("ALREADY_EXISTS") == true)
             #expect(again.first?.detailJson.contains("already exists") == true)
             let empty = entries.filter { $0.requestID == "empty-1" }
-            #expect(empty.map(\.outcome) == ["refused"])
+            #expect(empty.map(\.outcome) == [.refused])
             #expect(empty.first?.detailJson.contains("INVALID_ARGUMENT") == true)
         }
     }
@@ -111,7 +111,7 @@ struct AccessAuditTests {
                 _ = try await client.getCustomer(.with { $0.code = "A" }, metadata: ["x-request-id": "read-1"])
             }
             let entries = try await service.auditEntries().filter { $0.requestID == "read-1" }
-            #expect(entries.map(\.outcome) == ["succeeded"])
+            #expect(entries.map(\.outcome) == [.succeeded])
             #expect(entries.first?.principal == "quality-engineer")
             #expect(entries.first?.action == "conform.requirement.v1.RequirementService/GetCustomer")
         }

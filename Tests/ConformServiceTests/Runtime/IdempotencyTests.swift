@@ -16,7 +16,7 @@ struct IdempotencyTests {
                 #expect(retry == first)
                 #expect(try await client.listCustomers(.init()).customers.count == 1)
             }
-            #expect(try await service.auditEntries().filter { $0.outcome == "write" }.count == 1)
+            #expect(try await service.auditEntries().filter { $0.outcome == .write }.count == 1)
             #expect(try await service.events().count == 1)
         }
     }

@@ -65,7 +65,7 @@ extension BatchHandlers {
             throw DomainError.invalid(field: "manifest", reason: "a release is signed 'approved' on batch:\(stored.batch.number) with digest \(digest)")
         }
         guard signature.signer == call.principal.name else {
-            throw DomainError.permissionDenied("the release is signed by \(signature.signer), but you are \(call.principal.name); release with your own signature")
+            throw DomainError.notEligible("the release is signed by \(signature.signer), but you are \(call.principal.name); release with your own signature")
         }
         let warnings = Compliance.warnings(results)
         let released = try await self.change(stored.batch.number, request: request, event: "batch.released") { current, transaction in

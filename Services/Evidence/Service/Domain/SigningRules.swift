@@ -21,7 +21,7 @@ public enum SigningRules {
         // test: it is not one of the signatures a customer's requirement reserves.
         if let requiredRole {
             guard roles.contains(requiredRole) else {
-                throw DomainError.permissionDenied("a \(manifest.meaning.rawValue) signature here needs role \(requiredRole); \(held)")
+                throw DomainError.notEligible("a \(manifest.meaning.rawValue) signature here needs role \(requiredRole); \(held)")
             }
             return
         }
@@ -44,7 +44,7 @@ public enum SigningRules {
         }
         guard demands.isEmpty || demands.contains(where: \.satisfied) else {
             let reserved = demands.map { "\($0.label) reserves it for \($0.needs)" }.joined(separator: "; ")
-            throw DomainError.permissionDenied("\(manifest.principalDescription) cannot sign here: \(reserved); \(held)")
+            throw DomainError.notEligible("\(manifest.principalDescription) cannot sign here: \(reserved); \(held)")
         }
     }
 

@@ -10,11 +10,18 @@ import GRPCCore
 extension EvidenceHandlers {
     func sign(request: Conform_Evidence_V1_SignRequest, context: ServerContext) async throws -> Conform_Evidence_V1_Signature {
         let call = try CallContext.required()
+        // A required role replaces the requirements' own demands on who signs: only the batch
+        // service, which checked the release, may ask for it.
+        if !request.requiredRole.isEmpty, !call.principal.roles.contains(.service) {
+            throw DomainError.permissionDenied(
+                "required_role is set only by a Conform service (the batch service, when it releases); leave it empty and the batch's requirements decide who may sign"
+            )
+        }
         let manifest = try SignatureManifest.parse(request.manifest)
         try SignatureProof.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
         // People sign as themselves; the batch service passes on a signature its caller made.
         if !call.principal.roles.contains(.service), manifest.signer != call.principal.name {
-            throw DomainError.permissionDenied("the manifest names signer \(manifest.signer), but you are \(call.principal.name); sign as yourself")
+            throw DomainError.notEligible("the manifest names signer \(manifest.signer), but you are \(call.principal.name); sign as yourself")
         }
         guard let signatory = try await SignatoryStore.find(manifest.signer, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("\(manifest.signer) is not a registered signatory; a quality manager registers them with 'conform signatory add'")
@@ -24,7 +31,7 @@ extension EvidenceHandlers {
         }
         let (key, fingerprint) = try SignatureProof.publicKey(signatory.publicKeyPEM)
         guard SignatureProof.isValid(request.signature, over: manifest, by: key) else {
-            throw DomainError.permissionDenied(
+            throw DomainError.notEligible(
                 "the signature was not made with \(signatory.principal)'s registered signing key, so it does not prove who signed; sign with your own key"
             )
         }

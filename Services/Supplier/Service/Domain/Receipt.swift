@@ -148,7 +148,7 @@ public enum ExceptionRules {
             )
         }
         guard manifest.signer == caller else {
-            throw DomainError.permissionDenied("the approval is signed by \(manifest.signer), but you are \(caller); approve with your own signature")
+            throw DomainError.notEligible("the approval is signed by \(manifest.signer), but you are \(caller); approve with your own signature")
         }
         guard manifest.target == "lot:\(receipt.lot)", manifest.meaning == .approved else {
             throw DomainError.invalid(field: "manifest", reason: "an exception is approved by signing target lot:\(receipt.lot) with meaning approved")
@@ -157,7 +157,7 @@ public enum ExceptionRules {
             throw DomainError.failedPrecondition("the approval signs \(manifest.digest), but lot \(receipt.lot)'s exception is now \(receipt.digest); read it again and sign what it is")
         }
         guard rolesOnSigningDay.contains("quality-manager") else {
-            throw DomainError.permissionDenied("an exception is approved by a quality manager; \(caller) holds no quality-manager role on \(manifest.signingDay)")
+            throw DomainError.notEligible("an exception is approved by a quality manager; \(caller) holds no quality-manager role on \(manifest.signingDay)")
         }
         var approved = receipt
         approved.exception = .approved

@@ -79,7 +79,7 @@ extension SupplierHandlers {
         }
         let (key, _) = try SignatureProof.publicKey(signatory.publicKeyPem)
         guard SignatureProof.isValid(request.signature, over: manifest, by: key) else {
-            throw DomainError.permissionDenied("the approval was not signed with \(signatory.principal)'s registered signing key; sign with your own key")
+            throw DomainError.notEligible("the approval was not signed with \(signatory.principal)'s registered signing key; sign with your own key")
         }
         let day = manifest.signingDay
         let roles = signatory.qualifications.filter { qualification in
