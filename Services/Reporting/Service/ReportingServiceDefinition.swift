@@ -23,7 +23,7 @@ extension ServiceDefinition {
             accessPolicy: ReportingAccessPolicy.policy,
             grpcServiceNames: [Conform_Reporting_V1_ReportingService.descriptor.fullyQualifiedService],
             peers: ReportingSources.all,
-            makeHandlers: { resources in [ReportingHandlers(database: resources.database, problems: problems, feedChanges: resources.feedChanges)] },
+            makeHandlers: { resources in [ReportingHandlers(database: resources.database, peers: resources.peers, problems: problems, feedChanges: resources.feedChanges)] },
             makeBackground: { resources in
                 // One replica at a time does each of these (a lease each); the compliance
                 // refresher runs on every replica, each claiming its own batches.

@@ -56,6 +56,11 @@ struct BatchTests {
                     try await client.createBatch(.with { $0.number = "B-1"; $0.product = "ABC"; $0.customer = "D"; $0.manufactureDate = "2025-02-30"; $0.quantity = 5 })
                 }
                 #expect(badDate?.code == .invalidArgument)
+                // Listing: a customer without batches is an empty list, one that does not exist is NOT_FOUND.
+                #expect(try await client.listBatches(.with { $0.customer = "D" }).batches.isEmpty)
+                let unknown = await rpcError { try await client.listBatches(.with { $0.customer = "ZZ" }) }
+                #expect(unknown?.code == .notFound)
+                #expect(unknown?.message.hasPrefix("no customer ZZ (customer)") == true)
             }
         }
     }

@@ -201,4 +201,23 @@ struct DashboardTests {
             #expect(denials.map(\.object).sorted() == ["customer:D", "product:FAST-M8"])
         }
     }
+
+    @Test("an unknown customer is NOT_FOUND on dashboards, alerts and audit reports, not a green, empty answer")
+    func unknownCustomer() async throws {
+        try await withServiceStack(suite: "reporting_unknown_customer", reporting: true) { stack in
+            let reporting = try #require(stack.reporting)
+            try await BatchScenario.seed(stack)
+            let dashboard = await rpcError { try await Self.dashboard(reporting, customer: "ZZ") }
+            #expect(dashboard?.code == .notFound)
+            #expect(dashboard?.message.hasPrefix("no customer ZZ (customer)") == true)
+            #expect(await rpcError { try await AlertTests.alerts(reporting, customer: "ZZ") }?.code == .notFound)
+            #expect(await rpcError { _ = try await AuditReportTests.report(reporting) { $0.customer = "ZZ" } }?.code == .notFound)
+            // A customer with no batches, whether or not the feed has shown it yet, has an empty dashboard.
+            #expect(try await Self.dashboard(reporting, customer: "D").activeBatches == 0)
+            #expect(try await AlertTests.alerts(reporting, customer: "D").isEmpty)
+            // A customer's principal learns nothing about codes outside its scope.
+            let probe = await rpcError { try await Self.dashboard(reporting, customer: "ZZ", as: "customer-a-auditor") }
+            #expect(probe?.code == .permissionDenied)
+        }
+    }
 }

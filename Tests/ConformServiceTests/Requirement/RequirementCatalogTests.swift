@@ -67,8 +67,43 @@ struct RequirementCatalogTests {
                     try await client.linkProduct(.with { $0.customer = "A"; $0.product = "ABC"; $0.contractReference = "PO-A-1" })
                 }
                 #expect(duplicate?.code == .alreadyExists)
+                // The refusal says which of the two is missing.
                 let unknown = await rpcError { try await client.linkProduct(.with { $0.customer = "Z"; $0.product = "ABC" }) }
                 #expect(unknown?.code == .notFound)
+                #expect(unknown?.message.hasPrefix("no customer Z (customer)") == true)
+                let noProduct = await rpcError { try await client.linkProduct(.with { $0.customer = "A"; $0.product = "NOPE" }) }
+                #expect(noProduct?.code == .notFound)
+                #expect(noProduct?.message.hasPrefix("no product NOPE (product)") == true)
+                let neither = await rpcError { try await client.linkProduct(.with { $0.customer = "Z"; $0.product = "NOPE" }) }
+                #expect(neither?.message.hasPrefix("neither customer Z nor product NOPE exists") == true)
+                #expect(try await client.listCustomerProducts(.with { $0.product = "ABC" }).links.count == 3)
+            }
+        }
+    }
+
+    @Test("an unknown customer is NOT_FOUND, not an empty list; resolving a product the customer does not order is refused")
+    func unknownCustomerAndProduct() async throws {
+        try await withRequirementService(suite: "unknown_customer") { service in
+            try await Self.seed(service)
+            try await service.catalog { client throws in
+                let list = await rpcError { try await client.listRequirements(.with { $0.customer = "ZZ" }) }
+                #expect(list?.code == .notFound)
+                #expect(list?.message.hasPrefix("no customer ZZ (customer)") == true)
+                // A customer with no requirements yet is an empty list.
+                #expect(try await client.listRequirements(.with { $0.customer = "B" }).requirements.isEmpty)
+                let resolve = await rpcError { try await client.resolve(.with { $0.customer = "ZZ"; $0.product = "ABC" }) }
+                #expect(resolve?.code == .notFound)
+                #expect(resolve?.message.hasPrefix("no customer ZZ (customer)") == true)
+                // B has an "all products" requirement, and does not order FAST-M8.
+                _ = try await client.createRequirement(.with {
+                    $0.customer = "B"; $0.requirementID = "CSR-B-ALL"; $0.category = .documentation; $0.strength = .mandatory
+                    $0.scope = .with { $0.allProducts = true }
+                    $0.firstVersion = Self.version("1.0", from: "2020-01-01")
+                })
+                #expect(try await client.resolve(.with { $0.customer = "B"; $0.product = "ABC" }).requirements.map(\.requirementID) == ["CSR-B-ALL"])
+                let notOrdered = await rpcError { try await client.resolve(.with { $0.customer = "B"; $0.product = "FAST-M8" }) }
+                #expect(notOrdered?.code == .failedPrecondition)
+                #expect(notOrdered?.message.hasPrefix("customer B does not order product FAST-M8") == true)
             }
         }
     }

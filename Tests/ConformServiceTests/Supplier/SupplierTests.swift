@@ -50,6 +50,11 @@ struct SupplierTests {
                 let unlisted = try await Self.receive(client, lot: "L-2", supplier: "NEW-CO", on: "2025-06-01")
                 #expect(unlisted.verdict == .blocked)
                 #expect(unlisted.reasons.contains("Supplier NEW-CO is not on the Approved Supplier List"))
+                // A supplier that does not exist is a mistyped code: refused, and nothing stored.
+                let ghost = await rpcError { try await Self.receive(client, lot: "L-GHOST", supplier: "GHOST", on: "2025-06-01") }
+                #expect(ghost?.code == .notFound)
+                #expect(ghost?.message.hasPrefix("no supplier GHOST (supplier)") == true)
+                #expect(await rpcError { try await client.getReceipt(.with { $0.lot = "L-GHOST" }) }?.code == .notFound)
 
                 let material = try await Self.receive(client, lot: "L-3", supplier: "STEEL-SUD", on: "2025-06-01")
                 #expect(material.reasons == ["Supplier STEEL-SUD is not on the Approved Supplier List for material 6061-T6 bar"])

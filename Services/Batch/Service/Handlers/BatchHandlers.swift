@@ -113,6 +113,8 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: 32)
         let product = request.product.isEmpty ? nil : try FieldRules.code(request.product, field: "product", maxLength: 64)
         let batches = try await BatchStore.list(customer: customer, product: product, in: self.database, logger: call.logger)
+        // No batches is an answer only for a customer that exists.
+        if batches.isEmpty, let customer { try await self.checkCustomerExists(customer) }
         return .with { $0.batches = batches.map(\.message) }
     }
 
@@ -245,6 +247,19 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
                 try await transaction.publish(type: event, subject: "batch:\(number)", payload: message)
             }
             return message
+        }
+    }
+
+    /// NOT_FOUND for a customer code the requirement service does not know.
+    private func checkCustomerExists(_ customer: String) async throws {
+        do {
+            _ = try await self.peers.call(.requirement) { client, metadata, options in
+                try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).getCustomer(
+                    .with { $0.code = customer }, metadata: metadata, options: options
+                )
+            }
+        } catch let error as RPCError where error.code == .notFound {
+            throw DomainError.notFound("no customer \(customer) (customer); the requirement service's ListCustomers shows the customers there are")
         }
     }
 

@@ -10,6 +10,7 @@ extension ReportingHandlers {
     func listAlerts(request: Conform_Reporting_V1_ListAlertsRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListAlertsResponse {
         let call = try CallContext.required()
         let customer = try call.customerFilter(request.customer)
+        if let customer { try await self.checkCustomerExists(customer, call: call) }
         let alerts = try await AlertStore.list(customer: customer, includeResolved: request.includeResolved, in: self.database, logger: call.logger)
         let today = Day.today
         return .with { $0.alerts = alerts.map { $0.message(today: today) } }
@@ -33,6 +34,7 @@ extension ReportingHandlers {
     ) async throws {
         let call = try CallContext.required()
         let customer = try call.customerFilter(request.customer)
+        if let customer { try await self.checkCustomerExists(customer, call: call) }
         let database = self.database
         let changed = self.feedChanges
         try await untilCancelled(context) {

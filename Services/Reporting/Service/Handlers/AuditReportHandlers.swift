@@ -29,6 +29,7 @@ extension ReportingHandlers {
         guard request.sampleSize <= 1_000 else {
             throw DomainError.invalid(field: "sample_size", reason: "\(request.sampleSize) is more than 1000; the complete archive follows the sample anyway")
         }
+        try await self.checkCustomerExists(customer, call: call)
         let sampleSize = request.sampleSize == 0 ? 5 : Int(request.sampleSize)
         let seed = request.seed == 0 ? UInt64.random(in: 1...UInt64(Int64.max)) : request.seed
 

@@ -17,6 +17,7 @@ extension ReportingHandlers {
         // product's spans every customer that orders it. Either refusal is audited.
         if let customer {
             try call.requireAccess(toCustomer: customer)
+            try await self.checkCustomerExists(customer, call: call)
         } else if let scope = call.principal.customerScope {
             let reason = "\(call.principal.name) acts for customer \(scope) and may not see product \(product ?? ""), which spans every customer that orders it"
             call.audit.about("product:\(product ?? "")")

@@ -1,3 +1,4 @@
+import ConformDomain
 import ConformProtos
 import ConformService
 import ConformStorage
@@ -6,6 +7,9 @@ import GRPCCore
 /// The wire side of the reporting service.
 struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServiceProtocol {
     let database: Database
+    /// The services whose feeds it reads; the requirement service answers for a customer the
+    /// feed has not shown yet.
+    let peers: Peers
     let problems: FeedProblems
     /// Signalled when the reporting feed has new events, alert changes among them.
     let feedChanges: ChangeSignal
@@ -13,6 +17,22 @@ struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServicePro
     /// sees a change that a transaction still open elsewhere in the cluster held back when it
     /// was signalled (it reads changes only below every running transaction).
     static let watchFallbackPoll: Duration = .milliseconds(250)
+
+    /// NOT_FOUND for a customer code that names no customer, so that an unknown customer gets
+    /// an error rather than an empty, green answer. A customer newer than the feed read so far
+    /// is asked of the requirement service.
+    func checkCustomerExists(_ customer: String, call: CallContext) async throws {
+        if try await ReadModelStore.knowsCustomer(customer, in: self.database, logger: call.logger) { return }
+        do {
+            _ = try await self.peers.call(.requirement) { client, metadata, options in
+                try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).getCustomer(
+                    .with { $0.code = customer }, metadata: metadata, options: options
+                )
+            }
+        } catch let error as RPCError where error.code == .notFound {
+            throw DomainError.notFound("no customer \(customer) (customer); the requirement service's ListCustomers shows the customers there are")
+        }
+    }
 
     func feedStatus(request: Conform_Reporting_V1_FeedStatusRequest, context: ServerContext) async throws -> Conform_Reporting_V1_FeedStatusResponse {
         let call = try CallContext.required()

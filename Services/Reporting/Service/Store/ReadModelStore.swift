@@ -14,6 +14,21 @@ enum ReadModelStore {
         }
     }
 
+    /// Whether the feeds read so far show customer `code`: its creation, or a batch for it.
+    static func knowsCustomer(_ code: String, in database: Database, logger: Logger) async throws -> Bool {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM feed_events WHERE type = 'customer.created' AND source = 'requirement' AND subject = \("customer:" + code))
+                    OR EXISTS (SELECT 1 FROM batch_summaries WHERE customer = \(code))
+                """,
+                logger: logger
+            )
+            for try await known in rows.decode(Bool.self) { return known }
+            return false
+        }
+    }
+
     /// Applies one event in the caller's transaction: journals it and projects it; the caller
     /// moves the cursor in the same transaction (`moveCursor`). An event seen before changes
     /// nothing.

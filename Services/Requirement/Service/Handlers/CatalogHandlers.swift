@@ -126,6 +126,9 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let customer = try Codes.customer(request.customer)
         try call.requireAccess(toCustomer: customer)
         let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
+        if requirements.isEmpty, try await CustomerStore.find(code: customer, in: self.database, logger: call.logger) == nil {
+            throw DomainError.notFound(CatalogRules.noCustomer(customer))
+        }
         let validations = try await self.validations()
         return .with { $0.requirements = requirements.map { $0.message(on: Day.today, validations: validations) } }
     }
@@ -169,6 +172,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no product \(code); 'conform product list' shows the products there are")
         }
+        let standing = try await CatalogStore.standing(customer: customer, product: product.code, in: self.database, logger: call.logger)
+        try CatalogRules.checkOrders(customer: customer, known: standing.known, orders: standing.orders, product: product.code)
         let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
         let resolved = RequirementResolution.resolve(
             requirements, product: product.code, family: product.family, on: day, validations: try await self.validations()

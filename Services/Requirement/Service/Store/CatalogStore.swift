@@ -14,6 +14,14 @@ enum CatalogStore {
     }
 
     static func link(customer: String, product: String, contract: String, by principal: String, on connection: PostgresConnection, logger: Logger) async throws -> Link {
+        // Which of the two is missing, before the insert (a foreign key names only the first).
+        let known = try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE code = \(customer)), EXISTS (SELECT 1 FROM products WHERE code = \(product))",
+            logger: logger
+        )
+        for try await (customerKnown, productKnown) in known.decode((Bool, Bool).self) {
+            try CatalogRules.checkLinkable(customer: customer, known: customerKnown, product: product, known: productKnown)
+        }
         let micros = Timestamps.nowMicros()
         do {
             try await connection.query(
@@ -29,11 +37,27 @@ enum CatalogStore {
                 throw DomainError.alreadyExists("customer \(customer) already orders product \(product) under '\(contract)'")
             }
             if error.serverInfo?[.sqlState] == "23503" {
-                throw DomainError.notFound("no customer \(customer) or no product \(product); add them first")
+                // Deleted between the check and the insert.
+                throw DomainError.notFound("customer \(customer) or product \(product) was removed while it was being linked; check both and link again")
             }
             throw error
         }
         return Link(customer: customer, product: product, contractReference: contract, createdAtMicros: micros, createdBy: principal)
+    }
+
+    /// Whether `customer` exists, and whether it orders `product`.
+    static func standing(customer: String, product: String, in database: Database, logger: Logger) async throws -> (known: Bool, orders: Bool) {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM customers WHERE code = \(customer)),
+                       EXISTS (SELECT 1 FROM customer_products WHERE customer = \(customer) AND product = \(product))
+                """,
+                logger: logger
+            )
+            for try await (known, orders) in rows.decode((Bool, Bool).self) { return (known, orders) }
+            return (false, false)
+        }
     }
 
     static func links(customer: String?, product: String?, in database: Database, logger: Logger) async throws -> [Link] {

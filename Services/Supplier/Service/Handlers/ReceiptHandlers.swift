@@ -16,6 +16,11 @@ extension SupplierHandlers {
         let day = request.receivedOn.isEmpty ? Day.today : try Day.parse(request.receivedOn, field: "received_on")
         return try await self.writes.write(request) { transaction in
             let entry = try await SupplierStore.entries(supplier: supplier, on: transaction.connection, logger: transaction.logger).first
+            // A lot from a supplier not on the ASL is received and blocked; from none at all, it
+            // is a mistyped code, and storing it would hide the lot under a supplier nobody knows.
+            if entry == nil, try await !SupplierStore.exists(supplier, on: transaction.connection, logger: transaction.logger) {
+                throw DomainError.notFound("no supplier \(supplier) (supplier); ListSuppliers shows the suppliers there are, and CreateSupplier adds one")
+            }
             let audits = try await SupplierStore.audits(suppliers: [supplier], on: transaction.connection, logger: transaction.logger)
             let policy = try await SupplierStore.maxAuditAgeDays(on: transaction.connection, logger: transaction.logger)
             let (verdict, reasons, lastAudit) = ReceivingGate.verdict(
