@@ -125,6 +125,19 @@ struct ExportTests {
             #expect(otherList?.code == .permissionDenied)
             let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == .denied }
             #expect(denials.map(\.object) == ["customer:D", "customer:D"])
+            // Another customer's export reads as one that does not exist: its id tells a
+            // customer's principal nothing. The attempt is on the trail with the id.
+            let notTheirs = await rpcError {
+                try await reportingCall(reporting, as: "customer-d-auditor") { client in try await client.getExportContent(.with { $0.id = export.id }) }
+            }
+            let noSuch = await rpcError {
+                try await reportingCall(reporting, as: "customer-d-auditor") { client in try await client.getExportContent(.with { $0.id = export.id + 1_000 }) }
+            }
+            #expect(notTheirs?.code == .notFound && noSuch?.code == .notFound)
+            #expect(notTheirs?.message == "no export \(export.id) of customer D; ListExports shows them")
+            #expect(noSuch?.message == "no export \(export.id + 1_000) of customer D; ListExports shows them")
+            let attempt = try await reporting.auditEntries().first { $0.principal == "customer-d-auditor" && $0.object == "export:\(export.id)" }
+            #expect(attempt?.outcome == .refused)
         }
     }
 

@@ -23,6 +23,7 @@ struct ServicePKI: Sendable {
         ("admin", [.admin], nil),
         ("reporting", [.service], nil),
         ("customer-a-auditor", [.customerAuditor], "A"),
+        ("customer-d-auditor", [.customerAuditor], "D"),
     ]
 
     init(service name: String = "requirement") throws {

@@ -18,32 +18,37 @@ public struct AlertKey: Sendable, Hashable {
     public var kind: AlertKind
     /// The batch number or the supplier code.
     public var subject: String
-    /// The unsatisfied requirement of a batch ("" for supplier alerts).
-    public var requirementID: String
+    /// The unsatisfied requirement of a batch, with its customer: a consolidated batch may
+    /// miss two customers' requirements of the same id (nil for supplier alerts).
+    public var requirement: RequirementRef?
 
-    public init(kind: AlertKind, subject: String, requirementID: String = "") {
+    public init(kind: AlertKind, subject: String, requirement: RequirementRef? = nil) {
         self.kind = kind
         self.subject = subject
-        self.requirementID = requirementID
+        self.requirement = requirement
     }
+
+    /// The requirement's id ("" for supplier alerts).
+    public var requirementID: String { self.requirement?.id ?? "" }
 }
 
 /// An alert that should be open, as the rules decide it.
 public struct AlertDraft: Sendable, Equatable {
     public var key: AlertKey
-    public var customer: String
     public var isMandatory: Bool
     /// What is missing or due, in words.
     public var detail: String
     public var dueOn: Day
 
-    public init(key: AlertKey, customer: String, isMandatory: Bool, detail: String, dueOn: Day) {
+    public init(key: AlertKey, isMandatory: Bool, detail: String, dueOn: Day) {
         self.key = key
-        self.customer = customer
         self.isMandatory = isMandatory
         self.detail = detail
         self.dueOn = dueOn
     }
+
+    /// The customer whose requirement is missed ("" for supplier alerts).
+    public var customer: String { self.key.requirement?.customer ?? "" }
 }
 
 /// An alert as stored.
@@ -125,10 +130,9 @@ public enum AlertRules {
         guard batch.status == "open" else { return [] }
         return states.filter { $0.state == "unsatisfied" }.map { state in
             AlertDraft(
-                key: AlertKey(kind: .batchNonCompliant, subject: batch.number, requirementID: state.requirementID),
                 // A consolidated batch carries other customers' requirements too: each alert
                 // belongs to the customer whose requirement is missed.
-                customer: state.customer,
+                key: AlertKey(kind: .batchNonCompliant, subject: batch.number, requirement: state.requirement),
                 isMandatory: state.isMandatory,
                 detail: state.missing.isEmpty ? "" : "missing \(state.missing.joined(separator: ", "))",
                 dueOn: batch.manufactureDate
@@ -144,7 +148,7 @@ public enum AlertRules {
         case "rejected": return "the batch was rejected"
         default: break
         }
-        switch states.first(where: { $0.requirementID == key.requirementID })?.state {
+        switch states.first(where: { $0.requirement == key.requirement })?.state {
         case "satisfied": return "\(key.requirementID) is now satisfied"
         case "waived": return "\(key.requirementID) was waived"
         case "not applicable": return "\(key.requirementID) no longer applies to the batch"
@@ -159,12 +163,12 @@ public enum AlertRules {
         for audit in audits {
             let key = AlertKey(kind: .supplierAuditDue, subject: audit.supplier)
             if let known = drafts[key], known.dueOn <= audit.nextDue { continue }
-            drafts[key] = AlertDraft(key: key, customer: "", isMandatory: true, detail: "", dueOn: audit.nextDue)
+            drafts[key] = AlertDraft(key: key, isMandatory: true, detail: "", dueOn: audit.nextDue)
         }
         for approval in expired {
             let key = AlertKey(kind: .supplierApprovalExpired, subject: approval.supplier)
             if let known = drafts[key], known.dueOn <= approval.validUntil { continue }
-            drafts[key] = AlertDraft(key: key, customer: "", isMandatory: true, detail: "", dueOn: approval.validUntil)
+            drafts[key] = AlertDraft(key: key, isMandatory: true, detail: "", dueOn: approval.validUntil)
         }
         return drafts.values.sorted { ($0.key.kind.rawValue, $0.key.subject) < ($1.key.kind.rawValue, $1.key.subject) }
     }

@@ -142,12 +142,3 @@ public struct AuditReport: Sendable, Equatable {
         return evaluated == 0 ? 100 : Double(self.compliant) * 100 / Double(evaluated)
     }
 }
-
-/// How evidence names the requirement versions it satisfies: "CUSTOMER/REQUIREMENT vVERSION".
-public enum RequirementReference {
-    /// The requirement's id in `reference`, e.g. "CSR-A-0201" in "A/CSR-A-0201 v1.0".
-    public static func requirementID(_ reference: String) -> String {
-        let afterCustomer = reference.split(separator: "/", maxSplits: 1).last.map(String.init) ?? reference
-        return afterCustomer.split(separator: " ", maxSplits: 1).first.map(String.init) ?? afterCustomer
-    }
-}

@@ -27,11 +27,11 @@ public enum AuditReportRules {
         return (start, end)
     }
 
-    /// How a batch stood on the requirements asked about (every one it carries when
-    /// `requirementIDs` is empty). Waived counts as met, with the waiver on record.
-    public static func outcome(of states: [RequirementState], evaluated: Bool, asking requirementIDs: Set<String>) -> (BatchOutcome, reasons: [String]) {
+    /// How a batch stood on the requirements asked about (every one it carries when `asked`
+    /// is empty). Waived counts as met, with the waiver on record.
+    public static func outcome(of states: [RequirementState], evaluated: Bool, asking asked: Set<RequirementRef>) -> (BatchOutcome, reasons: [String]) {
         guard evaluated else { return (.pending, ["compliance not evaluated yet"]) }
-        let relevant = requirementIDs.isEmpty ? states : states.filter { requirementIDs.contains($0.requirementID) }
+        let relevant = asked.isEmpty ? states : states.filter { asked.contains($0.requirement) }
         let unmet = relevant.filter { $0.state == "unsatisfied" }.sorted { $0.requirementID < $1.requirementID }
         guard !unmet.isEmpty else { return (.compliant, []) }
         return (.nonCompliant, unmet.map { state in

@@ -44,7 +44,7 @@ public enum DashboardRules {
     /// preferred requirements, or has not been evaluated yet; green otherwise.
     public static func build(active: [BatchSummary], rows: [ComplianceRow], today: Day) -> DashboardView {
         let byBatch = Dictionary(grouping: rows, by: \.batch)
-        var tallies: [String: DashboardView.Tally] = [:]
+        var tallies: [RequirementRef: DashboardView.Tally] = [:]
         var misses: [DashboardView.Miss] = []
         var pending = 0
         for batch in active {
@@ -53,7 +53,7 @@ public enum DashboardRules {
                 continue
             }
             for row in byBatch[batch.number] ?? [] {
-                let key = "\(row.requirement.customer)/\(row.requirement.requirementID)"
+                let key = row.requirement.requirement
                 var tally = tallies[key] ?? DashboardView.Tally(
                     customer: row.requirement.customer, requirementID: row.requirement.requirementID, isMandatory: row.requirement.isMandatory
                 )

@@ -77,6 +77,9 @@ public struct RequirementState: Sendable, Equatable {
     public var state: String
     public var missing: [String]
 
+    /// The requirement, with its customer.
+    public var requirement: RequirementRef { RequirementRef(customer: self.customer, id: self.requirementID) }
+
     public init(customer: String, requirementID: String, version: String, isMandatory: Bool, state: String, missing: [String]) {
         self.customer = customer
         self.requirementID = requirementID

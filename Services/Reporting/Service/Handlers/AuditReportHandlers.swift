@@ -33,6 +33,8 @@ extension ReportingHandlers {
         let sampleSize = request.sampleSize == 0 ? 5 : Int(request.sampleSize)
         let seed = request.seed == 0 ? UInt64.random(in: 1...UInt64(Int64.max)) : request.seed
 
+        // The report's requirements are the customer's own, whatever other customers call theirs.
+        let asked = Set(requirementIDs.map { RequirementRef(customer: customer, id: $0) })
         let logger = call.logger
         let (found, archive) = try await self.database.transaction(logger: logger) { connection in
             // One snapshot for both reads, so the archive lists the items of exactly these batches.
@@ -40,15 +42,14 @@ extension ReportingHandlers {
             return (
                 try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger),
                 try await AuditReportStore.archive(
-                    customer: customer, from: period.from, to: period.to, requirementIDs: requirementIDs, on: connection, logger: logger
+                    customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
                 )
             )
         }
-        let asked = Set(requirementIDs)
         let batches = found.compactMap { batch, states -> ReportedBatch? in
             // Asked about particular requirements, a batch that carries none of them is not in
             // the report; one not evaluated yet cannot be told apart, so it is listed as pending.
-            if !asked.isEmpty, batch.isEvaluated, !states.contains(where: { asked.contains($0.requirementID) }) { return nil }
+            if !asked.isEmpty, batch.isEvaluated, !states.contains(where: { asked.contains($0.requirement) }) { return nil }
             let (outcome, reasons) = AuditReportRules.outcome(of: states, evaluated: batch.isEvaluated, asking: asked)
             return ReportedBatch(
                 number: batch.number, product: batch.product, manufactureDate: batch.manufactureDate, status: batch.status,

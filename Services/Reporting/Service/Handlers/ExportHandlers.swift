@@ -85,10 +85,15 @@ extension ReportingHandlers {
 
     func getExportContent(request: Conform_Reporting_V1_GetExportContentRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ExportContent {
         let call = try CallContext.required()
-        guard let id = Int64(exactly: request.id), let (export, content) = try await ExportStore.content(id: id, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("no export \(request.id); `conform export list` shows them")
+        call.audit.about("export:\(request.id)")
+        // A customer's principal looks only among its own customer's exports, so another
+        // customer's id gets the same answer as one that does not exist, and nothing is read.
+        let scope = call.principal.customerScope?.uppercased()
+        guard let id = Int64(exactly: request.id),
+              let (export, content) = try await ExportStore.content(id: id, customer: scope, in: self.database, logger: call.logger)
+        else {
+            throw DomainError.notFound("no export \(request.id)\(scope.map { " of customer \($0)" } ?? ""); ListExports shows them")
         }
-        try call.requireAccess(toCustomer: export.customer)
         return .with {
             $0.export = export.message
             $0.content = .init(content)

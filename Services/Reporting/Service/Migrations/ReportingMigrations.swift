@@ -11,5 +11,6 @@ enum ReportingMigrations {
         CreateExports.migration,
         SharedMigrations.sealedFeedAndLeases(version: 7),
         ShareWorkAmongReplicas.migration,
+        KeyAlertsByCustomer.migration,
     ]
 }

@@ -49,7 +49,7 @@ enum AlertStore {
                 try await connection.query(
                     """
                     UPDATE alerts SET detail = \(draft.detail), mandatory = \(draft.isMandatory), due_on = \(draft.dueOn.description)::date,
-                        customer = \(draft.customer), revision = nextval('alert_revisions')
+                        revision = nextval('alert_revisions')
                     WHERE id = \(known.id)
                     """,
                     logger: logger
@@ -63,7 +63,7 @@ enum AlertStore {
                 INSERT INTO alerts (kind, subject, customer, requirement_id, mandatory, detail, level, due_on, raised_at_micros, escalated_at_micros)
                 VALUES (\(draft.key.kind.rawValue), \(draft.key.subject), \(draft.customer), \(draft.key.requirementID), \(draft.isMandatory),
                         \(draft.detail), \(level.rawValue), \(draft.dueOn.description)::date, \(now), \(level == .management ? now : 0))
-                ON CONFLICT (kind, subject, requirement_id) WHERE resolved_at_micros = 0 DO NOTHING
+                ON CONFLICT (kind, subject, customer, requirement_id) WHERE resolved_at_micros = 0 DO NOTHING
                 RETURNING id
                 """,
                 logger: logger
@@ -210,11 +210,15 @@ enum AlertStore {
             let random = row.makeRandomAccess()
             let kind = AlertKind(rawValue: try random[1].decode(String.self)) ?? .batchNonCompliant
             let due = Day(try random[8].decode(String.self)) ?? Day.today
+            let customer = try random[3].decode(String.self)
+            let requirementID = try random[4].decode(String.self)
             return Alert(
                 id: try random[0].decode(Int64.self),
                 draft: AlertDraft(
-                    key: AlertKey(kind: kind, subject: try random[2].decode(String.self), requirementID: try random[4].decode(String.self)),
-                    customer: try random[3].decode(String.self),
+                    key: AlertKey(
+                        kind: kind, subject: try random[2].decode(String.self),
+                        requirement: requirementID.isEmpty ? nil : RequirementRef(customer: customer, id: requirementID)
+                    ),
                     isMandatory: try random[5].decode(Bool.self),
                     detail: try random[6].decode(String.self),
                     dueOn: due

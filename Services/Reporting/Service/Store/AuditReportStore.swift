@@ -36,20 +36,27 @@ enum AuditReportStore {
         return batches
     }
 
-    /// Every evidence item of those batches (those satisfying `requirementIDs` when not
-    /// empty), superseded ones too, with the signatures on each, by id.
+    /// Every evidence item of those batches (those satisfying one of `requirements` when not
+    /// empty), superseded ones too, with the signatures on each, by id. On a consolidated
+    /// batch an item names only `customer`'s requirements, and an item that serves only
+    /// other customers' is theirs, not in this customer's archive.
     static func archive(
-        customer: String, from: Day, to: Day, requirementIDs: [String], on connection: PostgresConnection, logger: Logger
+        customer: String, from: Day, to: Day, requirements: Set<RequirementRef>, on connection: PostgresConnection, logger: Logger
     ) async throws -> [ArchivedItem] {
+        let asked = requirements.map(\.description).sorted()
         let rows = try await connection.query(
             """
             SELECT e.id, e.batch, e.type, e.file_name, e.media_type, e.sha256, e.size, e.uploaded_by, e.uploaded_at_micros,
-                   e.satisfies, e.superseded_by, s.printed_name, s.signer, s.signed_at_micros, s.meaning
+                   e.own, e.superseded_by, s.printed_name, s.signer, s.signed_at_micros, s.meaning
             FROM batch_summaries b
-            JOIN evidence_items e ON e.batch = b.number
+            JOIN LATERAL (
+                SELECT i.*, ARRAY(SELECT r FROM unnest(i.satisfies) r WHERE split_part(r, '/', 1) = \(customer)) AS own
+                FROM evidence_items i WHERE i.batch = b.number
+            ) e ON cardinality(e.satisfies) = 0 OR cardinality(e.own) > 0
             LEFT JOIN signatures s ON s.item = e.id
             WHERE b.customer = \(customer) AND b.manufacture_date BETWEEN \(from.description)::date AND \(to.description)::date
-              AND (cardinality(\(requirementIDs)::text[]) = 0 OR e.requirement_ids && \(requirementIDs)::text[])
+              AND (cardinality(\(asked)::text[]) = 0
+                   OR EXISTS (SELECT 1 FROM unnest(e.own) r WHERE split_part(r, ' ', 1) = ANY(\(asked)::text[])))
             ORDER BY e.id, s.signed_at_micros
             """,
             logger: logger

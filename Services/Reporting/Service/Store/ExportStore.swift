@@ -178,7 +178,7 @@ enum ExportStore {
             var found: (Int64, Int32)?
             for try await row in rows.decode((Int64, Int32).self) { found = row }
             guard let (id, revision) = found else { throw DomainError.failedPrecondition("the export of \(period) vanished while it was being recorded") }
-            if revision > 0, let current = try await Self.export(id: id, on: connection, logger: logger),
+            if revision > 0, let current = try await Self.export(id: id, customer: nil, on: connection, logger: logger),
                current.sha256 == sha256, current.definitionVersion == definitionVersion {
                 return (current, true)
             }
@@ -200,16 +200,16 @@ enum ExportStore {
                 """,
                 logger: logger
             )
-            guard let stored = try await Self.export(id: id, on: connection, logger: logger) else {
+            guard let stored = try await Self.export(id: id, customer: nil, on: connection, logger: logger) else {
                 throw DomainError.failedPrecondition("the export of \(period) vanished while it was being recorded")
             }
             return (stored, false)
         }
     }
 
-    /// An export's current revision.
-    static func export(id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> ExportRecord? {
-        try await Self.exports(id: id, customer: nil, on: connection, logger: logger).first
+    /// An export's current revision, when it is `customer`'s (any customer's when nil).
+    static func export(id: Int64, customer: String?, on connection: PostgresConnection, logger: Logger) async throws -> ExportRecord? {
+        try await Self.exports(id: id, customer: customer, on: connection, logger: logger).first
     }
 
     /// Every export (of one customer), newest period first, each at its current revision.
@@ -249,10 +249,11 @@ enum ExportStore {
         return exports
     }
 
-    /// The content of an export's current revision.
-    static func content(id: Int64, in database: Database, logger: Logger) async throws -> (ExportRecord, [UInt8])? {
+    /// The content of an export's current revision, when it is `customer`'s (any customer's
+    /// when nil).
+    static func content(id: Int64, customer: String?, in database: Database, logger: Logger) async throws -> (ExportRecord, [UInt8])? {
         try await database.read(logger: logger) { connection in
-            guard let export = try await Self.export(id: id, on: connection, logger: logger) else { return nil }
+            guard let export = try await Self.export(id: id, customer: customer, on: connection, logger: logger) else { return nil }
             let rows = try await connection.query(
                 "SELECT content FROM export_revisions WHERE export_id = \(id) AND revision = \(Int32(export.revision))",
                 logger: logger

@@ -64,7 +64,7 @@ enum ReadModelStore {
                 INSERT INTO evidence_items (id, batch, type, file_name, media_type, sha256, size, uploaded_by, uploaded_at_micros,
                                             satisfies, requirement_ids, supersedes)
                 VALUES (\(item.id), \(item.batch), \(item.type), \(item.fileName), \(item.mediaType), \(item.sha256), \(item.size),
-                        \(item.uploadedBy), \(item.uploadedAtMicros), \(item.satisfies), \(item.satisfies.map(RequirementReference.requirementID)),
+                        \(item.uploadedBy), \(item.uploadedAtMicros), \(item.satisfies), \(item.satisfies.compactMap { RequirementRef(reference: $0)?.id }),
                         \(supersedes))
                 ON CONFLICT (id) DO NOTHING
                 """,
