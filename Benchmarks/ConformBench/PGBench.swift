@@ -1,4 +1,5 @@
 import Foundation
+import ConformRuntime
 
 /// pgbench, PostgreSQL's own load tool, sending the SQL of an audited read or write straight
 /// to the database dev/start.sh's services use: what PostgreSQL alone gives on this machine,

@@ -1,9 +1,7 @@
+import ConformRuntime
 import Foundation
 
 /// Runs a program to completion without blocking a thread of the cooperative pool.
-///
-/// The exit status is written to a file and polled for: Foundation's Process does not report
-/// the exit reliably here when the program leaves a daemon behind (dev/postgres.sh does).
 enum ProcessRunner {
     struct Result {
         var status: Int32
@@ -12,28 +10,20 @@ enum ProcessRunner {
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("conform-run-\(UUID().uuidString)").path
-        let outputPath = base + ".out"
-        let statusPath = base + ".status"
-        defer {
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: statusPath)
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("conform-run-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        // A script that leaves a daemon behind (dev/postgres.sh) ends when the script does:
+        // the daemon's output goes to the same file, not to a pipe anyone waits on.
+        let ending = try await ChildProcess.run(
+            executable, arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            output: outputPath, errors: nil
+        )
+        let status: Int32
+        switch ending {
+        case .exited(let code): status = code
+        case .signalled(let signal): status = 128 + signal
         }
-        func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let command = ([executable] + arguments).map(quote).joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "\(command) >\(quote(outputPath)) 2>&1 </dev/null; echo $? >\(quote(statusPath)).tmp; mv \(quote(statusPath)).tmp \(quote(statusPath))"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !FileManager.default.fileExists(atPath: statusPath) {
-            guard ContinuousClock.now < deadline else {
-                throw TestSetupError("\(command) did not finish within 60 s")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let status = Int32((try? String(contentsOfFile: statusPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
         return Result(status: status, output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
     }
 }

@@ -5,21 +5,26 @@ import Musl
 #endif
 import Foundation
 
-/// Runs a program with the signal state a shell would give it. Foundation's `Process` hands
-/// the child the calling thread's signal mask, and this process's threads block nearly every
-/// signal (SIGALRM and SIGTERM among them): pgbench's `-T` is an alarm, so under `Process` it
-/// never stopped, and not even SIGTERM ended it. Here the child starts with no signal blocked
-/// and the usual ones at their default action.
-enum ChildProcess {
+/// Runs a program with the signal state a shell would give it, through `posix_spawn`.
+///
+/// Not Foundation's `Process`: it hands the child the calling thread's signal mask, and this
+/// process's threads block nearly every signal (SIGALRM and SIGTERM among them), so pgbench's
+/// `-T` (an alarm) never stopped under it; and `Process.run` crashed in its own memcpy when
+/// parallel tests started programs at once. Here the child starts with no signal blocked and
+/// the usual ones at their default action, and its exit is awaited on a thread of its own.
+public enum ChildProcess {
     /// How a child ended.
-    enum Ending: Equatable {
+    public enum Ending: Equatable, Sendable {
         case exited(Int32)
         case signalled(Int32)
     }
 
-    /// Runs `executable` with `arguments` and `environment`, stdin from /dev/null, stdout and
-    /// stderr to the files named, and returns how it ended.
-    static func run(_ executable: String, arguments: [String], environment: [String: String], output: String, errors: String) async throws -> Ending {
+    /// Runs `executable` with `arguments` and `environment`, stdin from /dev/null, stdout to
+    /// the file `output` and stderr to `errors` (nil: interleaved with stdout in `output`),
+    /// and returns how it ended.
+    public static func run(
+        _ executable: String, arguments: [String], environment: [String: String], output: String, errors: String?
+    ) async throws -> Ending {
         let pid = try self.spawn(executable, arguments: arguments, environment: environment, output: output, errors: errors)
         // waitpid blocks: on a thread of its own, never on the cooperative pool.
         return try await withCheckedThrowingContinuation { continuation in
@@ -27,7 +32,7 @@ enum ChildProcess {
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) == -1 {
                     guard errno == EINTR else {
-                        continuation.resume(throwing: BenchError("waitpid for \(executable) failed: errno \(errno)"))
+                        continuation.resume(throwing: ChildProcessError("waitpid for \(executable) failed: errno \(errno)"))
                         return
                     }
                 }
@@ -37,7 +42,7 @@ enum ChildProcess {
         }
     }
 
-    private static func spawn(_ executable: String, arguments: [String], environment: [String: String], output: String, errors: String) throws -> pid_t {
+    private static func spawn(_ executable: String, arguments: [String], environment: [String: String], output: String, errors: String?) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -57,7 +62,11 @@ enum ChildProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if let errors {
+            posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -68,8 +77,17 @@ enum ChildProcess {
         var pid = pid_t()
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard result == 0 else {
-            throw BenchError("cannot start \(executable): \(String(cString: strerror(result)))")
+            throw ChildProcessError("cannot start \(executable): \(String(cString: strerror(result)))")
         }
         return pid
+    }
+}
+
+/// A program could not be started or waited for.
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }
