@@ -1,4 +1,5 @@
 public import ConformSecurity
+import Foundation
 import GRPCCore
 public import Logging
 import Synchronization
@@ -28,6 +29,29 @@ public struct CallContext: Sendable {
         }
         return current
     }
+
+    /// Work the service does of its own accord (a background task, no caller): it acts as
+    /// the service's system principal, `system:<service>`, and each of its writes' entries
+    /// names that principal and the task (`<service>/<task>`). With no caller to answer,
+    /// there is no call entry: the changes' own entries are its record.
+    public static func background(service: String, task: String, logger: Logger) -> CallContext {
+        let requestID = "\(task)-\(UUID().uuidString.lowercased())"
+        var logger = logger
+        logger[metadataKey: "request-id"] = "\(requestID)"
+        let context = CallContext(
+            principal: Principal(name: Self.systemPrincipalPrefix + service, roles: [.service]),
+            requestID: requestID,
+            method: "\(service)/\(task)",
+            idempotencyKey: nil,
+            logger: logger
+        )
+        context.audit.recorded()
+        return context
+    }
+
+    /// How the trail names a service acting on its own; no certificate `conform certs issue`
+    /// makes can carry it (names hold no ':').
+    public static let systemPrincipalPrefix = "system:"
 }
 
 /// The metadata keys Conform reads from callers.

@@ -93,6 +93,14 @@ public struct Writes: Sendable {
         }
     }
 
+    /// Runs `body` as `context` (background work: `CallContext.background`), the same way a
+    /// call's write runs.
+    public func write<Result: Sendable>(
+        as context: CallContext, _ body: @escaping @Sendable (WriteTransaction) async throws -> Result
+    ) async throws -> Result {
+        try await CallContext.$current.withValue(context) { try await self.write(body) }
+    }
+
     static func validKey(_ key: String) throws -> String {
         guard (1...128).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
             throw DomainError.invalid(
@@ -174,6 +182,15 @@ public struct WriteTransaction: Sendable {
     /// in with the write's last statement, in the order published.
     public func publish(type: String, subject: String, payload: any SwiftProtobuf.Message) async throws {
         self.pendingEntries.add(OutboxEvent(type: type, subject: subject, payload: try JSONText.message(payload)))
+    }
+
+    /// Writes a change and puts it in the feed: its audit entry (the state before, nil when
+    /// new, and after) and its event, e.g. "alert.changed" with the state after.
+    public func recordChange(
+        object: String, before: (any SwiftProtobuf.Message)?, after: any SwiftProtobuf.Message, event type: String
+    ) async throws {
+        try await self.recordChange(object: object, before: before, after: after)
+        try await self.publish(type: type, subject: object, payload: after)
     }
 }
 

@@ -79,6 +79,15 @@ struct AlertTests {
             }
             #expect(acknowledged.acknowledgedBy == "quality-engineer")
             #expect(acknowledged.resolvedAtMicros == 0)
+            // Acknowledged again with an idempotency key, and retried: one change.
+            let keyed = Conform_Reporting_V1_AcknowledgeAlertRequest.with { $0.id = coa.id; $0.note = "CoA chased by phone" }
+            let first = try await reportingCall(reporting, as: "quality-engineer") { client in
+                try await client.acknowledgeAlert(keyed, metadata: ["idempotency-key": "ack-\(coa.id)"])
+            }
+            let retried = try await reportingCall(reporting, as: "quality-engineer") { client in
+                try await client.acknowledgeAlert(keyed, metadata: ["idempotency-key": "ack-\(coa.id)"])
+            }
+            #expect(retried == first)
             let operatorAck = await rpcError {
                 try await reportingCall(reporting, as: "operator") { client in try await client.acknowledgeAlert(.with { $0.id = coa.id; $0.note = "seen it" }) }
             }
@@ -114,7 +123,7 @@ struct AlertTests {
             let history = try await Self.alerts(reporting, customer: "A", all: true)
             let resolved = try #require(history.first { $0.id == coa.id })
             #expect(resolved.resolution == "CSR-AUTO-0847 is now satisfied")
-            #expect(resolved.acknowledgementNote == "CoA requested from STEEL-SUD")
+            #expect(resolved.acknowledgementNote == "CoA chased by phone")
 
             // The watcher saw it raised, acknowledged, escalated and resolved, in that order.
             let seen = try await watched.value.filter { $0.id == coa.id }
@@ -130,6 +139,19 @@ struct AlertTests {
             #expect(other?.code == .permissionDenied)
             let denials = try await reporting.auditEntries().filter { $0.principal == "customer-a-auditor" && $0.outcome == .denied }
             #expect(denials.map(\.object) == ["customer:D"])
+
+            // Every change of the alert is on the trail, by whoever made it: the service itself
+            // raised, escalated and resolved it; the engineer acknowledged it (twice, the retry
+            // changing nothing); the manager set the policy, before and after.
+            let trail = try await reporting.auditEntries()
+            let changes = trail.filter { $0.object == "alert:\(coa.id)" && $0.outcome == .write }
+            #expect(changes.filter { $0.principal == "quality-engineer" }.count == 2)
+            #expect(changes.contains { $0.principal == "system:reporting" && $0.action == "reporting/compliance-refresher" && !$0.detailJson.contains("\"before\"") })
+            #expect(changes.contains { $0.principal == "system:reporting" && $0.action == "reporting/alert-escalation" && $0.detailJson.contains("\"before\"") })
+            #expect(changes.last?.detailJson.contains("CSR-AUTO-0847 is now satisfied") == true)
+            let policyChange = try #require(trail.first { $0.object == "alert-policy" && $0.outcome == .write })
+            #expect(policyChange.principal == "quality-manager")
+            #expect(policyChange.detailJson.contains("\"before\""))
         }
     }
 

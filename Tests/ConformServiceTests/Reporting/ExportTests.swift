@@ -78,6 +78,15 @@ struct ExportTests {
             let delivery = try #require(delivered.first)
             #expect(delivery.attempts == 1)
             #expect(delivery.path == "A/\(export.fileName)")
+            // On the trail: two versions of the layout (the same layout again changed nothing),
+            // the export generated on request, and its delivery by the service itself.
+            let trail = try await reporting.auditEntries().filter { $0.outcome == .write }
+            #expect(trail.filter { $0.object == "export-definition:A/monthly-quality" }.map(\.principal) == ["quality-engineer", "quality-engineer"])
+            #expect(trail.filter { $0.object == "export:\(export.id)" }.map(\.principal) == ["quality-engineer"])
+            let delivering = trail.filter { $0.object == "delivery:\(delivery.id)" }
+            #expect(delivering.map(\.principal) == ["system:reporting"])
+            #expect(delivering.first?.action == "reporting/export-delivery")
+            #expect(delivering.first?.detailJson.contains("delivered") == true)
             let file = try Data(contentsOf: URL(fileURLWithPath: "\(drop)/\(delivery.path)"))
             #expect(Self.sha256(file) == export.sha256)
             let document = try #require(String(data: file, encoding: .utf8))
@@ -177,7 +186,11 @@ struct ExportTests {
                 until: { !$0.isEmpty }
             )
             #expect(exports.map(\.period) == [lastMonth])
-            #expect(exports.first?.generatedBy == "scheduler")
+            #expect(exports.first?.generatedBy == "system:reporting")
+            // The service generated it on its own, and the trail says so.
+            let generated = try await reporting.auditEntries().filter { $0.object == "export:\(exports.first?.id ?? 0)" && $0.outcome == .write }
+            #expect(generated.map(\.principal) == ["system:reporting"])
+            #expect(generated.first?.action == "reporting/export-scheduler")
             try await Task.sleep(for: .seconds(1))
             let later = try await reportingCall(reporting) { client in try await client.listExports(.init()).exports }
             #expect(later.map(\.revision) == [1])

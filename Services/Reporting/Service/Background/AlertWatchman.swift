@@ -26,7 +26,10 @@ struct AlertWatchman: Service {
         let (policy, _, _) = try await AlertStore.policy(in: self.database, logger: self.logger)
         // Escalation first: it needs no other service, so a supplier service that is down
         // does not hold it up.
-        let escalated = try await AlertStore.escalate(policy: policy, today: today, in: self.database, logger: self.logger)
+        let writes = Writes(database: self.database)
+        let escalated = try await writes.write(as: .background(service: "reporting", task: "alert-escalation", logger: self.logger)) { transaction in
+            try await AlertStore.escalate(policy: policy, today: today, in: transaction)
+        }
         if escalated > 0 {
             self.logger.notice("alerts escalated to management", metadata: ["count": "\(escalated)", "after_days": "\(policy.escalateAfterDays)"])
         }
@@ -39,10 +42,10 @@ struct AlertWatchman: Service {
             audits: due.audits.compactMap { audit in Day(audit.nextDue).map { DueAudit(supplier: audit.supplier, nextDue: $0) } },
             expired: due.expiredApprovals.compactMap { entry in Day(entry.validUntil).map { ExpiredApproval(supplier: entry.supplier, validUntil: $0) } }
         )
-        _ = try await self.database.transaction(logger: self.logger) { connection in
+        try await writes.write(as: .background(service: "reporting", task: "supplier-alerts", logger: self.logger)) { transaction in
             try await AlertStore.reconcile(
                 kinds: [.supplierAuditDue, .supplierApprovalExpired], subject: nil, desired: drafts,
-                resolution: AlertRules.supplierResolution(of:), policy: policy, today: today, on: connection, logger: self.logger
+                resolution: AlertRules.supplierResolution(of:), policy: policy, today: today, in: transaction
             )
         }
     }

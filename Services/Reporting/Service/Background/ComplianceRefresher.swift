@@ -51,9 +51,9 @@ struct ComplianceRefresher: Service {
                 try await Conform_Batch_V1_BatchService.Client(wrapping: client).compliance(.with { $0.number = number }, metadata: metadata, options: options)
             }
         } catch let error as RPCError where error.code == .notFound {
-            _ = try await self.database.transaction(logger: self.logger) { connection in
-                try await ComplianceModelStore.forget(batch: number, mark: since, on: connection, logger: self.logger)
-                try await Self.reconcileAlerts(of: number, batch: nil, states: [], on: connection, logger: self.logger)
+            try await self.writes.write(as: self.context()) { transaction in
+                try await ComplianceModelStore.forget(batch: number, mark: since, on: transaction.connection, logger: transaction.logger)
+                try await Self.reconcileAlerts(of: number, batch: nil, states: [], in: transaction)
             }
             return
         }
@@ -63,22 +63,28 @@ struct ComplianceRefresher: Service {
                 isMandatory: requirement.strength == .mandatory, state: requirement.state.word, missing: requirement.missing
             )
         }
-        _ = try await self.database.transaction(logger: self.logger) { connection in
-            try await ComplianceModelStore.replace(batch: number, with: states, mark: since, on: connection, logger: self.logger)
-            let batch = try await ReadModelStore.batch(number, on: connection, logger: self.logger)
-            try await Self.reconcileAlerts(of: number, batch: batch, states: states, on: connection, logger: self.logger)
+        try await self.writes.write(as: self.context()) { transaction in
+            try await ComplianceModelStore.replace(batch: number, with: states, mark: since, on: transaction.connection, logger: transaction.logger)
+            let batch = try await ReadModelStore.batch(number, on: transaction.connection, logger: transaction.logger)
+            try await Self.reconcileAlerts(of: number, batch: batch, states: states, in: transaction)
         }
     }
 
-    private static func reconcileAlerts(
-        of number: String, batch: BatchSummary?, states: [RequirementState], on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        let (policy, _, _) = try await AlertStore.policy(on: connection, logger: logger)
+    /// Its writes: the read model's compliance (derived from the batch service's answer, not
+    /// audited) and the alerts that follow it (audited, as the reporting service's own).
+    private var writes: Writes { Writes(database: self.database) }
+
+    private func context() -> CallContext {
+        .background(service: "reporting", task: "compliance-refresher", logger: self.logger)
+    }
+
+    private static func reconcileAlerts(of number: String, batch: BatchSummary?, states: [RequirementState], in transaction: WriteTransaction) async throws {
+        let (policy, _, _) = try await AlertStore.policy(on: transaction.connection, logger: transaction.logger)
         try await AlertStore.reconcile(
             kinds: [.batchNonCompliant], subject: number,
             desired: batch.map { AlertRules.batchAlerts(batch: $0, states: states) } ?? [],
             resolution: { key in AlertRules.batchResolution(of: key, batch: batch, states: states) },
-            policy: policy, today: .today, on: connection, logger: logger
+            policy: policy, today: .today, in: transaction
         )
     }
 }

@@ -1,3 +1,4 @@
+import ConformService
 import ConformStorage
 import Logging
 import Metrics
@@ -48,18 +49,26 @@ struct DeliveryCourier: Service {
                     metadata: ["customer": "\(delivery.customer)", "file": "\(delivery.fileName)", "attempt": "\(attempts)", "giving_up": "\(givingUp)", "error": "\(error)"]
                 )
                 Counter(label: "conform_export_deliveries_total", dimensions: [("outcome", givingUp ? "failed" : "retrying")]).increment()
-                try await ExportStore.failed(
-                    id: delivery.id, error: "cannot write \(place) in the drop folder: \(Self.reason(error))", nextAttemptAtMicros: next,
-                    givingUp: givingUp, in: self.database, logger: self.logger
-                )
+                let reason = "cannot write \(place) in the drop folder: \(Self.reason(error))"
+                try await self.writes.write(as: self.context()) { transaction in
+                    try await ExportStore.failed(id: delivery.id, error: reason, nextAttemptAtMicros: next, givingUp: givingUp, in: transaction)
+                }
                 continue
             }
             // Written: recording it may fail (the database away), and then the next look writes
             // the same file again and records it.
-            try await ExportStore.delivered(id: delivery.id, path: place, in: self.database, logger: self.logger)
+            try await self.writes.write(as: self.context()) { transaction in
+                try await ExportStore.delivered(id: delivery.id, path: place, in: transaction)
+            }
             Counter(label: "conform_export_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
             self.logger.info("export delivered", metadata: ["customer": "\(delivery.customer)", "path": "\(destination.string)"])
         }
+    }
+
+    private var writes: Writes { Writes(database: self.database) }
+
+    private func context() -> CallContext {
+        .background(service: "reporting", task: "export-delivery", logger: self.logger)
     }
 
     /// A file system error's reason without the server's paths in it.

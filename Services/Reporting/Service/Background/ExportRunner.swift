@@ -1,4 +1,5 @@
 import ConformDomain
+import ConformService
 import ConformStorage
 import Crypto
 import Logging
@@ -9,10 +10,30 @@ import Logging
 struct ExportRunner: Sendable {
     let database: Database
 
-    func run(customer: String, name: String, period: ExportPeriod, by principal: String, logger: Logger) async throws -> (ExportRecord, unchanged: Bool) {
+    /// A period's export, rendered and validated, not recorded yet.
+    struct Generated: Sendable {
+        var customer: String
+        var name: String
+        var period: ExportPeriod
+        var definitionVersion: Int
+        var content: [UInt8]
+        var sha256: String
+        var records: Int
+
+        /// Records it through `transaction`, the one write path.
+        func record(in transaction: WriteTransaction) async throws -> (ExportRecord, unchanged: Bool) {
+            try await ExportStore.record(
+                customer: self.customer, name: self.name, period: self.period, definitionVersion: self.definitionVersion,
+                content: self.content, sha256: self.sha256, records: self.records, in: transaction
+            )
+        }
+    }
+
+    /// Renders and validates the export; reads only.
+    func generate(customer: String, name: String, period: ExportPeriod, logger: Logger) async throws -> Generated {
         let (definition, batches) = try await self.database.read(logger: logger) { connection in
             guard let (definition, _, _) = try await ExportStore.definition(customer: customer, name: name, on: connection, logger: logger) else {
-                throw DomainError.notFound("customer \(customer) has no export named \(name); `conform export define` creates one")
+                throw DomainError.notFound("customer \(customer) has no export named \(name); DefineExport creates one")
             }
             return (definition, try await ExportStore.batches(customer: customer, period: period, on: connection, logger: logger))
         }
@@ -24,10 +45,9 @@ struct ExportRunner: Sendable {
             throw DomainError.failedPrecondition("the \(period) export of \(customer)/\(name) failed validation and was not queued: \(error)")
         }
         let content = Array(document.utf8)
-        let sha256 = Hex.lowercase(SHA256.hash(data: content))
-        return try await ExportStore.record(
-            customer: customer, name: name, period: period, definitionVersion: definition.version, content: content, sha256: sha256,
-            records: batches.count, by: principal, in: self.database, logger: logger
+        return Generated(
+            customer: customer, name: name, period: period, definitionVersion: definition.version, content: content,
+            sha256: Hex.lowercase(SHA256.hash(data: content)), records: batches.count
         )
     }
 }

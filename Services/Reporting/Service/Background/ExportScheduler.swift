@@ -1,4 +1,5 @@
 import ConformDomain
+import ConformService
 import ConformStorage
 import Logging
 import ServiceLifecycle
@@ -40,9 +41,13 @@ struct ExportScheduler: Service {
                     )
                     continue
                 }
-                let (export, _) = try await ExportRunner(database: self.database).run(
-                    customer: definition.customer, name: definition.name, period: period, by: "scheduler", logger: logger
+                let generated = try await ExportRunner(database: self.database).generate(
+                    customer: definition.customer, name: definition.name, period: period, logger: logger
                 )
+                let context = CallContext.background(service: "reporting", task: "export-scheduler", logger: logger)
+                let (export, _) = try await Writes(database: self.database).write(as: context) { transaction in
+                    try await generated.record(in: transaction)
+                }
                 logger.notice("scheduled export generated", metadata: ["customer": "\(export.customer)", "export": "\(export.name)", "period": "\(export.period)"])
             } catch {
                 logger.error(

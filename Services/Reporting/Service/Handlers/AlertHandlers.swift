@@ -17,7 +17,6 @@ extension ReportingHandlers {
     }
 
     func acknowledgeAlert(request: Conform_Reporting_V1_AcknowledgeAlertRequest, context: ServerContext) async throws -> Conform_Reporting_V1_Alert {
-        let call = try CallContext.required()
         guard let id = Int64(exactly: request.id), id > 0 else {
             throw DomainError.invalid(field: "id", reason: "name the alert to acknowledge (`conform alert list` shows ids)")
         }
@@ -25,8 +24,9 @@ extension ReportingHandlers {
         guard note.count >= 5 else {
             throw DomainError.invalid(field: "note", reason: "say what is being done about it, e.g. \"CoA requested from the supplier\"")
         }
-        let alert = try await AlertStore.acknowledge(id: id, by: call.principal.name, note: note, in: self.database, logger: call.logger)
-        return alert.message(today: .today)
+        return try await self.writes.write(request) { transaction in
+            try await AlertStore.acknowledge(id: id, by: transaction.call.principal.name, note: note, in: transaction).message(today: .today)
+        }
     }
 
     func watchAlerts(
@@ -66,16 +66,10 @@ extension ReportingHandlers {
     func getAlertPolicy(request: Conform_Reporting_V1_GetAlertPolicyRequest, context: ServerContext) async throws -> Conform_Reporting_V1_AlertPolicy {
         let call = try CallContext.required()
         let (policy, setBy, setAt) = try await AlertStore.policy(in: self.database, logger: call.logger)
-        return .with {
-            $0.escalateAfterDays = UInt32(policy.escalateAfterDays)
-            $0.auditDueWithinDays = UInt32(policy.auditDueWithinDays)
-            $0.setBy = setBy
-            $0.setAtMicros = setAt
-        }
+        return policy.message(setBy: setBy, setAtMicros: setAt)
     }
 
     func setAlertPolicy(request: Conform_Reporting_V1_SetAlertPolicyRequest, context: ServerContext) async throws -> Conform_Reporting_V1_AlertPolicy {
-        let call = try CallContext.required()
         guard (1...365).contains(request.escalateAfterDays) else {
             throw DomainError.invalid(field: "escalate_after_days", reason: "\(request.escalateAfterDays) is not 1 to 365 days")
         }
@@ -83,12 +77,8 @@ extension ReportingHandlers {
             throw DomainError.invalid(field: "audit_due_within_days", reason: "\(request.auditDueWithinDays) is not 1 to 365 days")
         }
         let policy = AlertPolicy(escalateAfterDays: Int(request.escalateAfterDays), auditDueWithinDays: Int(request.auditDueWithinDays))
-        let at = try await AlertStore.setPolicy(policy, by: call.principal.name, in: self.database, logger: call.logger)
-        return .with {
-            $0.escalateAfterDays = request.escalateAfterDays
-            $0.auditDueWithinDays = request.auditDueWithinDays
-            $0.setBy = call.principal.name
-            $0.setAtMicros = at
+        return try await self.writes.write(request) { transaction in
+            try await AlertStore.setPolicy(policy, in: transaction)
         }
     }
 }
@@ -119,6 +109,18 @@ extension Alert {
             $0.resolvedAtMicros = self.resolvedAtMicros
             $0.resolution = self.resolution
             $0.revision = UInt64(self.revision)
+        }
+    }
+}
+
+extension AlertPolicy {
+    /// On the wire, with who set it and when ("" and 0 for the standard one).
+    func message(setBy: String, setAtMicros: Int64) -> Conform_Reporting_V1_AlertPolicy {
+        .with {
+            $0.escalateAfterDays = UInt32(self.escalateAfterDays)
+            $0.auditDueWithinDays = UInt32(self.auditDueWithinDays)
+            $0.setBy = setBy
+            $0.setAtMicros = setAtMicros
         }
     }
 }

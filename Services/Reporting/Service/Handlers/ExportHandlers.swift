@@ -32,8 +32,10 @@ extension ReportingHandlers {
         } catch DomainError.invalid(let field, let reason) {
             throw DomainError.invalid(field: "definition.\(field)", reason: reason)
         }
-        let (stored, by, at) = try await ExportStore.define(definition, by: call.principal.name, in: self.database, logger: call.logger)
-        return stored.message(by: by, at: at)
+        return try await self.writes.write(request) { transaction in
+            let (stored, by, at) = try await ExportStore.define(definition, in: transaction)
+            return stored.message(by: by, at: at)
+        }
     }
 
     func listExportDefinitions(
@@ -68,12 +70,15 @@ extension ReportingHandlers {
             }
             period = asked
         }
-        let (export, unchanged) = try await ExportRunner(database: self.database).run(
-            customer: customer, name: request.name, period: period, by: call.principal.name, logger: call.logger
+        let generated = try await ExportRunner(database: self.database).generate(
+            customer: customer, name: request.name, period: period, logger: call.logger
         )
-        var message = export.message
-        message.unchanged = unchanged
-        return message
+        return try await self.writes.write(request) { transaction in
+            let (export, unchanged) = try await generated.record(in: transaction)
+            var message = export.message
+            message.unchanged = unchanged
+            return message
+        }
     }
 
     func listExports(request: Conform_Reporting_V1_ListExportsRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListExportsResponse {

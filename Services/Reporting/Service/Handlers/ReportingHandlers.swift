@@ -18,6 +18,9 @@ struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServicePro
     /// was signalled (it reads changes only below every running transaction).
     static let watchFallbackPoll: Duration = .milliseconds(250)
 
+    /// The one way its handlers write: audited, with idempotency keys.
+    var writes: Writes { Writes(database: self.database) }
+
     /// NOT_FOUND for a customer code that names no customer, so that an unknown customer gets
     /// an error rather than an empty, green answer. A customer newer than the feed read so far
     /// is asked of the requirement service.

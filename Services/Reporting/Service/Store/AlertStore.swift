@@ -1,4 +1,6 @@
 import ConformDomain
+import ConformProtos
+import ConformService
 import ConformStorage
 import Logging
 import Metrics
@@ -11,50 +13,51 @@ enum AlertStore {
         acknowledged_by, acknowledged_at_micros, acknowledgement_note, resolved_at_micros, resolution, revision
         """
 
-    /// Puts a change of each alert in the reporting feed, in the transaction that changed it.
-    /// A watch (on any replica) learns of it when the sealer positions it; it reads the alerts
-    /// themselves in commit order (`changes`), so no lock orders alert changes.
-    private static func announce(_ ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws {
-        for id in ids {
-            let event = OutboxEvent(type: "alert.changed", subject: "alert:\(id)", payload: "{\"id\":\(id)}")
-            try await Outbox.append(event, on: connection, logger: logger)
-        }
+    /// Records a change of an alert through the write it is part of: its audit entry (before
+    /// and after) and an `alert.changed` event in the reporting feed. A watch (on any replica)
+    /// learns of it when the sealer positions the event; it reads the alerts themselves in
+    /// commit order (`changes`), so no lock orders alert changes.
+    private static func changed(from before: Alert?, to after: Alert, today: Day, in transaction: WriteTransaction) async throws {
+        try await transaction.recordChange(
+            object: "alert:\(after.id)", before: before?.message(today: today), after: after.message(today: today), event: "alert.changed"
+        )
     }
 
     /// Makes the open alerts of `kinds` about `subject` (every subject when nil) exactly
     /// `desired`: raises the new ones, resolves those no longer desired with `resolution`,
-    /// and updates what changed in the others. Runs in the caller's transaction.
+    /// and updates what changed in the others, each change recorded by `transaction`.
     static func reconcile(
         kinds: [AlertKind], subject: String?, desired: [AlertDraft], resolution: @Sendable (AlertKey) -> String,
-        policy: AlertPolicy, today: Day, on connection: PostgresConnection, logger: Logger
+        policy: AlertPolicy, today: Day, in transaction: WriteTransaction
     ) async throws {
+        let connection = transaction.connection
+        let logger = transaction.logger
         let open = try await Self.open(kinds: kinds, subject: subject, on: connection, logger: logger)
         let openByKey = Dictionary(open.map { ($0.draft.key, $0) }, uniquingKeysWith: { first, _ in first })
         let desiredKeys = Set(desired.map(\.key))
         let now = Timestamps.nowMicros()
-        var changed: [Int64] = []
         for alert in open where !desiredKeys.contains(alert.draft.key) {
             let rows = try await connection.query(
                 """
                 UPDATE alerts SET resolved_at_micros = \(now), resolution = \(resolution(alert.draft.key)), revision = nextval('alert_revisions')
-                WHERE id = \(alert.id) AND resolved_at_micros = 0 RETURNING id
+                WHERE id = \(alert.id) AND resolved_at_micros = 0 RETURNING \(unescaped: Self.columns)
                 """,
                 logger: logger
             )
-            for try await id in rows.decode(Int64.self) { changed.append(id) }
+            for resolved in try await Self.decode(rows) { try await Self.changed(from: alert, to: resolved, today: today, in: transaction) }
         }
         for draft in desired {
             if let known = openByKey[draft.key] {
                 guard known.draft != draft else { continue }
-                try await connection.query(
+                let rows = try await connection.query(
                     """
                     UPDATE alerts SET detail = \(draft.detail), mandatory = \(draft.isMandatory), due_on = \(draft.dueOn.description)::date,
                         revision = nextval('alert_revisions')
-                    WHERE id = \(known.id)
+                    WHERE id = \(known.id) RETURNING \(unescaped: Self.columns)
                     """,
                     logger: logger
                 )
-                changed.append(known.id)
+                for updated in try await Self.decode(rows) { try await Self.changed(from: known, to: updated, today: today, in: transaction) }
                 continue
             }
             let level = AlertRules.level(dueOn: draft.dueOn, today: today, policy: policy)
@@ -64,37 +67,46 @@ enum AlertStore {
                 VALUES (\(draft.key.kind.rawValue), \(draft.key.subject), \(draft.customer), \(draft.key.requirementID), \(draft.isMandatory),
                         \(draft.detail), \(level.rawValue), \(draft.dueOn.description)::date, \(now), \(level == .management ? now : 0))
                 ON CONFLICT (kind, subject, customer, requirement_id) WHERE resolved_at_micros = 0 DO NOTHING
-                RETURNING id
+                RETURNING \(unescaped: Self.columns)
                 """,
                 logger: logger
             )
-            for try await id in inserted.decode(Int64.self) {
-                changed.append(id)
+            for raised in try await Self.decode(inserted) {
+                try await Self.changed(from: nil, to: raised, today: today, in: transaction)
                 Counter(label: "conform_alerts_raised_total", dimensions: [("kind", draft.key.kind.rawValue), ("level", level.rawValue)]).increment()
             }
         }
-        try await Self.announce(changed, on: connection, logger: logger)
     }
 
     /// Sends to management every open alert overdue by the policy's days.
     ///
     /// - Returns: how many escalated.
-    static func escalate(policy: AlertPolicy, today: Day, in database: Database, logger: Logger) async throws -> Int {
+    static func escalate(policy: AlertPolicy, today: Day, in transaction: WriteTransaction) async throws -> Int {
         let cutoff = today.adding(days: -policy.escalateAfterDays)
-        return try await database.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
+        let connection = transaction.connection
+        let logger = transaction.logger
+        let due = try await Self.decode(
+            try await connection.query(
                 """
-                UPDATE alerts SET level = 'management', escalated_at_micros = \(Timestamps.nowMicros()), revision = nextval('alert_revisions')
+                SELECT \(unescaped: Self.columns) FROM alerts
                 WHERE resolved_at_micros = 0 AND level = 'quality-team' AND due_on <= \(cutoff.description)::date
-                RETURNING id
+                ORDER BY id FOR UPDATE
                 """,
                 logger: logger
             )
-            var escalated: [Int64] = []
-            for try await id in rows.decode(Int64.self) { escalated.append(id) }
-            try await Self.announce(escalated, on: connection, logger: logger)
-            return escalated.count
-        }
+        )
+        guard !due.isEmpty else { return 0 }
+        let rows = try await connection.query(
+            """
+            UPDATE alerts SET level = 'management', escalated_at_micros = \(Timestamps.nowMicros()), revision = nextval('alert_revisions')
+            WHERE id = ANY(\(due.map(\.id))) RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        let before = Dictionary(due.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let escalated = try await Self.decode(rows)
+        for alert in escalated { try await Self.changed(from: before[alert.id], to: alert, today: today, in: transaction) }
+        return escalated.count
     }
 
     /// Open alerts of `kinds` (about `subject` when given).
@@ -175,26 +187,27 @@ enum AlertStore {
     }
 
     /// Records who acknowledged an open alert and what they are doing about it.
-    static func acknowledge(id: Int64, by principal: String, note: String, in database: Database, logger: Logger) async throws -> Alert {
-        try await database.transaction(logger: logger) { connection in
-            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM alerts WHERE id = \(id) FOR UPDATE", logger: logger)
-            guard let alert = try await Self.decode(rows).first else {
-                throw DomainError.notFound("no alert \(id); `conform alert list` shows the open ones")
-            }
-            guard alert.resolvedAtMicros == 0 else {
-                throw DomainError.failedPrecondition("alert \(id) resolved already (\(alert.resolution)); there is nothing to acknowledge")
-            }
-            let updated = try await connection.query(
-                """
-                UPDATE alerts SET acknowledged_by = \(principal), acknowledged_at_micros = \(Timestamps.nowMicros()),
-                    acknowledgement_note = \(note), revision = nextval('alert_revisions')
-                WHERE id = \(id) RETURNING \(unescaped: Self.columns)
-                """,
-                logger: logger
-            )
-            try await Self.announce([id], on: connection, logger: logger)
-            return try await Self.decode(updated)[0]
+    static func acknowledge(id: Int64, by principal: String, note: String, in transaction: WriteTransaction) async throws -> Alert {
+        let connection = transaction.connection
+        let logger = transaction.logger
+        let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM alerts WHERE id = \(id) FOR UPDATE", logger: logger)
+        guard let alert = try await Self.decode(rows).first else {
+            throw DomainError.notFound("no alert \(id); ListAlerts shows the open ones")
         }
+        guard alert.resolvedAtMicros == 0 else {
+            throw DomainError.failedPrecondition("alert \(id) resolved already (\(alert.resolution)); there is nothing to acknowledge")
+        }
+        let updated = try await connection.query(
+            """
+            UPDATE alerts SET acknowledged_by = \(principal), acknowledged_at_micros = \(Timestamps.nowMicros()),
+                acknowledgement_note = \(note), revision = nextval('alert_revisions')
+            WHERE id = \(id) RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        let acknowledged = try await Self.decode(updated)[0]
+        try await Self.changed(from: alert, to: acknowledged, today: .today, in: transaction)
+        return acknowledged
     }
 
     private static func decode(_ rows: PostgresRowSequence) async throws -> [Alert] {
@@ -253,19 +266,24 @@ extension AlertStore {
         try await database.read(logger: logger) { try await Self.policy(on: $0, logger: logger) }
     }
 
-    static func setPolicy(_ policy: AlertPolicy, by principal: String, in database: Database, logger: Logger) async throws -> Int64 {
+    /// Sets the policy; `transaction` records the change.
+    static func setPolicy(_ policy: AlertPolicy, in transaction: WriteTransaction) async throws -> Conform_Reporting_V1_AlertPolicy {
+        let connection = transaction.connection
+        let logger = transaction.logger
+        let (old, oldBy, oldAt) = try await Self.policy(on: connection, logger: logger)
         let now = Timestamps.nowMicros()
-        _ = try await database.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                INSERT INTO alert_policy (id, escalate_after_days, audit_due_within_days, set_by, set_at_micros)
-                VALUES (1, \(Int32(policy.escalateAfterDays)), \(Int32(policy.auditDueWithinDays)), \(principal), \(now))
-                ON CONFLICT (id) DO UPDATE SET escalate_after_days = EXCLUDED.escalate_after_days,
-                    audit_due_within_days = EXCLUDED.audit_due_within_days, set_by = EXCLUDED.set_by, set_at_micros = EXCLUDED.set_at_micros
-                """,
-                logger: logger
-            )
-        }
-        return now
+        let principal = transaction.call.principal.name
+        try await connection.query(
+            """
+            INSERT INTO alert_policy (id, escalate_after_days, audit_due_within_days, set_by, set_at_micros)
+            VALUES (1, \(Int32(policy.escalateAfterDays)), \(Int32(policy.auditDueWithinDays)), \(principal), \(now))
+            ON CONFLICT (id) DO UPDATE SET escalate_after_days = EXCLUDED.escalate_after_days,
+                audit_due_within_days = EXCLUDED.audit_due_within_days, set_by = EXCLUDED.set_by, set_at_micros = EXCLUDED.set_at_micros
+            """,
+            logger: logger
+        )
+        let after = policy.message(setBy: principal, setAtMicros: now)
+        try await transaction.recordChange(object: "alert-policy", before: old.message(setBy: oldBy, setAtMicros: oldAt), after: after)
+        return after
     }
 }

@@ -1,4 +1,5 @@
 import ConformDomain
+import ConformService
 import ConformStorage
 import Logging
 import NIOCore
@@ -41,29 +42,34 @@ struct DeliveryRecord: Sendable {
 enum ExportStore {
     /// Stores `definition` as the next version of the customer's export of that name, unless
     /// the current version already lays out the same document (then that one is returned).
-    static func define(_ definition: ExportDefinition, by principal: String, in database: Database, logger: Logger) async throws -> (ExportDefinition, by: String, at: Int64) {
-        try await database.transaction(logger: logger) { connection in
-            // Two definers of the same export take turns, so versions stay consecutive.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(definition.customer + "/" + definition.name)))", logger: logger)
-            if let current = try await Self.definition(customer: definition.customer, name: definition.name, on: connection, logger: logger),
-               current.0.hasSameLayout(as: definition) {
-                return current
-            }
-            let version = (try await Self.definition(customer: definition.customer, name: definition.name, on: connection, logger: logger)?.0.version ?? 0) + 1
-            let now = Timestamps.nowMicros()
-            try await connection.query(
-                """
-                INSERT INTO export_definitions (customer, name, version, schedule, root_element, record_element, field_elements, field_sources,
-                                                defined_by, defined_at_micros)
-                VALUES (\(definition.customer), \(definition.name), \(Int32(version)), \(definition.schedule.rawValue), \(definition.rootElement),
-                        \(definition.recordElement), \(definition.fields.map(\.element)), \(definition.fields.map(\.source.rawValue)), \(principal), \(now))
-                """,
-                logger: logger
-            )
-            var stored = definition
-            stored.version = version
-            return (stored, principal, now)
+    static func define(_ definition: ExportDefinition, in transaction: WriteTransaction) async throws -> (ExportDefinition, by: String, at: Int64) {
+        let connection = transaction.connection
+        let logger = transaction.logger
+        let principal = transaction.call.principal.name
+        // Two definers of the same export take turns, so versions stay consecutive.
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(definition.customer + "/" + definition.name)))", logger: logger)
+        let current = try await Self.definition(customer: definition.customer, name: definition.name, on: connection, logger: logger)
+        if let current, current.0.hasSameLayout(as: definition) {
+            return current
         }
+        let version = (current?.0.version ?? 0) + 1
+        let now = Timestamps.nowMicros()
+        try await connection.query(
+            """
+            INSERT INTO export_definitions (customer, name, version, schedule, root_element, record_element, field_elements, field_sources,
+                                            defined_by, defined_at_micros)
+            VALUES (\(definition.customer), \(definition.name), \(Int32(version)), \(definition.schedule.rawValue), \(definition.rootElement),
+                    \(definition.recordElement), \(definition.fields.map(\.element)), \(definition.fields.map(\.source.rawValue)), \(principal), \(now))
+            """,
+            logger: logger
+        )
+        var stored = definition
+        stored.version = version
+        try await transaction.recordChange(
+            object: "export-definition:\(definition.customer)/\(definition.name)",
+            before: current.map { $0.0.message(by: $0.by, at: $0.at) }, after: stored.message(by: principal, at: now)
+        )
+        return (stored, principal, now)
     }
 
     /// The current version of a customer's export definition.
@@ -161,50 +167,52 @@ enum ExportStore {
     /// - Returns: the period's current revision, and whether this call left it unchanged.
     static func record(
         customer: String, name: String, period: ExportPeriod, definitionVersion: Int, content: [UInt8], sha256: String, records: Int,
-        by principal: String, in database: Database, logger: Logger
+        in transaction: WriteTransaction
     ) async throws -> (ExportRecord, unchanged: Bool) {
-        try await database.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                INSERT INTO customer_exports (customer, name, period, revision) VALUES (\(customer), \(name), \(period.description), 0)
-                ON CONFLICT (customer, name, period) DO NOTHING
-                """,
-                logger: logger
-            )
-            let rows = try await connection.query(
-                "SELECT id, revision FROM customer_exports WHERE customer = \(customer) AND name = \(name) AND period = \(period.description) FOR UPDATE",
-                logger: logger
-            )
-            var found: (Int64, Int32)?
-            for try await row in rows.decode((Int64, Int32).self) { found = row }
-            guard let (id, revision) = found else { throw DomainError.failedPrecondition("the export of \(period) vanished while it was being recorded") }
-            if revision > 0, let current = try await Self.export(id: id, customer: nil, on: connection, logger: logger),
-               current.sha256 == sha256, current.definitionVersion == definitionVersion {
-                return (current, true)
-            }
-            let next = Int(revision) + 1
-            let fileName = "\(customer)-\(name)-\(period)\(next > 1 ? "-r\(next)" : "").xml"
-            let now = Timestamps.nowMicros()
-            try await connection.query(
-                """
-                INSERT INTO export_revisions (export_id, revision, definition_version, file_name, sha256, records, content, generated_by, generated_at_micros)
-                VALUES (\(id), \(Int32(next)), \(Int32(definitionVersion)), \(fileName), \(sha256), \(Int32(records)), \(ByteBuffer(bytes: content)), \(principal), \(now))
-                """,
-                logger: logger
-            )
-            try await connection.query("UPDATE customer_exports SET revision = \(Int32(next)) WHERE id = \(id)", logger: logger)
-            try await connection.query(
-                """
-                INSERT INTO deliveries (export_id, revision, customer, file_name, status, queued_at_micros, next_attempt_at_micros)
-                VALUES (\(id), \(Int32(next)), \(customer), \(fileName), 'queued', \(now), \(now))
-                """,
-                logger: logger
-            )
-            guard let stored = try await Self.export(id: id, customer: nil, on: connection, logger: logger) else {
-                throw DomainError.failedPrecondition("the export of \(period) vanished while it was being recorded")
-            }
-            return (stored, false)
+        let connection = transaction.connection
+        let logger = transaction.logger
+        let principal = transaction.call.principal.name
+        try await connection.query(
+            """
+            INSERT INTO customer_exports (customer, name, period, revision) VALUES (\(customer), \(name), \(period.description), 0)
+            ON CONFLICT (customer, name, period) DO NOTHING
+            """,
+            logger: logger
+        )
+        let rows = try await connection.query(
+            "SELECT id, revision FROM customer_exports WHERE customer = \(customer) AND name = \(name) AND period = \(period.description) FOR UPDATE",
+            logger: logger
+        )
+        var found: (Int64, Int32)?
+        for try await row in rows.decode((Int64, Int32).self) { found = row }
+        guard let (id, revision) = found else { throw DomainError.failedPrecondition("the export of \(period) vanished while it was being recorded") }
+        let current = revision > 0 ? try await Self.export(id: id, customer: nil, on: connection, logger: logger) : nil
+        if let current, current.sha256 == sha256, current.definitionVersion == definitionVersion {
+            return (current, true)
         }
+        let next = Int(revision) + 1
+        let fileName = "\(customer)-\(name)-\(period)\(next > 1 ? "-r\(next)" : "").xml"
+        let now = Timestamps.nowMicros()
+        try await connection.query(
+            """
+            INSERT INTO export_revisions (export_id, revision, definition_version, file_name, sha256, records, content, generated_by, generated_at_micros)
+            VALUES (\(id), \(Int32(next)), \(Int32(definitionVersion)), \(fileName), \(sha256), \(Int32(records)), \(ByteBuffer(bytes: content)), \(principal), \(now))
+            """,
+            logger: logger
+        )
+        try await connection.query("UPDATE customer_exports SET revision = \(Int32(next)) WHERE id = \(id)", logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO deliveries (export_id, revision, customer, file_name, status, queued_at_micros, next_attempt_at_micros)
+            VALUES (\(id), \(Int32(next)), \(customer), \(fileName), 'queued', \(now), \(now))
+            """,
+            logger: logger
+        )
+        guard let stored = try await Self.export(id: id, customer: nil, on: connection, logger: logger) else {
+            throw DomainError.failedPrecondition("the export of \(period) vanished while it was being recorded")
+        }
+        try await transaction.recordChange(object: "export:\(id)", before: current?.message, after: stored.message)
+        return (stored, false)
     }
 
     /// An export's current revision, when it is `customer`'s (any customer's when nil).
@@ -278,6 +286,11 @@ extension ExportStore {
             """,
             logger: logger
         )
+        return try await Self.decodeDeliveries(rows)
+    }
+
+    /// Deliveries from rows of their columns in the order `deliveries` selects them.
+    private static func decodeDeliveries(_ rows: PostgresRowSequence) async throws -> [DeliveryRecord] {
         var deliveries: [DeliveryRecord] = []
         for try await (id, export, revision, customer, fileName, status, attempts, error, path, queued, delivered, next)
             in rows.decode((Int64, Int64, Int32, String, String, String, Int32, String, String, Int64, Int64, Int64).self) {
@@ -322,31 +335,55 @@ extension ExportStore {
         }
     }
 
-    static func delivered(id: Int64, path: String, in database: Database, logger: Logger) async throws {
-        _ = try await database.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, path = \(path), last_error = '',
-                    delivered_at_micros = \(Timestamps.nowMicros())
-                WHERE id = \(id) AND status = 'queued'
-                """,
-                logger: logger
-            )
-        }
+    /// Records that the courier wrote a queued delivery to `path`.
+    static func delivered(id: Int64, path: String, in transaction: WriteTransaction) async throws {
+        try await Self.settle(
+            id: id,
+            """
+            UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, path = \(path), last_error = '',
+                delivered_at_micros = \(Timestamps.nowMicros())
+            WHERE id = \(id) AND status = 'queued'
+            """,
+            in: transaction
+        )
     }
 
     /// Records a failed attempt: the next one is due at `nextAttemptAtMicros`, or none when
     /// `givingUp`.
-    static func failed(id: Int64, error: String, nextAttemptAtMicros: Int64, givingUp: Bool, in database: Database, logger: Logger) async throws {
-        _ = try await database.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                UPDATE deliveries SET attempts = attempts + 1, last_error = \(error), next_attempt_at_micros = \(nextAttemptAtMicros),
-                    status = \(givingUp ? "failed" : "queued")
-                WHERE id = \(id) AND status = 'queued'
-                """,
-                logger: logger
-            )
-        }
+    static func failed(id: Int64, error: String, nextAttemptAtMicros: Int64, givingUp: Bool, in transaction: WriteTransaction) async throws {
+        try await Self.settle(
+            id: id,
+            """
+            UPDATE deliveries SET attempts = attempts + 1, last_error = \(error), next_attempt_at_micros = \(nextAttemptAtMicros),
+                status = \(givingUp ? "failed" : "queued")
+            WHERE id = \(id) AND status = 'queued'
+            """,
+            in: transaction
+        )
+    }
+
+    /// Runs `update` on a queued delivery and records the change (nothing when it was no
+    /// longer queued: another replica's courier settled it).
+    private static func settle(id: Int64, _ update: PostgresQuery, in transaction: WriteTransaction) async throws {
+        let connection = transaction.connection
+        let logger = transaction.logger
+        let before = try await Self.deliveries(id: id, on: connection, logger: logger, lock: true)
+        guard let before = before.first, before.status == "queued" else { return }
+        try await connection.query(update, logger: logger)
+        guard let after = try await Self.deliveries(id: id, on: connection, logger: logger, lock: false).first else { return }
+        try await transaction.recordChange(object: "delivery:\(id)", before: before.message, after: after.message)
+    }
+
+    /// One delivery by id, locked for the update that follows when `lock`.
+    private static func deliveries(id: Int64, on connection: PostgresConnection, logger: Logger, lock: Bool) async throws -> [DeliveryRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT id, export_id, revision, customer, file_name, status, attempts, last_error, path, queued_at_micros, delivered_at_micros,
+                   next_attempt_at_micros
+            FROM deliveries WHERE id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
+            """,
+            logger: logger
+        )
+        return try await Self.decodeDeliveries(rows)
     }
 }
