@@ -1,5 +1,6 @@
 public import ConformService
 import ConformProtos
+import ConformStorage
 import Foundation
 
 extension ServiceDefinition {
@@ -11,15 +12,36 @@ extension ServiceDefinition {
         accessPolicy: BatchAccessPolicy.policy,
         grpcServiceNames: [Conform_Batch_V1_BatchService.descriptor.fullyQualifiedService],
         peers: [.requirement, .evidence, .supplier],
-        makeHandlers: { resources in
-            let trace = resources.settings["CONFORM_TRACE_BASE_URL"] ?? BatchServiceDefaults.traceBaseURL
-            return [BatchHandlers(resources: resources, traceBaseURL: trace)]
+        makeHandlers: { resources in [BatchHandlers(resources: resources)] },
+        makeBackground: { resources in
+            let reconciler = ReleaseReconciler(
+                handlers: BatchHandlers(resources: resources), logger: resources.logger,
+                interval: .milliseconds(BatchServiceDefaults.milliseconds("CONFORM_RELEASE_RECONCILE_MS", in: resources.settings, default: 5_000)),
+                stalledAfter: .milliseconds(BatchServiceDefaults.milliseconds("CONFORM_RELEASE_STALLED_AFTER_MS", in: resources.settings, default: 30_000))
+            )
+            return [
+                LeasedService(
+                    lease: WorkLease(name: "batch:releases", holder: resources.replica), database: resources.database, work: reconciler,
+                    logger: resources.logger
+                )
+            ]
         }
     )
+}
+
+extension BatchHandlers {
+    init(resources: ServiceResources) {
+        self.init(resources: resources, traceBaseURL: resources.settings["CONFORM_TRACE_BASE_URL"] ?? BatchServiceDefaults.traceBaseURL)
+    }
 }
 
 /// Settings of the batch service that have defaults.
 public enum BatchServiceDefaults {
     /// Where units' QR links point unless CONFORM_TRACE_BASE_URL says otherwise.
     public static let traceBaseURL = "https://trace.conform.example/units/"
+
+    /// A duration setting in milliseconds, or `fallback` when unset or not a positive number.
+    static func milliseconds(_ name: String, in settings: [String: String], default fallback: Int) -> Int {
+        settings[name].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? fallback
+    }
 }

@@ -119,6 +119,59 @@ public nonisolated enum Conform_Batch_V1_RequirementState: SwiftProtobuf.Enum, S
 
 }
 
+public nonisolated enum Conform_Batch_V1_ReleaseState: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Decided and recorded; the batch changes no more while it is in flight.
+  case requested // = 1
+
+  /// The evidence service holds the signature and has sealed the batch's evidence.
+  case signed // = 2
+  case released // = 3
+
+  /// Could not be signed (the manifest expired before it reached the evidence service, or
+  /// the evidence changed after the decision): the batch is open again.
+  case abandoned // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .requested
+    case 2: self = .signed
+    case 3: self = .released
+    case 4: self = .abandoned
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .requested: return 1
+    case .signed: return 2
+    case .released: return 3
+    case .abandoned: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Batch_V1_ReleaseState] = [
+    .unspecified,
+    .requested,
+    .signed,
+    .released,
+    .abandoned,
+  ]
+
+}
+
 public nonisolated struct Conform_Batch_V1_Order: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -695,6 +748,14 @@ public nonisolated struct Conform_Batch_V1_WaiveRequest: Sendable {
 
 /// A release: the quality manager's signature of the batch record, meaning "approved"
 /// (docs/SIGNATURES.md). Refused, with every unmet requirement, while any mandatory one is unmet.
+///
+/// A release spans two services and is kept as a record of its own (`ReleaseRecord`):
+/// requested (the batch changes no more), signed (the evidence service took the signature and
+/// sealed the batch's evidence, having checked it is what the decision saw), released. The
+/// same request again (same manifest and signature, or the same idempotency key) answers
+/// with that release's outcome, ahead of every check; a release cut short (a crash, the
+/// evidence service away) is finished, or abandoned when it can no longer be signed, by the
+/// batch service on its own within a minute.
 public nonisolated struct Conform_Batch_V1_ReleaseRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -745,6 +806,36 @@ public nonisolated struct Conform_Batch_V1_ReleaseDecision: Sendable {
 
   fileprivate var _batch: Conform_Batch_V1_Batch? = nil
   fileprivate var _compliance: Conform_Batch_V1_ComplianceReport? = nil
+}
+
+/// One release of a batch, as its audit entries and events carry it.
+public nonisolated struct Conform_Batch_V1_ReleaseRecord: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: UInt64 = 0
+
+  public var batch: String = String()
+
+  public var state: Conform_Batch_V1_ReleaseState = .unspecified
+
+  /// The evidence service's signature, once signed (0 before).
+  public var signatureID: UInt64 = 0
+
+  public var requestedBy: String = String()
+
+  public var requestedAtMicros: Int64 = 0
+
+  /// Why it was abandoned ("" otherwise).
+  public var problem: String = String()
+
+  /// The fingerprint of the evidence the decision saw (see the evidence service's SignRequest).
+  public var basis: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Conform_Batch_V1_RejectRequest: Sendable {
@@ -837,6 +928,10 @@ nonisolated extension Conform_Batch_V1_BatchStatus: SwiftProtobuf._ProtoNameProv
 
 nonisolated extension Conform_Batch_V1_RequirementState: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REQUIREMENT_STATE_UNSPECIFIED\0\u{1}REQUIREMENT_STATE_SATISFIED\0\u{1}REQUIREMENT_STATE_UNSATISFIED\0\u{1}REQUIREMENT_STATE_WAIVED\0\u{1}REQUIREMENT_STATE_NOT_APPLICABLE\0")
+}
+
+nonisolated extension Conform_Batch_V1_ReleaseState: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RELEASE_STATE_UNSPECIFIED\0\u{1}RELEASE_STATE_REQUESTED\0\u{1}RELEASE_STATE_SIGNED\0\u{1}RELEASE_STATE_RELEASED\0\u{1}RELEASE_STATE_ABANDONED\0")
 }
 
 nonisolated extension Conform_Batch_V1_Order: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -2175,6 +2270,71 @@ nonisolated extension Conform_Batch_V1_ReleaseDecision: SwiftProtobuf.Message, S
     if lhs._batch != rhs._batch {return false}
     if lhs._compliance != rhs._compliance {return false}
     if lhs.warnings != rhs.warnings {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Batch_V1_ReleaseRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReleaseRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}batch\0\u{1}state\0\u{3}signature_id\0\u{3}requested_by\0\u{3}requested_at_micros\0\u{1}problem\0\u{1}basis\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.batch) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.signatureID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.requestedBy) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.requestedAtMicros) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.problem) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.basis) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.batch.isEmpty {
+      try visitor.visitSingularStringField(value: self.batch, fieldNumber: 2)
+    }
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 3)
+    }
+    if self.signatureID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.signatureID, fieldNumber: 4)
+    }
+    if !self.requestedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestedBy, fieldNumber: 5)
+    }
+    if self.requestedAtMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.requestedAtMicros, fieldNumber: 6)
+    }
+    if !self.problem.isEmpty {
+      try visitor.visitSingularStringField(value: self.problem, fieldNumber: 7)
+    }
+    if !self.basis.isEmpty {
+      try visitor.visitSingularStringField(value: self.basis, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Batch_V1_ReleaseRecord, rhs: Conform_Batch_V1_ReleaseRecord) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.batch != rhs.batch {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs.signatureID != rhs.signatureID {return false}
+    if lhs.requestedBy != rhs.requestedBy {return false}
+    if lhs.requestedAtMicros != rhs.requestedAtMicros {return false}
+    if lhs.problem != rhs.problem {return false}
+    if lhs.basis != rhs.basis {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -486,6 +486,12 @@ public nonisolated struct Conform_Evidence_V1_SignRequest: Sendable {
   /// set is PERMISSION_DENIED.
   public var requiredRole: String = String()
 
+  /// With required_role: the fingerprint (ReleaseBasis, "sha256:<hex>") of the batch's current
+  /// evidence items and the signatures on them and on the batch, as the release decision saw
+  /// them. The evidence service computes it again as it signs, refuses when it differs, and
+  /// otherwise seals the batch: evidence or signatures committed after that are refused.
+  public var releaseBasis: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1372,7 +1378,7 @@ nonisolated extension Conform_Evidence_V1_ListItemsResponse: SwiftProtobuf.Messa
 
 nonisolated extension Conform_Evidence_V1_SignRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SignRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}manifest\0\u{1}signature\0\u{3}required_role\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}manifest\0\u{1}signature\0\u{3}required_role\0\u{3}release_basis\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1383,6 +1389,7 @@ nonisolated extension Conform_Evidence_V1_SignRequest: SwiftProtobuf.Message, Sw
       case 1: try { try decoder.decodeSingularStringField(value: &self.manifest) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.requiredRole) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.releaseBasis) }()
       default: break
       }
     }
@@ -1398,6 +1405,9 @@ nonisolated extension Conform_Evidence_V1_SignRequest: SwiftProtobuf.Message, Sw
     if !self.requiredRole.isEmpty {
       try visitor.visitSingularStringField(value: self.requiredRole, fieldNumber: 3)
     }
+    if !self.releaseBasis.isEmpty {
+      try visitor.visitSingularStringField(value: self.releaseBasis, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1405,6 +1415,7 @@ nonisolated extension Conform_Evidence_V1_SignRequest: SwiftProtobuf.Message, Sw
     if lhs.manifest != rhs.manifest {return false}
     if lhs.signature != rhs.signature {return false}
     if lhs.requiredRole != rhs.requiredRole {return false}
+    if lhs.releaseBasis != rhs.releaseBasis {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

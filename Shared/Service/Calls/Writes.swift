@@ -93,6 +93,22 @@ public struct Writes: Sendable {
         }
     }
 
+    /// The answer a write with this call's idempotency key and `request` already gave, if
+    /// any: for a write that spans services, whose checks must not run before its replay.
+    public func replay<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ request: Request, as response: Response.Type
+    ) async throws -> Response? {
+        let call = try CallContext.required()
+        guard let key = try call.idempotencyKey.map(Self.validKey) else { return nil }
+        let digest = Data(SHA256.hash(data: try request.serializedBytes() as [UInt8]))
+        let answer = try await self.database.read(logger: call.logger) { connection in
+            try await IdempotencyStore.answer(
+                principal: call.principal.idempotencyOwner, key: key, method: call.method, requestDigest: digest, on: connection, logger: call.logger
+            )
+        }
+        return try answer.map { try Response(serializedBytes: [UInt8]($0)) }
+    }
+
     /// Runs `body` as `context` (background work: `CallContext.background`), the same way a
     /// call's write runs.
     public func write<Result: Sendable>(

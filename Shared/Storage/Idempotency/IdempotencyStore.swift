@@ -50,6 +50,27 @@ public enum IdempotencyStore {
     }
 }
 
+extension IdempotencyStore {
+    /// The answer stored under `key`, read without claiming it: nil when the key is new.
+    ///
+    /// - Throws: `IdempotencyKeyReused` when the key was used for a different request.
+    public static func answer(
+        principal: String, key: String, method: String, requestDigest: Data, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Data? {
+        let rows = try await connection.query(
+            "SELECT method, request_sha256, response FROM idempotency_keys WHERE principal = \(principal) AND key = \(key)",
+            logger: logger
+        )
+        for try await (storedMethod, storedDigest, response) in rows.decode((String, Data, Data?).self) {
+            guard storedMethod == method, storedDigest == requestDigest else {
+                throw IdempotencyKeyReused(key: key, firstMethod: storedMethod)
+            }
+            return response
+        }
+        return nil
+    }
+}
+
 /// An idempotency key sent again with a different request.
 public struct IdempotencyKeyReused: Error, CustomStringConvertible, Sendable {
     public let key: String

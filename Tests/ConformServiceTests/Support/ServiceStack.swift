@@ -51,12 +51,13 @@ func withServiceStack<Result: Sendable>(
     suite: String,
     reporting: Bool = false,
     reportingSettings: [String: String] = [:],
+    batchSettings: [String: String] = [:],
     _ body: (ServiceStack) async throws -> Result
 ) async throws -> Result {
     var attempt = 1
     while true {
         do {
-            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", reporting: reporting, reportingSettings: reportingSettings, body)
+            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", reporting: reporting, reportingSettings: reportingSettings, batchSettings: batchSettings, body)
         } catch let error as PortTaken where attempt < 3 {
             FileHandle.standardError.write(Data("stack \(suite): \(error), starting again\n".utf8))
             attempt += 1
@@ -73,6 +74,7 @@ private func startServiceStack<Result: Sendable>(
     suite: String,
     reporting withReporting: Bool,
     reportingSettings: [String: String],
+    batchSettings: [String: String],
     _ body: (ServiceStack) async throws -> Result
 ) async throws -> Result {
     let pki = try ServicePKI.shared()
@@ -87,7 +89,8 @@ private func startServiceStack<Result: Sendable>(
     do {
         return try await withRequirementService(suite: suite, wirePort: ports[0], tls: pki.services["requirement"]) { requirement in
             try await withRequirementService(
-                suite: suite, definition: .batch, wirePort: ports[1], peerAddresses: addresses, tls: pki.services["batch"]
+                suite: suite, definition: .batch, wirePort: ports[1], peerAddresses: addresses, tls: pki.services["batch"],
+                environment: batchSettings
             ) { batch in
                 try await withRequirementService(
                     suite: suite, definition: .evidence, wirePort: ports[2], peerAddresses: addresses, tls: pki.services["evidence"]

@@ -53,6 +53,15 @@ public enum BatchRules {
         }
     }
 
+    /// Refuses any change while a release is in flight: its decision rests on the record as it is.
+    public static func checkNoRelease(inFlight release: Int64?, batch: String) throws {
+        if let release {
+            throw DomainError.failedPrecondition(
+                "batch \(batch) is being released (release \(release)); it changes no more until that release is completed or abandoned, within a minute"
+            )
+        }
+    }
+
     /// Record field values checked against the types the batch's requirements give them.
     public static func fieldValues(_ values: [String: String], for batch: Batch) throws -> [String: String] {
         guard !values.isEmpty else {

@@ -236,6 +236,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
             guard let before = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
                 throw DomainError.notFound("no batch \(number); 'conform batch list' shows the batches there are")
             }
+            try BatchRules.checkNoRelease(inFlight: before.releaseInFlight, batch: number)
             try await body(before, transaction)
             guard let after = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
                 throw DomainError.notFound("batch \(number) was deleted")

@@ -10,8 +10,8 @@ import GRPCCore
 extension BatchHandlers {
     func compliance(request: Conform_Batch_V1_BatchRequest, context: ServerContext) async throws -> Conform_Batch_V1_ComplianceReport {
         let stored = try await self.batch(request.number)
-        let (results, lots) = try await self.evaluate(stored)
-        return self.report(stored, results: results, lots: lots)
+        let evaluation = try await self.evaluate(stored)
+        return self.report(stored, results: evaluation.results, lots: evaluation.lots)
     }
 
     func waiveRequirement(request: Conform_Batch_V1_WaiveRequest, context: ServerContext) async throws -> Conform_Batch_V1_ComplianceReport {
@@ -29,61 +29,8 @@ extension BatchHandlers {
             try await WaiverStore.insert(waiver, batch: number, on: transaction.connection, logger: transaction.logger)
         }
         let stored = try await self.batch(number)
-        let (results, lots) = try await self.evaluate(stored)
-        return self.report(stored, results: results, lots: lots)
-    }
-
-    func release(request: Conform_Batch_V1_ReleaseRequest, context: ServerContext) async throws -> Conform_Batch_V1_ReleaseDecision {
-        let call = try CallContext.required()
-        let stored = try await self.batch(request.number)
-        try BatchRules.checkOpen(stored.batch)
-        let (results, lots) = try await self.evaluate(stored)
-        let blocking = Compliance.blocking(results)
-        let blockedLots = Compliance.blockedLots(lots)
-        let report = self.report(stored, results: results, lots: lots)
-        guard blocking.isEmpty, blockedLots.isEmpty else {
-            // The refusal is a fact worth keeping: it is audited and announced.
-            try await self.writes.write { transaction in
-                try await transaction.recordChange(object: "batch:\(stored.batch.number)", before: nil, after: report)
-                try await transaction.publish(type: "batch.release-refused", subject: "batch:\(stored.batch.number)", payload: report)
-            }
-            throw DomainError.failedPrecondition(Compliance.refusal(batch: stored.batch.number, blocking: blocking, blockedLots: blockedLots))
-        }
-        let digest = BatchRules.recordDigest(stored.batch)
-        // The evidence service checks the signer's key, role and the digest, and keeps the signature.
-        let signature = try await self.peers.call(.evidence) { client, metadata, options in
-            try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).sign(
-                .with {
-                    $0.manifest = request.manifest
-                    $0.signature = request.signature
-                    $0.requiredRole = "quality-manager"
-                },
-                metadata: metadata, options: options
-            )
-        }
-        guard signature.target == "batch:\(stored.batch.number)", signature.meaning == .approved, signature.digest == digest else {
-            throw DomainError.invalid(field: "manifest", reason: "a release is signed 'approved' on batch:\(stored.batch.number) with digest \(digest)")
-        }
-        guard signature.signer == call.principal.name else {
-            throw DomainError.notEligible("the release is signed by \(signature.signer), but you are \(call.principal.name); release with your own signature")
-        }
-        let warnings = Compliance.warnings(results)
-        let released = try await self.change(stored.batch.number, request: request, event: "batch.released") { current, transaction in
-            try BatchRules.checkOpen(current.batch)
-            guard BatchRules.recordDigest(current.batch) == digest else {
-                throw RPCError(code: .aborted, message: "batch \(current.batch.number) changed while it was being released; check it and release again")
-            }
-            try await BatchStore.complete(
-                current.batch.number, as: .released, by: transaction.call.principal.name, reason: warnings.joined(separator: "\n"),
-                signature: Int64(signature.id), on: transaction.connection, logger: transaction.logger
-            )
-        }
-        return .with {
-            $0.released = true
-            $0.batch = released
-            $0.compliance = report
-            $0.warnings = warnings
-        }
+        let evaluation = try await self.evaluate(stored)
+        return self.report(stored, results: evaluation.results, lots: evaluation.lots)
     }
 
     func reject(request: Conform_Batch_V1_RejectRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
@@ -95,8 +42,16 @@ extension BatchHandlers {
         }
     }
 
+    /// What a batch's requirements come to, and what that rested on.
+    struct Evaluation: Sendable {
+        var results: [RequirementCompliance]
+        var lots: [LotFact]
+        /// The evidence and signatures seen (`ReleaseBasis`).
+        var basis: String
+    }
+
     /// Every requirement of the batch decided against what the evidence service holds for it.
-    func evaluate(_ stored: StoredBatch) async throws -> (results: [RequirementCompliance], lots: [LotFact]) {
+    func evaluate(_ stored: StoredBatch) async throws -> Evaluation {
         let call = try CallContext.required()
         let digest = BatchRules.recordDigest(stored.batch)
         let evidence = try await self.peers.call(.evidence) { client, metadata, options in
@@ -115,7 +70,8 @@ extension BatchHandlers {
             waivers: waivers,
             today: Day.today
         )
-        return (results, lots)
+        let basis = ReleaseBasis.fingerprint(items: evidence.items.map { Int64($0.id) }, signatures: evidence.signatures.map { Int64($0.id) })
+        return Evaluation(results: results, lots: lots, basis: basis)
     }
 
     func report(_ stored: StoredBatch, results: [RequirementCompliance], lots: [LotFact]) -> Conform_Batch_V1_ComplianceReport {

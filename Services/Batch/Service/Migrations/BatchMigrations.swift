@@ -7,5 +7,6 @@ enum BatchMigrations {
         CreateBatches.migration,
         CreateBatchLots.migration,
         SharedMigrations.sealedFeedAndLeases(version: 4),
+        CreateReleases.migration,
     ]
 }

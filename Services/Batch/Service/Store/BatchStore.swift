@@ -23,6 +23,8 @@ struct StoredBatch: Sendable {
     var releaseSignature: Int64?
     var amendments: [Amendment]
     var fieldProvenance: [String: (by: String, atMicros: Int64)]
+    /// The release in flight (requested or signed), during which the batch changes no more.
+    var releaseInFlight: Int64?
 }
 
 /// Batches and their records in the batch schema. The requirement snapshot is written once
@@ -189,7 +191,8 @@ enum BatchStore {
                    ARRAY(SELECT l.lot FROM batch_lots l WHERE l.batch = b.number ORDER BY l.lot),
                    (SELECT coalesce(json_agg(json_build_object('number', a.number, 'reason', a.reason, 'changes', a.changes, 'by', a.amended_by,
                                                                'at', a.amended_at_micros) ORDER BY a.number), '[]')::text
-                    FROM amendments a WHERE a.batch = b.number)
+                    FROM amendments a WHERE a.batch = b.number),
+                   (SELECT r.id FROM releases r WHERE r.batch = b.number AND r.state IN ('requested', 'signed'))
             FROM batches b
             WHERE (\(number)::text IS NULL OR b.number = \(number)) AND (\(customer)::text IS NULL OR b.customer = \(customer))
               AND (\(product)::text IS NULL OR b.product = \(product))
@@ -200,9 +203,9 @@ enum BatchStore {
         var batches: [StoredBatch] = []
         for try await row in rows {
             let (number, product, customer, order, date, quantity, status, consolidated, snapshot, hold, archived, created, createdBy,
-                 completed, completedBy, reason, signature, fieldsJSON, serials, payloads, tags, lots, amendmentsJSON) = try row.decode(
+                 completed, completedBy, reason, signature, fieldsJSON, serials, payloads, tags, lots, amendmentsJSON, releaseInFlight) = try row.decode(
                 (String, String, String, String, String, Int, String, Bool, String, String?, Bool, Int64, String, Int64?, String?, String, Int64?,
-                 String, [String], [String], [String], [String], String).self
+                 String, [String], [String], [String], [String], String, Int64?).self
             )
             guard let day = Day(date), let status = BatchStatus(rawValue: status), serials.count == payloads.count, serials.count == tags.count else {
                 throw DatabaseError(.failed, "batch \(number) cannot be read back")
@@ -226,7 +229,8 @@ enum BatchStore {
             batches.append(StoredBatch(
                 batch: batch,
                 createdAtMicros: created, createdBy: createdBy, completedAtMicros: completed, completedBy: completedBy,
-                completionReason: reason, releaseSignature: signature, amendments: amendments, fieldProvenance: provenance
+                completionReason: reason, releaseSignature: signature, amendments: amendments, fieldProvenance: provenance,
+                releaseInFlight: releaseInFlight
             ))
         }
         return batches

@@ -84,6 +84,9 @@ struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtoc
             let certifications = uploader?.certifications(on: Day.today) ?? []
             let (totalSize, chunkCount) = (size, chunks)
             let stored = try await self.writes.write { transaction in
+                // The batch may have been released since its checklist said open.
+                try await ReleaseSealStore.lock(batch: description.batch, on: transaction.connection, logger: transaction.logger)
+                try await ReleaseSealStore.checkUnsealed(batch: description.batch, on: transaction.connection, logger: transaction.logger)
                 _ = try await ContentStore.commit(
                     upload: upload, sha256: sha256, size: totalSize, chunks: chunkCount, on: transaction.connection, logger: transaction.logger
                 )

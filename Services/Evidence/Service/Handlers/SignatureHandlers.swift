@@ -18,11 +18,16 @@ extension EvidenceHandlers {
             )
         }
         let manifest = try SignatureManifest.parse(request.manifest)
-        try SignatureProof.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
         // People sign as themselves; the batch service passes on a signature its caller made.
         if !call.principal.roles.contains(.service), manifest.signer != call.principal.name {
             throw DomainError.notEligible("the manifest names signer \(manifest.signer), but you are \(call.principal.name); sign as yourself")
         }
+        // The same signed manifest again is the same signature, answered ahead of every other
+        // check (a retry, perhaps after the manifest's freshness has passed).
+        if let recorded = try await SignatureStore.find(manifest: manifest, signature: request.signature, in: self.database, logger: call.logger) {
+            return recorded.message
+        }
+        try SignatureProof.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
         guard let signatory = try await SignatoryStore.find(manifest.signer, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("\(manifest.signer) is not a registered signatory; a quality manager registers them with 'conform signatory add'")
         }
@@ -46,19 +51,47 @@ extension EvidenceHandlers {
         }
         let requiredRole = request.requiredRole.isEmpty ? nil : request.requiredRole
         try SigningRules.checkEligible(signatory, manifest: manifest, checklist: record.checklist, documentType: record.documentType, requiredRole: requiredRole)
+        // A release signature seals the batch, and only on the evidence its decision saw.
+        let release = requiredRole == nil ? nil : try Self.releaseBasis(request.releaseBasis, target: manifest.target)
+        let batch = record.checklist.batch
         let day = manifest.signingDay
-        return try await self.writes.write { transaction in
+        return try await self.writes.write(request) { transaction in
+            let (connection, logger) = (transaction.connection, transaction.logger)
+            try await ReleaseSealStore.lock(batch: batch, on: connection, logger: logger)
+            try await ReleaseSealStore.checkUnsealed(batch: batch, on: connection, logger: logger)
+            if let release {
+                let now = try await ReleaseSealStore.basis(batch: batch, on: connection, logger: logger)
+                guard now == release else {
+                    throw DomainError.failedPrecondition(
+                        "batch \(batch)'s evidence changed after the release was decided (an item added, superseded or signed); evaluate it again and release again"
+                    )
+                }
+            }
             let (stored, isNew) = try await SignatureStore.insert(
                 manifest, signature: request.signature, keyFingerprint: fingerprint,
                 rolesHeld: signatory.roles(on: day), certificationsHeld: signatory.certifications(on: day),
-                on: transaction.connection, logger: transaction.logger
+                on: connection, logger: logger
             )
             let message = stored.message
             if isNew {
                 try await transaction.recordCreation(of: message, object: "signature:\(stored.id)", event: "signature.applied")
             }
+            if let release {
+                try await ReleaseSealStore.insert(batch: batch, signature: stored.id, recordDigest: manifest.digest, basis: release, on: connection, logger: logger)
+            }
             return message
         }
+    }
+
+    /// The release basis a release signature must carry, on a batch record.
+    private static func releaseBasis(_ basis: String, target: String) throws -> String {
+        guard target.hasPrefix("batch:") else {
+            throw DomainError.invalid(field: "manifest", reason: "a release signature is on a batch record (target batch:NUMBER), not \(target)")
+        }
+        guard basis.hasPrefix("sha256:"), basis.count == 71 else {
+            throw DomainError.invalid(field: "release_basis", reason: "is required with required_role: the fingerprint of the evidence the release decision saw")
+        }
+        return basis
     }
 
     func listSignatures(

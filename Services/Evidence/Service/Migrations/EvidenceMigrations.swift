@@ -6,5 +6,6 @@ enum EvidenceMigrations {
     static let all: [Migration] = [
         CreateEvidence.migration,
         SharedMigrations.sealedFeedAndLeases(version: 3),
+        SealReleasedBatches.migration,
     ]
 }

@@ -41,6 +41,15 @@ enum SignatureStore {
         return (first, false)
     }
 
+    /// The signature recorded from exactly this manifest and these signature bytes, if any:
+    /// what makes signing again with the same request answer the same signature.
+    static func find(manifest: SignatureManifest, signature: Data, in database: Database, logger: Logger) async throws -> SignatureRecord? {
+        try await database.read(logger: logger) { connection in
+            try await Self.load(id: nil, targets: [manifest.target], on: connection, logger: logger)
+                .first { $0.manifest == manifest && $0.signature == signature }
+        }
+    }
+
     static func find(_ id: Int64, in database: Database, logger: Logger) async throws -> SignatureRecord? {
         try await database.read(logger: logger) { connection in
             try await Self.load(id: id, targets: nil, on: connection, logger: logger).first

@@ -1,0 +1,204 @@
+import ConformDomain
+import ConformProtos
+import ConformService
+import ConformStorage
+import Foundation
+import GRPCCore
+
+/// Release, across two services: decided and recorded here (requested), signed by the
+/// evidence service, which seals the batch's evidence in the same transaction after checking
+/// it is what the decision saw (signed), then completed here (released). Each step is its own
+/// transaction, so no lock is held while the evidence service is asked; the release record
+/// says where a release stands, and a release cut short is taken on from there by the same
+/// request again or by the reconciler.
+extension BatchHandlers {
+    /// The role the evidence service requires of the release's signer.
+    static let releaseRole = "quality-manager"
+
+    func release(request: Conform_Batch_V1_ReleaseRequest, context: ServerContext) async throws -> Conform_Batch_V1_ReleaseDecision {
+        let call = try CallContext.required()
+        // Ahead of every check: the answer already given under this idempotency key, or the
+        // release this very signed request started.
+        if let answer = try await self.writes.replay(request, as: Conform_Batch_V1_ReleaseDecision.self) { return answer }
+        let number = try Self.number(request.number)
+        if let started = try await ReleaseStore.find(
+            batch: number, manifest: request.manifest, signature: request.signature, in: self.database, logger: call.logger
+        ) {
+            return try await self.drive(started, request: request)
+        }
+        let manifest = try SignatureManifest.parse(request.manifest)
+        let stored = try await self.batch(number)
+        try BatchRules.checkOpen(stored.batch)
+        try BatchRules.checkNoRelease(inFlight: stored.releaseInFlight, batch: number)
+        let evaluation = try await self.evaluate(stored)
+        let report = self.report(stored, results: evaluation.results, lots: evaluation.lots)
+        let blocking = Compliance.blocking(evaluation.results)
+        let blockedLots = Compliance.blockedLots(evaluation.lots)
+        guard blocking.isEmpty, blockedLots.isEmpty else {
+            // The refusal is a fact worth keeping: it is audited and announced.
+            try await self.writes.write { transaction in
+                try await transaction.recordChange(object: "batch:\(number)", before: nil, after: report)
+                try await transaction.publish(type: "batch.release-refused", subject: "batch:\(number)", payload: report)
+            }
+            throw DomainError.failedPrecondition(Compliance.refusal(batch: number, blocking: blocking, blockedLots: blockedLots))
+        }
+        let digest = BatchRules.recordDigest(stored.batch)
+        try ReleaseRules.checkManifest(manifest, batch: number, digest: digest, caller: call.principal.name)
+        let warnings = Compliance.warnings(evaluation.results)
+        let release = try await self.writes.write { transaction in
+            guard let current = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
+                throw DomainError.notFound("batch \(number) was deleted")
+            }
+            try BatchRules.checkOpen(current.batch)
+            try BatchRules.checkNoRelease(inFlight: current.releaseInFlight, batch: number)
+            guard BatchRules.recordDigest(current.batch) == digest else {
+                throw RPCError(code: .aborted, message: "batch \(number) changed while it was being released; check it and release again")
+            }
+            let release = try await ReleaseStore.insert(
+                batch: number, manifest: request.manifest, signature: request.signature, recordDigest: digest, basis: evaluation.basis,
+                warnings: warnings, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger
+            )
+            try await transaction.recordChange(object: "release:\(release.id)", before: nil, after: release.message, event: "batch.release-requested")
+            return release
+        }
+        return try await self.drive(release, request: request, report: report)
+    }
+
+    /// Takes `release` from where it stands to its end, and answers as its release call does.
+    /// `request` is the caller's (its idempotency key stores the answer); the reconciler has none.
+    func drive(
+        _ release: PendingRelease, request: Conform_Batch_V1_ReleaseRequest? = nil, report: Conform_Batch_V1_ComplianceReport? = nil
+    ) async throws -> Conform_Batch_V1_ReleaseDecision {
+        var release = release
+        if release.state == .requested {
+            release = try await self.sign(release)
+        }
+        switch release.state {
+        case .requested, .signed:
+            break
+        case .released:
+            return try await self.decision(release, batch: try await self.batch(release.batch).message, report: report)
+        case .abandoned:
+            throw DomainError.failedPrecondition(ReleaseRules.abandonedMessage(release))
+        }
+        let report = try await self.reportIfMissing(report, batch: release.batch)
+        let signed = release
+        let finish: @Sendable (WriteTransaction) async throws -> Conform_Batch_V1_ReleaseDecision = { transaction in
+            try await self.complete(signed, report: report, in: transaction)
+        }
+        if let request { return try await self.writes.write(request, finish) }
+        return try await self.writes.write(finish)
+    }
+
+    /// Has the evidence service take the signature (the same request again returns the same
+    /// signature), then records it; a refusal that no retry can change abandons the release.
+    private func sign(_ release: PendingRelease) async throws -> PendingRelease {
+        let signature: Conform_Evidence_V1_Signature
+        do {
+            signature = try await self.peers.call(.evidence) { client, metadata, options in
+                try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).sign(
+                    .with {
+                        $0.manifest = release.manifest
+                        $0.signature = release.signature
+                        $0.requiredRole = Self.releaseRole
+                        $0.releaseBasis = release.basis
+                    },
+                    metadata: metadata, options: options
+                )
+            }
+        } catch let error as RPCError where ReleaseRules.refusesForGood(error.code) {
+            let abandoned = try await self.abandon(release, problem: error.message)
+            throw RPCError(code: error.code, message: ReleaseRules.abandonedMessage(abandoned))
+        } catch let error as RPCError {
+            throw RPCError(
+                code: .unavailable,
+                message: "release \(release.id) of batch \(release.batch) is recorded but not signed yet (\(error.message)); "
+                    + "send the same request again, or it is finished on its own within a minute"
+            )
+        }
+        return try await self.writes.write { transaction in
+            guard let locked = try await ReleaseStore.lock(release.id, on: transaction.connection, logger: transaction.logger) else {
+                throw DatabaseError(.failed, "release \(release.id) vanished")
+            }
+            // Another driver (a retry, the reconciler) may have got here first.
+            guard locked.state == .requested else { return locked }
+            let signed = try await ReleaseStore.advance(
+                release.id, to: .signed, signature: Int64(signature.id), on: transaction.connection, logger: transaction.logger
+            )
+            try await transaction.recordChange(object: "release:\(release.id)", before: locked.message, after: signed.message, event: "batch.release-signed")
+            return signed
+        }
+    }
+
+    /// The last step: the batch released with the signature, in one transaction.
+    private func complete(
+        _ release: PendingRelease, report: Conform_Batch_V1_ComplianceReport, in transaction: WriteTransaction
+    ) async throws -> Conform_Batch_V1_ReleaseDecision {
+        let (connection, logger) = (transaction.connection, transaction.logger)
+        guard let locked = try await ReleaseStore.lock(release.id, on: connection, logger: logger),
+              let before = try await BatchStore.findForUpdate(release.batch, on: connection, logger: logger)
+        else {
+            throw DatabaseError(.failed, "release \(release.id) or its batch vanished")
+        }
+        switch locked.state {
+        case .released:
+            return try await self.decision(locked, batch: before.message, report: report)
+        case .requested, .abandoned:
+            throw DomainError.failedPrecondition(ReleaseRules.abandonedMessage(locked))
+        case .signed:
+            break
+        }
+        // The batch changed no more while the release was in flight (`checkNoRelease`).
+        guard BatchRules.recordDigest(before.batch) == locked.recordDigest else {
+            throw DatabaseError(.failed, "batch \(release.batch) changed while release \(release.id) was in flight")
+        }
+        try await BatchStore.complete(
+            release.batch, as: .released, by: locked.requestedBy, reason: locked.warnings.joined(separator: "\n"),
+            signature: locked.signatureID, on: connection, logger: logger
+        )
+        let released = try await ReleaseStore.advance(release.id, to: .released, on: connection, logger: logger)
+        guard let after = try await BatchStore.findForUpdate(release.batch, on: connection, logger: logger) else {
+            throw DatabaseError(.failed, "batch \(release.batch) vanished")
+        }
+        let message = after.message
+        try await transaction.recordChange(object: "batch:\(release.batch)", before: before.message, after: message, event: "batch.released")
+        try await transaction.recordChange(object: "release:\(release.id)", before: locked.message, after: released.message)
+        return try await self.decision(released, batch: message, report: report)
+    }
+
+    /// Marks a release that can never be signed abandoned; the batch is open again.
+    private func abandon(_ release: PendingRelease, problem: String) async throws -> PendingRelease {
+        try await self.writes.write { transaction in
+            guard let locked = try await ReleaseStore.lock(release.id, on: transaction.connection, logger: transaction.logger) else {
+                throw DatabaseError(.failed, "release \(release.id) vanished")
+            }
+            guard locked.state == .requested else { return locked }
+            let abandoned = try await ReleaseStore.advance(
+                release.id, to: .abandoned, problem: problem, on: transaction.connection, logger: transaction.logger
+            )
+            try await transaction.recordChange(
+                object: "release:\(release.id)", before: locked.message, after: abandoned.message, event: "batch.release-abandoned"
+            )
+            return abandoned
+        }
+    }
+
+    private func reportIfMissing(_ report: Conform_Batch_V1_ComplianceReport?, batch: String) async throws -> Conform_Batch_V1_ComplianceReport {
+        if let report { return report }
+        let stored = try await self.batch(batch)
+        let evaluation = try await self.evaluate(stored)
+        return self.report(stored, results: evaluation.results, lots: evaluation.lots)
+    }
+
+    private func decision(
+        _ release: PendingRelease, batch: Conform_Batch_V1_Batch, report: Conform_Batch_V1_ComplianceReport?
+    ) async throws -> Conform_Batch_V1_ReleaseDecision {
+        let report = try await self.reportIfMissing(report, batch: release.batch)
+        return .with {
+            $0.released = release.state == .released
+            $0.batch = batch
+            $0.compliance = report
+            $0.warnings = release.warnings
+        }
+    }
+}
