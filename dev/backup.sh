@@ -47,7 +47,9 @@ case "$action" in
         ;;
     restore)
         [ -f "$file" ] || { echo "$me: no backup file '$file'" >&2; exit 2; }
-        if ! "$bin/pg_restore" --list "$file" | grep -q "SCHEMA - $service "; then
+        # grep reads the whole list: with -q it would stop early, and pg_restore, killed by
+        # SIGPIPE, would fail the pipeline (pipefail) although the schema is there.
+        if ! "$bin/pg_restore" --list "$file" | grep "SCHEMA - $service " >/dev/null; then
             echo "$me: $file holds no schema '$service'; was it made with 'dev/backup.sh backup $service'?" >&2
             exit 2
         fi

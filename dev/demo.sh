@@ -7,6 +7,11 @@ set -euo pipefail
 conform="${1:?usage: dev/demo.sh PATH-TO-conform}"
 rules="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/demo"
 
+# matches PATTERN: whether the input has a line matching it. Unlike grep -q it reads all of
+# its input: grep -q stops at the first match, and under pipefail the writer it leaves
+# behind, killed by SIGPIPE, would fail the pipeline.
+matches() { grep "$@" >/dev/null; }
+
 # add KIND CODE ARGS...: adds it unless a record with that code is already there (made by an
 # earlier run, or by hand).
 add() {
@@ -37,7 +42,7 @@ add product add SENSOR-HOUSING-7 --idempotency-key demo-product-SENSOR-7 --famil
 
 # link CUSTOMER PRODUCT CONTRACT: the customer orders the product, unless recorded already.
 link() {
-    if "$conform" customer products "$1" | grep -q "^$2 "; then return 0; fi
+    if "$conform" customer products "$1" | matches "^$2 "; then return 0; fi
     "$conform" customer link "$1" "$2" --contract "$3" >/dev/null
 }
 link A ABC "PO-A-2024-118"
@@ -65,7 +70,7 @@ requirement A CSR-A-0202 --category quality --strength mandatory --scope product
     --rules "$rules/csr-a-0202-rules.json"
 # Customer B's requirements come from a file, as a customer's list usually does.
 "$conform" requirement import "$rules/customer-b-requirements.yaml" >/dev/null
-if ! "$conform" requirement get B CSR-B-0044 | grep -q "^Retired"; then
+if ! "$conform" requirement get B CSR-B-0044 | matches "^Retired"; then
     "$conform" requirement retire B CSR-B-0044 --on 2025-03-01 \
         --reason "B supplier manual rev. 3 replaced paper certificates with the portal" >/dev/null
 fi
@@ -87,7 +92,7 @@ signer() {
 }
 # grant PRINCIPAL --role|--certification NAME ARGS...: once.
 grant() {
-    if "$conform" signatory get "$1" | grep -q " $3 "; then return 0; fi
+    if "$conform" signatory get "$1" | matches " $3 "; then return 0; fi
     "$conform" signatory grant "$@" --as quality-manager >/dev/null
 }
 signer quality-manager "Dana Reyes"
@@ -102,7 +107,7 @@ grant inspector --certification certified-quality-inspector --from 2024-06-01 --
 add supplier add HT-STEEL --idempotency-key demo-supplier-HT --name "HT Steel Wire AG" --site "Duisburg rod mill"
 add supplier add ALU-NORD --idempotency-key demo-supplier-AN --name "Aluminium Nord GmbH" --site "Dortmund plant 2"
 add supplier add NEW-CO --idempotency-key demo-supplier-NC --name "New Co Metals Ltd" --site "Leeds"
-if ! "$conform" supplier asl | grep -q "^HT-STEEL "; then
+if ! "$conform" supplier asl | matches "^HT-STEEL "; then
     "$conform" supplier approve HT-STEEL --status approved --scope "10B21 wire rod" --from 2024-01-15 --until 2026-12-31 --as quality-manager >/dev/null
     "$conform" supplier approve ALU-NORD --status conditional --scope "6061-T6 bar" --from 2024-03-01 --until 2026-12-31 \
         --notes "first-article inspection on every lot" --as quality-manager >/dev/null
@@ -130,16 +135,16 @@ if ! "$conform" batch get B-2025-0042 >/dev/null 2>&1; then
     "$conform" batch create B-2025-0042 --product FAST-M8-12.9 --customer A --date 2025-03-02 --quantity 500 \
         --order PO-A-2024-120 --idempotency-key demo-batch-B-2025-0042 >/dev/null
 fi
-if "$conform" batch get B-2025-0042 | grep -q ", open"; then
+if "$conform" batch get B-2025-0042 | matches ", open"; then
     echo "Releasing B-2025-0042 before its evidence is there is refused:"
     "$conform" batch release B-2025-0042 --as quality-manager 2>&1 | sed 's/^/  /' || true
-    if ! "$conform" evidence list --batch B-2025-0042 | grep -q certificate-of-analysis; then
+    if ! "$conform" evidence list --batch B-2025-0042 | matches certificate-of-analysis; then
         "$conform" evidence upload "$rules/coa-B-2025-0042.pdf" --batch B-2025-0042 --document certificate-of-analysis \
             --field smelter-production-date=2025-01-03 --field material-grade=10.9 \
             --field tensile-strength="1040 MPa" --field chemical-composition="C 0.35, Mn 0.80, P 0.012" --as operator >/dev/null
     fi
-    coa="$("$conform" evidence list --batch B-2025-0042 --json | sed -n 's/.*"id": *"\{0,1\}\([0-9]*\).*/\1/p' | head -1)"
-    if ! "$conform" signature list "evidence:$coa" | grep -q approved; then
+    coa="$("$conform" evidence list --batch B-2025-0042 --json | sed -n 's/.*"id": *"\{0,1\}\([0-9]*\).*/\1/p' | sed -n 1p)"
+    if ! "$conform" signature list "evidence:$coa" | matches approved; then
         "$conform" sign evidence "$coa" --meaning approved --as quality-engineer >/dev/null
     fi
     "$conform" batch record B-2025-0042 --field smelter-production-date=2025-01-03 >/dev/null
@@ -153,11 +158,11 @@ if ! "$conform" batch get D-2025-0007 >/dev/null 2>&1; then
     "$conform" batch create D-2025-0007 --product ABC --customer D --date 2025-03-10 --quantity 200 \
         --order PO-D-5531 --idempotency-key demo-batch-D-2025-0007 >/dev/null
 fi
-if "$conform" batch get D-2025-0007 | grep -q ", open"; then
-    if ! "$conform" batch get D-2025-0007 | grep -q "^Lots: "; then
+if "$conform" batch get D-2025-0007 | matches ", open"; then
+    if ! "$conform" batch get D-2025-0007 | matches "^Lots: "; then
         "$conform" batch consume D-2025-0007 --lot NC-2025-007 >/dev/null
     fi
-    if ! "$conform" signature list batch:D-2025-0007 | grep -q approved; then
+    if ! "$conform" signature list batch:D-2025-0007 | matches approved; then
         "$conform" sign batch D-2025-0007 --meaning approved --as inspector >/dev/null
     fi
     "$conform" batch release D-2025-0007 --as quality-manager >/dev/null
@@ -183,8 +188,8 @@ fi
     --field Documents=batch.evidence_count --as quality-engineer >/dev/null
 # The read model follows the services' feeds; wait until it has seen the new batches.
 for _ in $(seq 1 50); do
-    if "$conform" alert list --customer A | grep -q "B-2026-0051" \
-        && ! "$conform" reporting dashboard --customer B | grep -q "not evaluated yet"; then break; fi
+    if "$conform" alert list --customer A | matches "B-2026-0051" \
+        && ! "$conform" reporting dashboard --customer B | matches "not evaluated yet"; then break; fi
     sleep 0.2
 done
 echo "Customer A's dashboard:"
@@ -197,7 +202,7 @@ mkdir -p "$state_dir/reports"
 export_line="$("$conform" export run --customer B --name monthly-quality --period "$last_month" --as quality-engineer)"
 echo "  $export_line"
 for _ in $(seq 1 50); do
-    if "$conform" export deliveries --customer B | grep -q delivered; then break; fi
+    if "$conform" export deliveries --customer B | matches delivered; then break; fi
     sleep 0.2
 done
 echo "  delivered to $(find "$state_dir/exports/B" -name '*.xml' 2>/dev/null | sort | tr '\n' ' ')"

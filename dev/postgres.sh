@@ -145,7 +145,7 @@ port_user() {
     if command -v ss >/dev/null 2>&1; then
         lines="$(ss -Hltnp "sport = :$port" 2>/dev/null || true)"
         [ -n "$lines" ] || return 1
-        echo "$lines" | sed -n 's/.*users:((\(.*\)))/\1/p' | head -n 1
+        echo "$lines" | sed -n 's/.*users:((\(.*\)))/\1/p' | sed -n 1p
         return 0
     fi
     (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null || return 1
@@ -211,7 +211,7 @@ init_cluster() {
     if $is_root; then chown postgres:postgres "$tmp_pw"; fi
 
     locale="C"
-    if locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then locale="C.UTF-8"; fi
+    if locale -a 2>/dev/null | grep -ix 'c\.utf-\?8' >/dev/null; then locale="C.UTF-8"; fi
 
     if ! as_pg "$bin/initdb" -D "$data" --username="$admin_user" --pwfile="$tmp_pw" \
             --auth-host=scram-sha-256 --auth-local=peer --encoding=UTF8 --locale="$locale" \
@@ -242,7 +242,7 @@ host    replication     all             127.0.0.1/32            scram-sha-256
 EOF
     if $is_root; then chown postgres:postgres "$data/postgresql.conf" "$data/pg_hba.conf"; fi
     chmod 600 "$data/pg_hba.conf"
-    if grep -Ev '^[[:space:]]*(#|$)' "$data/pg_hba.conf" | grep -qw trust; then
+    if grep -Ev '^[[:space:]]*(#|$)' "$data/pg_hba.conf" | grep -w trust >/dev/null; then
         die "pg_hba.conf in $data has a 'trust' rule; this should not happen, '$me destroy $dir' and retry"
     fi
     echo "$port" >"$portfile"
