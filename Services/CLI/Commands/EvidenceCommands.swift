@@ -73,7 +73,12 @@ struct EvidenceCommand: AsyncParsableCommand {
             }
             if self.connection.json { return try printJSON([item], asList: false) }
             print("Attached \(item.type) #\(item.id) to batch \(item.batch): \(item.size) bytes, sha256 \(item.sha256)")
-            print(item.satisfies.isEmpty ? "It satisfies no requirement of the batch on its own." : "Counts towards: \(item.satisfies.joined(separator: ", "))")
+            if !item.concerns.isEmpty { print("Evidence for: \(item.concerns.joined(separator: ", "))") }
+            let awaiting = item.concerns.filter { !item.satisfies.contains($0) }
+            if !item.satisfies.isEmpty { print("Satisfies on its own: \(item.satisfies.joined(separator: ", "))") }
+            if !awaiting.isEmpty {
+                print("Not yet satisfying \(awaiting.joined(separator: ", ")): 'conform batch compliance \(item.batch)' says what is missing (a signature on it, more items)")
+            }
         }
 
         /// A large file takes longer than --timeout: allow a minute per 100 MB more.
@@ -124,7 +129,7 @@ struct EvidenceCommand: AsyncParsableCommand {
     }
 
     struct Get: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an item: what it is, its hash, what it satisfies, its corrections.")
+        static let configuration = CommandConfiguration(abstract: "Show an item: what it is, its hash, what it is evidence for, its corrections.")
         @Argument(help: "The item's id.") var id: UInt64
         @OptionGroup var connection: ConnectionOptions
 
@@ -156,10 +161,10 @@ struct EvidenceCommand: AsyncParsableCommand {
     }
 
     static func table(_ items: [Conform_Evidence_V1_EvidenceItem]) -> String {
-        var table = Table("ID", "KIND", "TYPE", "MEDIA", "BYTES", "SHA-256", "BY", "AT", "SATISFIES", "STATE")
+        var table = Table("ID", "KIND", "TYPE", "MEDIA", "BYTES", "SHA-256", "BY", "AT", "EVIDENCE FOR", "STATE")
         for item in items {
             table.add("\(item.id)", item.kind == .photo ? "photo" : "document", item.type, item.mediaType, "\(item.size)", String(item.sha256.prefix(12)),
-                      item.uploadedBy, formatMicros(item.uploadedAtMicros), item.satisfies.joined(separator: ", "),
+                      item.uploadedBy, formatMicros(item.uploadedAtMicros), item.concerns.joined(separator: ", "),
                       item.supersededBy > 0 ? "superseded by #\(item.supersededBy)" : "current")
         }
         return table.render()

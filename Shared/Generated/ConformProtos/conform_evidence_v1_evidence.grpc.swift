@@ -292,7 +292,7 @@ extension Conform_Evidence_V1_EvidenceService {
         /// >
         /// > Stores an item for a batch: the content in chunks (any size, bounded server memory), once
         /// > per SHA-256; its media type checked against the bytes and its metadata against the batch's
-        /// > rules; tagged with the requirement versions it satisfies.
+        /// > rules; tagged with the requirement versions it concerns and those it satisfies by itself.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Conform_Evidence_V1_UploadRequest` messages.
@@ -506,7 +506,7 @@ extension Conform_Evidence_V1_EvidenceService {
         /// >
         /// > Stores an item for a batch: the content in chunks (any size, bounded server memory), once
         /// > per SHA-256; its media type checked against the bytes and its metadata against the batch's
-        /// > rules; tagged with the requirement versions it satisfies.
+        /// > rules; tagged with the requirement versions it concerns and those it satisfies by itself.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Conform_Evidence_V1_UploadRequest` messages.
@@ -718,7 +718,7 @@ extension Conform_Evidence_V1_EvidenceService {
         /// >
         /// > Stores an item for a batch: the content in chunks (any size, bounded server memory), once
         /// > per SHA-256; its media type checked against the bytes and its metadata against the batch's
-        /// > rules; tagged with the requirement versions it satisfies.
+        /// > rules; tagged with the requirement versions it concerns and those it satisfies by itself.
         ///
         /// - Parameters:
         ///   - request: A stream of `Conform_Evidence_V1_UploadRequest` messages.
@@ -1429,7 +1429,7 @@ extension Conform_Evidence_V1_EvidenceService {
         /// >
         /// > Stores an item for a batch: the content in chunks (any size, bounded server memory), once
         /// > per SHA-256; its media type checked against the bytes and its metadata against the batch's
-        /// > rules; tagged with the requirement versions it satisfies.
+        /// > rules; tagged with the requirement versions it concerns and those it satisfies by itself.
         ///
         /// - Parameters:
         ///   - request: A streaming request producing `Conform_Evidence_V1_UploadRequest` messages.
@@ -1760,7 +1760,7 @@ extension Conform_Evidence_V1_EvidenceService {
         /// >
         /// > Stores an item for a batch: the content in chunks (any size, bounded server memory), once
         /// > per SHA-256; its media type checked against the bytes and its metadata against the batch's
-        /// > rules; tagged with the requirement versions it satisfies.
+        /// > rules; tagged with the requirement versions it concerns and those it satisfies by itself.
         ///
         /// - Parameters:
         ///   - request: A streaming request producing `Conform_Evidence_V1_UploadRequest` messages.
@@ -2156,7 +2156,7 @@ extension Conform_Evidence_V1_EvidenceService.ClientProtocol {
     /// >
     /// > Stores an item for a batch: the content in chunks (any size, bounded server memory), once
     /// > per SHA-256; its media type checked against the bytes and its metadata against the batch's
-    /// > rules; tagged with the requirement versions it satisfies.
+    /// > rules; tagged with the requirement versions it concerns and those it satisfies by itself.
     ///
     /// - Parameters:
     ///   - request: A streaming request producing `Conform_Evidence_V1_UploadRequest` messages.
@@ -2522,7 +2522,7 @@ extension Conform_Evidence_V1_EvidenceService.ClientProtocol {
     /// >
     /// > Stores an item for a batch: the content in chunks (any size, bounded server memory), once
     /// > per SHA-256; its media type checked against the bytes and its metadata against the batch's
-    /// > rules; tagged with the requirement versions it satisfies.
+    /// > rules; tagged with the requirement versions it concerns and those it satisfies by itself.
     ///
     /// - Parameters:
     ///   - metadata: Additional metadata to send, defaults to empty.

@@ -274,51 +274,111 @@ public nonisolated struct Conform_Evidence_V1_ListSignatoriesResponse: Sendable 
   public init() {}
 }
 
-public nonisolated struct Conform_Evidence_V1_EvidenceItem: Sendable {
+public nonisolated struct Conform_Evidence_V1_EvidenceItem: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var id: UInt64 = 0
+  public var id: UInt64 {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
-  public var batch: String = String()
+  public var batch: String {
+    get {_storage._batch}
+    set {_uniqueStorage()._batch = newValue}
+  }
 
-  public var kind: Conform_Evidence_V1_EvidenceKind = .unspecified
+  public var kind: Conform_Evidence_V1_EvidenceKind {
+    get {_storage._kind}
+    set {_uniqueStorage()._kind = newValue}
+  }
 
   /// The document type or photo kind, e.g. "certificate-of-analysis", "ndt".
-  public var type: String = String()
+  public var type: String {
+    get {_storage._type}
+    set {_uniqueStorage()._type = newValue}
+  }
 
-  public var mediaType: String = String()
+  public var mediaType: String {
+    get {_storage._mediaType}
+    set {_uniqueStorage()._mediaType = newValue}
+  }
 
-  public var fileName: String = String()
+  public var fileName: String {
+    get {_storage._fileName}
+    set {_uniqueStorage()._fileName = newValue}
+  }
 
   /// Hex SHA-256 of the content.
-  public var sha256: String = String()
+  public var sha256: String {
+    get {_storage._sha256}
+    set {_uniqueStorage()._sha256 = newValue}
+  }
 
-  public var size: UInt64 = 0
+  public var size: UInt64 {
+    get {_storage._size}
+    set {_uniqueStorage()._size = newValue}
+  }
 
-  public var metadata: Dictionary<String,String> = [:]
+  public var metadata: Dictionary<String,String> {
+    get {_storage._metadata}
+    set {_uniqueStorage()._metadata = newValue}
+  }
 
-  /// The requirement versions it satisfies, e.g. "A/CSR-AUTO-0847 v1.0".
-  public var satisfies: [String] = []
+  /// The requirement versions it satisfied by itself when it was uploaded, e.g.
+  /// "A/CSR-AUTO-0847 v1.0": its type, media type, fields and the uploader's certification
+  /// meet the rule. A rule that also needs a signature on the item is not met until it is
+  /// signed, so a CoA awaiting its signature is not listed: the batch's compliance says when it is.
+  public var satisfies: [String] {
+    get {_storage._satisfies}
+    set {_uniqueStorage()._satisfies = newValue}
+  }
 
-  public var uploadedBy: String = String()
+  public var uploadedBy: String {
+    get {_storage._uploadedBy}
+    set {_uniqueStorage()._uploadedBy = newValue}
+  }
 
-  public var uploadedAtMicros: Int64 = 0
+  public var uploadedAtMicros: Int64 {
+    get {_storage._uploadedAtMicros}
+    set {_uniqueStorage()._uploadedAtMicros = newValue}
+  }
 
   /// Certifications the uploader held on the upload date (e.g. who took NDT photos).
-  public var uploaderCertifications: [String] = []
+  public var uploaderCertifications: [String] {
+    get {_storage._uploaderCertifications}
+    set {_uniqueStorage()._uploaderCertifications = newValue}
+  }
 
   /// The item this one corrects (0: none) and the one that corrected it (0: current).
-  public var supersedes: UInt64 = 0
+  public var supersedes: UInt64 {
+    get {_storage._supersedes}
+    set {_uniqueStorage()._supersedes = newValue}
+  }
 
-  public var supersededBy: UInt64 = 0
+  public var supersededBy: UInt64 {
+    get {_storage._supersededBy}
+    set {_uniqueStorage()._supersededBy = newValue}
+  }
 
-  public var correctionReason: String = String()
+  public var correctionReason: String {
+    get {_storage._correctionReason}
+    set {_uniqueStorage()._correctionReason = newValue}
+  }
+
+  /// The requirement versions whose rules are about this kind of item (its document type or
+  /// photo kind): what it is offered as evidence for, whether or not it meets them.
+  public var concerns: [String] {
+    get {_storage._concerns}
+    set {_uniqueStorage()._concerns = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// An upload: first the header, then the content in chunks of at most 1 MiB.
@@ -959,104 +1019,177 @@ nonisolated extension Conform_Evidence_V1_ListSignatoriesResponse: SwiftProtobuf
 
 nonisolated extension Conform_Evidence_V1_EvidenceItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvidenceItem"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}batch\0\u{1}kind\0\u{1}type\0\u{3}media_type\0\u{3}file_name\0\u{1}sha256\0\u{1}size\0\u{1}metadata\0\u{1}satisfies\0\u{3}uploaded_by\0\u{3}uploaded_at_micros\0\u{3}uploader_certifications\0\u{1}supersedes\0\u{3}superseded_by\0\u{3}correction_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}batch\0\u{1}kind\0\u{1}type\0\u{3}media_type\0\u{3}file_name\0\u{1}sha256\0\u{1}size\0\u{1}metadata\0\u{1}satisfies\0\u{3}uploaded_by\0\u{3}uploaded_at_micros\0\u{3}uploader_certifications\0\u{1}supersedes\0\u{3}superseded_by\0\u{3}correction_reason\0\u{1}concerns\0")
+
+  fileprivate class _StorageClass {
+    var _id: UInt64 = 0
+    var _batch: String = String()
+    var _kind: Conform_Evidence_V1_EvidenceKind = .unspecified
+    var _type: String = String()
+    var _mediaType: String = String()
+    var _fileName: String = String()
+    var _sha256: String = String()
+    var _size: UInt64 = 0
+    var _metadata: Dictionary<String,String> = [:]
+    var _satisfies: [String] = []
+    var _uploadedBy: String = String()
+    var _uploadedAtMicros: Int64 = 0
+    var _uploaderCertifications: [String] = []
+    var _supersedes: UInt64 = 0
+    var _supersededBy: UInt64 = 0
+    var _correctionReason: String = String()
+    var _concerns: [String] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _batch = source._batch
+      _kind = source._kind
+      _type = source._type
+      _mediaType = source._mediaType
+      _fileName = source._fileName
+      _sha256 = source._sha256
+      _size = source._size
+      _metadata = source._metadata
+      _satisfies = source._satisfies
+      _uploadedBy = source._uploadedBy
+      _uploadedAtMicros = source._uploadedAtMicros
+      _uploaderCertifications = source._uploaderCertifications
+      _supersedes = source._supersedes
+      _supersededBy = source._supersededBy
+      _correctionReason = source._correctionReason
+      _concerns = source._concerns
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.batch) }()
-      case 3: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.type) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.mediaType) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.fileName) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
-      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.size) }()
-      case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.metadata) }()
-      case 10: try { try decoder.decodeRepeatedStringField(value: &self.satisfies) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.uploadedBy) }()
-      case 12: try { try decoder.decodeSingularInt64Field(value: &self.uploadedAtMicros) }()
-      case 13: try { try decoder.decodeRepeatedStringField(value: &self.uploaderCertifications) }()
-      case 14: try { try decoder.decodeSingularUInt64Field(value: &self.supersedes) }()
-      case 15: try { try decoder.decodeSingularUInt64Field(value: &self.supersededBy) }()
-      case 16: try { try decoder.decodeSingularStringField(value: &self.correctionReason) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._batch) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._kind) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._type) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._mediaType) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._fileName) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._sha256) }()
+        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._size) }()
+        case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._metadata) }()
+        case 10: try { try decoder.decodeRepeatedStringField(value: &_storage._satisfies) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._uploadedBy) }()
+        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._uploadedAtMicros) }()
+        case 13: try { try decoder.decodeRepeatedStringField(value: &_storage._uploaderCertifications) }()
+        case 14: try { try decoder.decodeSingularUInt64Field(value: &_storage._supersedes) }()
+        case 15: try { try decoder.decodeSingularUInt64Field(value: &_storage._supersededBy) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._correctionReason) }()
+        case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._concerns) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.id != 0 {
-      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
-    }
-    if !self.batch.isEmpty {
-      try visitor.visitSingularStringField(value: self.batch, fieldNumber: 2)
-    }
-    if self.kind != .unspecified {
-      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 3)
-    }
-    if !self.type.isEmpty {
-      try visitor.visitSingularStringField(value: self.type, fieldNumber: 4)
-    }
-    if !self.mediaType.isEmpty {
-      try visitor.visitSingularStringField(value: self.mediaType, fieldNumber: 5)
-    }
-    if !self.fileName.isEmpty {
-      try visitor.visitSingularStringField(value: self.fileName, fieldNumber: 6)
-    }
-    if !self.sha256.isEmpty {
-      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 7)
-    }
-    if self.size != 0 {
-      try visitor.visitSingularUInt64Field(value: self.size, fieldNumber: 8)
-    }
-    if !self.metadata.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.metadata, fieldNumber: 9)
-    }
-    if !self.satisfies.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.satisfies, fieldNumber: 10)
-    }
-    if !self.uploadedBy.isEmpty {
-      try visitor.visitSingularStringField(value: self.uploadedBy, fieldNumber: 11)
-    }
-    if self.uploadedAtMicros != 0 {
-      try visitor.visitSingularInt64Field(value: self.uploadedAtMicros, fieldNumber: 12)
-    }
-    if !self.uploaderCertifications.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.uploaderCertifications, fieldNumber: 13)
-    }
-    if self.supersedes != 0 {
-      try visitor.visitSingularUInt64Field(value: self.supersedes, fieldNumber: 14)
-    }
-    if self.supersededBy != 0 {
-      try visitor.visitSingularUInt64Field(value: self.supersededBy, fieldNumber: 15)
-    }
-    if !self.correctionReason.isEmpty {
-      try visitor.visitSingularStringField(value: self.correctionReason, fieldNumber: 16)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if _storage._id != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._batch.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._batch, fieldNumber: 2)
+      }
+      if _storage._kind != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._kind, fieldNumber: 3)
+      }
+      if !_storage._type.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._type, fieldNumber: 4)
+      }
+      if !_storage._mediaType.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._mediaType, fieldNumber: 5)
+      }
+      if !_storage._fileName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._fileName, fieldNumber: 6)
+      }
+      if !_storage._sha256.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sha256, fieldNumber: 7)
+      }
+      if _storage._size != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._size, fieldNumber: 8)
+      }
+      if !_storage._metadata.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._metadata, fieldNumber: 9)
+      }
+      if !_storage._satisfies.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._satisfies, fieldNumber: 10)
+      }
+      if !_storage._uploadedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._uploadedBy, fieldNumber: 11)
+      }
+      if _storage._uploadedAtMicros != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._uploadedAtMicros, fieldNumber: 12)
+      }
+      if !_storage._uploaderCertifications.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._uploaderCertifications, fieldNumber: 13)
+      }
+      if _storage._supersedes != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._supersedes, fieldNumber: 14)
+      }
+      if _storage._supersededBy != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._supersededBy, fieldNumber: 15)
+      }
+      if !_storage._correctionReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._correctionReason, fieldNumber: 16)
+      }
+      if !_storage._concerns.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._concerns, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Evidence_V1_EvidenceItem, rhs: Conform_Evidence_V1_EvidenceItem) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.batch != rhs.batch {return false}
-    if lhs.kind != rhs.kind {return false}
-    if lhs.type != rhs.type {return false}
-    if lhs.mediaType != rhs.mediaType {return false}
-    if lhs.fileName != rhs.fileName {return false}
-    if lhs.sha256 != rhs.sha256 {return false}
-    if lhs.size != rhs.size {return false}
-    if lhs.metadata != rhs.metadata {return false}
-    if lhs.satisfies != rhs.satisfies {return false}
-    if lhs.uploadedBy != rhs.uploadedBy {return false}
-    if lhs.uploadedAtMicros != rhs.uploadedAtMicros {return false}
-    if lhs.uploaderCertifications != rhs.uploaderCertifications {return false}
-    if lhs.supersedes != rhs.supersedes {return false}
-    if lhs.supersededBy != rhs.supersededBy {return false}
-    if lhs.correctionReason != rhs.correctionReason {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._batch != rhs_storage._batch {return false}
+        if _storage._kind != rhs_storage._kind {return false}
+        if _storage._type != rhs_storage._type {return false}
+        if _storage._mediaType != rhs_storage._mediaType {return false}
+        if _storage._fileName != rhs_storage._fileName {return false}
+        if _storage._sha256 != rhs_storage._sha256 {return false}
+        if _storage._size != rhs_storage._size {return false}
+        if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._satisfies != rhs_storage._satisfies {return false}
+        if _storage._uploadedBy != rhs_storage._uploadedBy {return false}
+        if _storage._uploadedAtMicros != rhs_storage._uploadedAtMicros {return false}
+        if _storage._uploaderCertifications != rhs_storage._uploaderCertifications {return false}
+        if _storage._supersedes != rhs_storage._supersedes {return false}
+        if _storage._supersededBy != rhs_storage._supersededBy {return false}
+        if _storage._correctionReason != rhs_storage._correctionReason {return false}
+        if _storage._concerns != rhs_storage._concerns {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

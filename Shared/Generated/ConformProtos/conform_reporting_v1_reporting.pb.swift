@@ -582,12 +582,18 @@ public nonisolated struct Conform_Reporting_V1_ArchivedItem: Sendable {
 
   public var uploadedAtMicros: Int64 = 0
 
+  /// The customer's requirement versions it satisfies now, as the batch's compliance last
+  /// counted it (signatures included), e.g. "A/CSR-AUTO-0847 v2.0".
   public var satisfies: [String] = []
 
   /// The item that corrected this one (0: current).
   public var supersededBy: UInt64 = 0
 
   public var signatures: [Conform_Reporting_V1_ReportedSignature] = []
+
+  /// The customer's requirement versions whose rules are about this kind of item: what it was
+  /// offered as evidence for, met or not.
+  public var concerns: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2005,7 +2011,7 @@ nonisolated extension Conform_Reporting_V1_ReportedSignature: SwiftProtobuf.Mess
 
 nonisolated extension Conform_Reporting_V1_ArchivedItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ArchivedItem"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}batch\0\u{1}type\0\u{3}file_name\0\u{3}media_type\0\u{1}sha256\0\u{1}size\0\u{3}uploaded_by\0\u{3}uploaded_at_micros\0\u{1}satisfies\0\u{3}superseded_by\0\u{1}signatures\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}batch\0\u{1}type\0\u{3}file_name\0\u{3}media_type\0\u{1}sha256\0\u{1}size\0\u{3}uploaded_by\0\u{3}uploaded_at_micros\0\u{1}satisfies\0\u{3}superseded_by\0\u{1}signatures\0\u{1}concerns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2025,6 +2031,7 @@ nonisolated extension Conform_Reporting_V1_ArchivedItem: SwiftProtobuf.Message, 
       case 10: try { try decoder.decodeRepeatedStringField(value: &self.satisfies) }()
       case 11: try { try decoder.decodeSingularUInt64Field(value: &self.supersededBy) }()
       case 12: try { try decoder.decodeRepeatedMessageField(value: &self.signatures) }()
+      case 13: try { try decoder.decodeRepeatedStringField(value: &self.concerns) }()
       default: break
       }
     }
@@ -2067,6 +2074,9 @@ nonisolated extension Conform_Reporting_V1_ArchivedItem: SwiftProtobuf.Message, 
     if !self.signatures.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.signatures, fieldNumber: 12)
     }
+    if !self.concerns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.concerns, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2083,6 +2093,7 @@ nonisolated extension Conform_Reporting_V1_ArchivedItem: SwiftProtobuf.Message, 
     if lhs.satisfies != rhs.satisfies {return false}
     if lhs.supersededBy != rhs.supersededBy {return false}
     if lhs.signatures != rhs.signatures {return false}
+    if lhs.concerns != rhs.concerns {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -56,7 +56,8 @@ struct CLIBatchTests {
             let jsonStart = uploaded.output.firstIndex(of: "{") ?? uploaded.output.startIndex
             let item = try JSONSerialization.jsonObject(with: Data(uploaded.output[jsonStart...].utf8)) as? [String: Any]
             let id = try #require(item?["id"] as? String)
-            #expect(item?["satisfies"] as? [String] == ["A/CSR-AUTO-0847 v2.0"])
+            #expect(item?["concerns"] as? [String] == ["A/CSR-AUTO-0847 v2.0"])
+            #expect(item?["satisfies"] == nil, "not before it is signed")
 
             let signed = try await stack.conform(tls: tls, "sign", "evidence", id, "--meaning", "approved")
             #expect(signed.status == 0, "\(signed.output)")

@@ -112,7 +112,7 @@ struct ReleaseTests {
             try await stack.evidence { client throws in
                 let late = await rpcError { try await BatchScenario.upload(client, batch: "D-900", type: "inspection-record") }
                 #expect(late?.code == .failedPrecondition)
-                #expect(late?.message.contains("conform batch amend") == true)
+                #expect(late?.message.contains("a correction goes through an amendment (Amend)") == true)
             }
             try await stack.batches(as: "quality-manager") { client throws in
                 let hold = try await client.setLegalHold(.with { $0.number = "D-900"; $0.hold = true; $0.reason = "litigation L-2025-7" })

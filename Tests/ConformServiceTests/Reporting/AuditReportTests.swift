@@ -89,6 +89,9 @@ struct AuditReportTests {
             #expect(report.archive.map(\.id) == [signed.id, first.id, correction.id])
             #expect(report.archive.allSatisfy { $0.sha256 == signed.sha256 })
             #expect(report.archive.first { $0.id == first.id }?.supersededBy == correction.id)
+            // What each satisfies is what compliance counted: the signed CoA, not the unsigned ones.
+            #expect(report.archive.first { $0.id == signed.id }?.satisfies == ["A/CSR-AUTO-0847 v2.0"])
+            #expect(report.archive.filter { $0.id != signed.id }.allSatisfy { $0.satisfies.isEmpty && $0.concerns == ["A/CSR-AUTO-0847 v2.0"] })
             let signature = try #require(report.archive.first { $0.id == signed.id }?.signatures.first)
             #expect(signature.signer == "quality-engineer")
             #expect(signature.meaning == "approved")

@@ -103,6 +103,14 @@ public struct Batch: Sendable, Equatable {
     /// Released or rejected: the record is read-only.
     public var isComplete: Bool { self.status != .open }
 
+    /// What the evidence rules read of the record.
+    public var facts: RecordFacts {
+        RecordFacts(
+            number: self.number, manufactureDate: self.manufactureDate, quantity: self.quantity, fields: self.fields,
+            serialized: self.serials.count, nfcTagged: self.serials.filter { $0.nfcTag != nil }.count
+        )
+    }
+
     /// The record fields this batch's requirements ask for, with their types.
     public var requiredFields: [String: RecordField.ValueType] {
         var fields: [String: RecordField.ValueType] = [:]

@@ -43,8 +43,10 @@ public struct EvidenceItem: Sendable, Equatable {
     /// Hex SHA-256 of the content.
     public var sha256: String
     public var size: Int64
-    /// The requirement versions it satisfies, e.g. "A/CSR-AUTO-0847 v1.0".
+    /// The requirement versions it satisfied by itself when uploaded, e.g. "A/CSR-AUTO-0847 v1.0".
     public var satisfies: [String]
+    /// The requirement versions whose rules are about this kind of item.
+    public var concerns: [String]
     public var uploadedBy: String
     public var uploadedAtMicros: Int64
     /// Certifications the uploader held on the upload date.
@@ -53,7 +55,7 @@ public struct EvidenceItem: Sendable, Equatable {
     public var supersededBy: Int64?
 
     public init(
-        id: Int64, description: ItemDescription, sha256: String, size: Int64, satisfies: [String], uploadedBy: String,
+        id: Int64, description: ItemDescription, sha256: String, size: Int64, satisfies: [String], concerns: [String], uploadedBy: String,
         uploadedAtMicros: Int64, uploaderCertifications: [String], supersededBy: Int64?
     ) {
         self.id = id
@@ -61,6 +63,7 @@ public struct EvidenceItem: Sendable, Equatable {
         self.sha256 = sha256
         self.size = size
         self.satisfies = satisfies
+        self.concerns = concerns
         self.uploadedBy = uploadedBy
         self.uploadedAtMicros = uploadedAtMicros
         self.uploaderCertifications = uploaderCertifications

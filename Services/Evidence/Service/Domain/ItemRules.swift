@@ -37,48 +37,60 @@ public enum ItemRules {
         )
     }
 
-    /// Refuses an item its batch cannot take: the batch is complete, or a rule of the batch
-    /// for this kind of document does not accept its media type or needs metadata it lacks.
+    /// Refuses an item its batch cannot take: the batch is complete, or the batch's rules
+    /// for this kind of document all refuse it (its media type, a field it lacks). One rule
+    /// taking it is enough: on a consolidated batch each customer's rule is its own.
     public static func check(_ item: ItemDescription, against checklist: Checklist) throws {
         guard checklist.isOpen else {
-            throw DomainError.failedPrecondition(
-                "batch \(checklist.batch) is complete and its record is read-only; correct it through an amendment ('conform batch amend')"
-            )
+            throw DomainError.failedPrecondition("batch \(checklist.batch) is complete and its record is read-only; a correction goes through an amendment (Amend)")
         }
-        guard item.kind == .document else { return }
+        let fact = item.fact(uploaderCertifications: [])
+        var refusals: [DomainError] = []
+        var taken = false
         for requirement in checklist.requirements {
-            for case .document(let type, let mediaTypes, let fields, _) in requirement.rules where type == item.type {
-                if !mediaTypes.contains(item.mediaType) {
-                    throw DomainError.invalid(
-                        field: "media_type",
-                        reason: "is \(item.mediaType), but \(requirement.label) accepts a \(type) only as \(mediaTypes.joined(separator: " or "))"
-                    )
-                }
-                let missing = fields.filter { (item.metadata[$0] ?? "").isEmpty }
-                if !missing.isEmpty {
-                    throw DomainError.invalid(
-                        field: "metadata.\(missing[0])",
-                        reason: "is required: \(requirement.label) needs a \(type) with \(missing.joined(separator: ", ")); add it as --field \(missing[0])=VALUE"
-                    )
+            for rule in requirement.rules {
+                guard case .document(let type, _, _, _) = rule, item.kind == .document, type == item.type else { continue }
+                if let refusal = RuleEvaluator.refusal(of: fact, by: rule, label: requirement.label) {
+                    refusals.append(refusal)
+                } else {
+                    taken = true
                 }
             }
         }
+        if !taken, let first = refusals.first { throw first }
     }
 
-    /// The requirement versions of `checklist` that an item counts towards.
-    public static func satisfies(_ item: ItemDescription, in checklist: Checklist) -> [String] {
-        checklist.requirements.filter { requirement in
-            requirement.rules.contains { rule in
-                switch (rule, item.kind) {
-                case (.document(let type, let mediaTypes, _, _), .document):
-                    return type == item.type && mediaTypes.contains(item.mediaType)
-                case (.photos(let kind, _, _), .photo):
-                    return kind == item.type
-                default:
-                    return false
-                }
-            }
+    /// The requirement versions of `checklist` this item satisfies by itself as uploaded: each
+    /// rule about such items meets it (`RuleEvaluator.meets`). A rule that also needs a
+    /// signature on the item is not met until it is signed, which the batch's compliance says.
+    public static func satisfies(_ item: ItemDescription, uploaderCertifications: [String], in checklist: Checklist) -> [String] {
+        let fact = item.fact(uploaderCertifications: uploaderCertifications)
+        return checklist.requirements.filter { requirement in
+            let verdicts = requirement.rules.compactMap { RuleEvaluator.meets(fact, $0, signatures: []) }
+            return !verdicts.isEmpty && verdicts.allSatisfy { $0 }
         }
         .map(\.label)
     }
+}
+
+extension ItemRules {
+    /// The requirement versions of `checklist` whose rules are about this kind of item.
+    public static func concerns(_ item: ItemDescription, in checklist: Checklist) -> [String] {
+        let fact = item.fact(uploaderCertifications: [])
+        return checklist.requirements.filter { requirement in
+            requirement.rules.contains { RuleEvaluator.meets(fact, $0, signatures: []) != nil }
+        }
+        .map(\.label)
+    }
+}
+
+extension ItemDescription {
+    /// As the evidence rules see it, before it has an id or signatures.
+    func fact(uploaderCertifications: [String]) -> EvidenceFact {
+        EvidenceFact(
+            id: 0, kind: self.kind == .document ? .document : .photo, type: self.type, mediaType: self.mediaType, metadata: self.metadata,
+            uploaderCertifications: uploaderCertifications
+        )
+    }
+
 }

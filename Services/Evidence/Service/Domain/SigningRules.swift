@@ -28,18 +28,15 @@ public enum SigningRules {
         var demands: [(label: String, satisfied: Bool, needs: String)] = []
         for requirement in checklist.requirements {
             for rule in requirement.rules {
-                switch rule {
-                case .signature(let meaning, let role, let certification) where meaning == manifest.meaning && documentType == nil:
-                    let satisfied = (role.map(roles.contains) ?? true) && (certification.map(certifications.contains) ?? true)
-                    let needs = [role.map { "role \($0)" }, certification.map { "certification \($0)" }].compactMap { $0 }.joined(separator: " and ")
-                    demands.append((requirement.label, satisfied, needs))
-                case .dualSignature(let meaning, let first, let second) where meaning == manifest.meaning && documentType == nil:
-                    demands.append((requirement.label, roles.contains(first) || roles.contains(second), "role \(first) or \(second)"))
-                case .document(let type, _, _, let signerRole?) where type == documentType:
-                    demands.append((requirement.label, roles.contains(signerRole), "role \(signerRole)"))
-                default:
-                    break
-                }
+                guard let reserved = RuleEvaluator.reservation(rule, meaning: manifest.meaning, documentType: documentType) else { continue }
+                // One of the roles (a dual signature's either role) and the certification.
+                let satisfied = (reserved.roles.isEmpty || reserved.roles.contains(where: roles.contains))
+                    && (reserved.certification.map(certifications.contains) ?? true)
+                let needs = [
+                    reserved.roles.isEmpty ? nil : "role \(reserved.roles.joined(separator: " or "))",
+                    reserved.certification.map { "certification \($0)" },
+                ].compactMap { $0 }.joined(separator: " and ")
+                demands.append((requirement.label, satisfied, needs))
             }
         }
         guard demands.isEmpty || demands.contains(where: \.satisfied) else {

@@ -80,8 +80,9 @@ struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtoc
                 try MediaTypes.check(declared: description.mediaType, head: head, fileName: description.fileName)
             }
             let sha256 = Hex.lowercase(hasher.finalize())
-            let satisfies = ItemRules.satisfies(description, in: checklist)
             let certifications = uploader?.certifications(on: Day.today) ?? []
+            let satisfies = ItemRules.satisfies(description, uploaderCertifications: certifications, in: checklist)
+            let concerns = ItemRules.concerns(description, in: checklist)
             let (totalSize, chunkCount) = (size, chunks)
             let stored = try await self.writes.write { transaction in
                 // The batch may have been released since its checklist said open.
@@ -91,7 +92,7 @@ struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtoc
                     upload: upload, sha256: sha256, size: totalSize, chunks: chunkCount, on: transaction.connection, logger: transaction.logger
                 )
                 let item = try await ItemStore.insert(
-                    description, sha256: sha256, size: totalSize, satisfies: satisfies, uploadedBy: transaction.call.principal.name,
+                    description, sha256: sha256, size: totalSize, satisfies: satisfies, concerns: concerns, uploadedBy: transaction.call.principal.name,
                     uploaderCertifications: certifications, on: transaction.connection, logger: transaction.logger
                 )
                 let message = item.message

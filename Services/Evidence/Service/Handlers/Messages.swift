@@ -46,6 +46,7 @@ extension EvidenceItem {
             $0.size = UInt64(self.size)
             $0.metadata = self.description.metadata
             $0.satisfies = self.satisfies
+            $0.concerns = self.concerns
             $0.uploadedBy = self.uploadedBy
             $0.uploadedAtMicros = self.uploadedAtMicros
             $0.uploaderCertifications = self.uploaderCertifications

@@ -7,5 +7,6 @@ enum EvidenceMigrations {
         CreateEvidence.migration,
         SharedMigrations.sealedFeedAndLeases(version: 3),
         SealReleasedBatches.migration,
+        TagItemsWithWhatTheyConcern.migration,
     ]
 }

@@ -9,7 +9,7 @@ import PostgresNIO
 /// read from the item that names it.
 enum ItemStore {
     static func insert(
-        _ description: ItemDescription, sha256: String, size: Int64, satisfies: [String], uploadedBy: String,
+        _ description: ItemDescription, sha256: String, size: Int64, satisfies: [String], concerns: [String], uploadedBy: String,
         uploaderCertifications: [String], on connection: PostgresConnection, logger: Logger
     ) async throws -> EvidenceItem {
         let micros = Timestamps.nowMicros()
@@ -19,10 +19,10 @@ enum ItemStore {
             let rows = try await connection.query(
                 """
                 INSERT INTO evidence_items
-                    (batch, kind, type, media_type, file_name, sha256, size, metadata, satisfies, uploaded_by, uploaded_at_micros,
+                    (batch, kind, type, media_type, file_name, sha256, size, metadata, satisfies, concerns, uploaded_by, uploaded_at_micros,
                      uploader_certifications, supersedes, correction_reason)
                 VALUES (\(description.batch), \(description.kind.rawValue), \(description.type), \(description.mediaType), \(description.fileName),
-                        \(sha256), \(size), \(metadata), \(satisfies), \(uploadedBy), \(micros), \(uploaderCertifications),
+                        \(sha256), \(size), \(metadata), \(satisfies), \(concerns), \(uploadedBy), \(micros), \(uploaderCertifications),
                         \(description.supersedes), \(description.correctionReason))
                 RETURNING id
                 """,
@@ -34,7 +34,7 @@ enum ItemStore {
             throw DomainError.failedPrecondition("item \(description.supersedes ?? 0) is corrected already; correct the item that superseded it")
         }
         return EvidenceItem(
-            id: id, description: description, sha256: sha256, size: size, satisfies: satisfies, uploadedBy: uploadedBy,
+            id: id, description: description, sha256: sha256, size: size, satisfies: satisfies, concerns: concerns, uploadedBy: uploadedBy,
             uploadedAtMicros: micros, uploaderCertifications: uploaderCertifications, supersededBy: nil
         )
     }
@@ -57,7 +57,7 @@ enum ItemStore {
         let rows = try await connection.query(
             """
             SELECT i.id, i.batch, i.kind, i.type, i.media_type, i.file_name, i.sha256, i.size, i.metadata, i.satisfies, i.uploaded_by,
-                   i.uploaded_at_micros, i.uploader_certifications, i.supersedes, i.correction_reason, s.id
+                   i.uploaded_at_micros, i.uploader_certifications, i.supersedes, i.correction_reason, s.id, i.concerns
             FROM evidence_items i LEFT JOIN evidence_items s ON s.supersedes = i.id
             WHERE (\(id)::bigint IS NULL OR i.id = \(id)) AND (\(batch)::text IS NULL OR i.batch = \(batch))
             ORDER BY i.id
@@ -66,8 +66,8 @@ enum ItemStore {
         )
         var items: [EvidenceItem] = []
         for try await row in rows {
-            let (id, batch, kind, type, mediaType, fileName, sha256, size, metadata, satisfies, uploadedBy, micros, certifications, supersedes, reason, successor) =
-                try row.decode((Int64, String, String, String, String, String, String, Int64, String, [String], String, Int64, [String], Int64?, String, Int64?).self)
+            let (id, batch, kind, type, mediaType, fileName, sha256, size, metadata, satisfies, uploadedBy, micros, certifications, supersedes, reason, successor, concerns) =
+                try row.decode((Int64, String, String, String, String, String, String, Int64, String, [String], String, Int64, [String], Int64?, String, Int64?, [String]).self)
             guard let kind = EvidenceKind(rawValue: kind) else { throw DatabaseError(.failed, "evidence item \(id) has an unknown kind") }
             let fields = try JSONDecoder().decode([String: String].self, from: Data(metadata.utf8))
             items.append(EvidenceItem(
@@ -76,7 +76,7 @@ enum ItemStore {
                     batch: batch, kind: kind, type: type, mediaType: mediaType, fileName: fileName, metadata: fields,
                     supersedes: supersedes, correctionReason: reason
                 ),
-                sha256: sha256, size: size, satisfies: satisfies, uploadedBy: uploadedBy, uploadedAtMicros: micros,
+                sha256: sha256, size: size, satisfies: satisfies, concerns: concerns, uploadedBy: uploadedBy, uploadedAtMicros: micros,
                 uploaderCertifications: certifications, supersededBy: successor
             ))
         }

@@ -60,7 +60,8 @@ struct ComplianceRefresher: Service {
         let states = report.requirements.map { requirement in
             RequirementState(
                 customer: requirement.customer, requirementID: requirement.requirementID, version: requirement.version,
-                isMandatory: requirement.strength == .mandatory, state: requirement.state.word, missing: requirement.missing
+                isMandatory: requirement.strength == .mandatory, state: requirement.state.word, missing: requirement.missing,
+                evidence: requirement.evidence.map { Int64($0) }
             )
         }
         try await self.writes.write(as: self.context()) { transaction in

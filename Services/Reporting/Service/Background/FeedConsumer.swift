@@ -151,7 +151,8 @@ struct FeedConsumer: Service {
                 ArchivedItem(
                     id: Int64(item.id), batch: item.batch, type: item.type, fileName: item.fileName, mediaType: item.mediaType,
                     sha256: item.sha256, size: Int64(item.size), uploadedBy: item.uploadedBy, uploadedAtMicros: item.uploadedAtMicros,
-                    satisfies: item.satisfies, supersededBy: 0, signatures: []
+                    // Items from before `concerns` was tagged carried it as `satisfies`.
+                    satisfies: [], concerns: item.concerns.isEmpty ? item.satisfies : item.concerns, supersededBy: 0, signatures: []
                 ),
                 supersedes: Int64(item.supersedes)
             )

@@ -29,15 +29,19 @@ public struct ArchivedItem: Sendable, Equatable {
     public var size: Int64
     public var uploadedBy: String
     public var uploadedAtMicros: Int64
-    /// The requirement versions it satisfies, e.g. "A/CSR-A-0201 v1.0".
+    /// The requirement versions it satisfies now, as the batch's compliance counted it
+    /// (signatures included), e.g. "A/CSR-A-0201 v1.0".
     public var satisfies: [String]
+    /// The requirement versions whose rules are about this kind of item, as it was tagged.
+    public var concerns: [String]
     /// The item that corrected this one (0: it is current).
     public var supersededBy: Int64
     public var signatures: [SignatureManifestation]
 
     public init(
         id: Int64, batch: String, type: String, fileName: String, mediaType: String, sha256: String, size: Int64,
-        uploadedBy: String, uploadedAtMicros: Int64, satisfies: [String], supersededBy: Int64, signatures: [SignatureManifestation]
+        uploadedBy: String, uploadedAtMicros: Int64, satisfies: [String], concerns: [String] = [], supersededBy: Int64,
+        signatures: [SignatureManifestation]
     ) {
         self.id = id
         self.batch = batch
@@ -49,6 +53,7 @@ public struct ArchivedItem: Sendable, Equatable {
         self.uploadedBy = uploadedBy
         self.uploadedAtMicros = uploadedAtMicros
         self.satisfies = satisfies
+        self.concerns = concerns
         self.supersededBy = supersededBy
         self.signatures = signatures
     }

@@ -76,17 +76,22 @@ public struct RequirementState: Sendable, Equatable {
     /// "satisfied", "unsatisfied", "waived" or "not applicable".
     public var state: String
     public var missing: [String]
+    /// The evidence items its compliance counted.
+    public var evidence: [Int64]
 
     /// The requirement, with its customer.
     public var requirement: RequirementRef { RequirementRef(customer: self.customer, id: self.requirementID) }
 
-    public init(customer: String, requirementID: String, version: String, isMandatory: Bool, state: String, missing: [String]) {
+    public init(
+        customer: String, requirementID: String, version: String, isMandatory: Bool, state: String, missing: [String], evidence: [Int64] = []
+    ) {
         self.customer = customer
         self.requirementID = requirementID
         self.version = version
         self.isMandatory = isMandatory
         self.state = state
         self.missing = missing
+        self.evidence = evidence
     }
 }
 

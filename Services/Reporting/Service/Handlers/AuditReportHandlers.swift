@@ -140,6 +140,7 @@ extension ArchivedItem {
             $0.uploadedBy = self.uploadedBy
             $0.uploadedAtMicros = self.uploadedAtMicros
             $0.satisfies = self.satisfies
+            $0.concerns = self.concerns
             $0.supersededBy = UInt64(max(0, self.supersededBy))
             $0.signatures = self.signatures.map { signature in
                 .with {

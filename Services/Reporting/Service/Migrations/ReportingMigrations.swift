@@ -12,5 +12,6 @@ enum ReportingMigrations {
         SharedMigrations.sealedFeedAndLeases(version: 7),
         ShareWorkAmongReplicas.migration,
         KeyAlertsByCustomer.migration,
+        SatisfiedFromCompliance.migration,
     ]
 }

@@ -36,10 +36,11 @@ enum AuditReportStore {
         return batches
     }
 
-    /// Every evidence item of those batches (those satisfying one of `requirements` when not
-    /// empty), superseded ones too, with the signatures on each, by id. On a consolidated
-    /// batch an item names only `customer`'s requirements, and an item that serves only
-    /// other customers' is theirs, not in this customer's archive.
+    /// Every evidence item of those batches (those concerning one of `requirements` when not
+    /// empty), superseded ones too, with the signatures on each and the requirements its
+    /// batch's compliance counted it for, by id. On a consolidated batch an item names only
+    /// `customer`'s requirements, and an item that concerns only other customers' is theirs,
+    /// not in this customer's archive.
     static func archive(
         customer: String, from: Day, to: Day, requirements: Set<RequirementRef>, on connection: PostgresConnection, logger: Logger
     ) async throws -> [ArchivedItem] {
@@ -47,12 +48,15 @@ enum AuditReportStore {
         let rows = try await connection.query(
             """
             SELECT e.id, e.batch, e.type, e.file_name, e.media_type, e.sha256, e.size, e.uploaded_by, e.uploaded_at_micros,
-                   e.own, e.superseded_by, s.printed_name, s.signer, s.signed_at_micros, s.meaning
+                   e.satisfied, e.superseded_by, s.printed_name, s.signer, s.signed_at_micros, s.meaning, e.own
             FROM batch_summaries b
             JOIN LATERAL (
-                SELECT i.*, ARRAY(SELECT r FROM unnest(i.satisfies) r WHERE split_part(r, '/', 1) = \(customer)) AS own
+                SELECT i.*, ARRAY(SELECT r FROM unnest(i.concerns) r WHERE split_part(r, '/', 1) = \(customer)) AS own,
+                       ARRAY(SELECT c.customer || '/' || c.requirement_id || ' v' || c.version FROM batch_compliance c
+                             WHERE c.batch = i.batch AND c.customer = \(customer) AND c.state = 'satisfied' AND i.id = ANY(c.evidence)
+                             ORDER BY 1) AS satisfied
                 FROM evidence_items i WHERE i.batch = b.number
-            ) e ON cardinality(e.satisfies) = 0 OR cardinality(e.own) > 0
+            ) e ON cardinality(e.concerns) = 0 OR cardinality(e.own) > 0
             LEFT JOIN signatures s ON s.item = e.id
             WHERE b.customer = \(customer) AND b.manufacture_date BETWEEN \(from.description)::date AND \(to.description)::date
               AND (cardinality(\(asked)::text[]) = 0
@@ -71,7 +75,8 @@ enum AuditReportStore {
                     fileName: try columns[3].decode(String.self), mediaType: try columns[4].decode(String.self),
                     sha256: try columns[5].decode(String.self), size: try columns[6].decode(Int64.self),
                     uploadedBy: try columns[7].decode(String.self), uploadedAtMicros: try columns[8].decode(Int64.self),
-                    satisfies: try columns[9].decode([String].self), supersededBy: try columns[10].decode(Int64.self), signatures: []
+                    satisfies: try columns[9].decode([String].self), concerns: try columns[15].decode([String].self),
+                    supersededBy: try columns[10].decode(Int64.self), signatures: []
                 ))
             }
             if let name = try columns[11].decode(String?.self) {

@@ -67,9 +67,9 @@ enum ComplianceModelStore {
         for state in states {
             try await connection.query(
                 """
-                INSERT INTO batch_compliance (batch, customer, requirement_id, version, mandatory, state, missing, evaluated_at_micros)
+                INSERT INTO batch_compliance (batch, customer, requirement_id, version, mandatory, state, missing, evidence, evaluated_at_micros)
                 VALUES (\(batch), \(state.customer), \(state.requirementID), \(state.version), \(state.isMandatory), \(state.state),
-                        \(state.missing), \(now))
+                        \(state.missing), \(state.evidence), \(now))
                 """,
                 logger: logger
             )

@@ -62,9 +62,9 @@ enum ReadModelStore {
             try await connection.query(
                 """
                 INSERT INTO evidence_items (id, batch, type, file_name, media_type, sha256, size, uploaded_by, uploaded_at_micros,
-                                            satisfies, requirement_ids, supersedes)
+                                            concerns, requirement_ids, supersedes)
                 VALUES (\(item.id), \(item.batch), \(item.type), \(item.fileName), \(item.mediaType), \(item.sha256), \(item.size),
-                        \(item.uploadedBy), \(item.uploadedAtMicros), \(item.satisfies), \(item.satisfies.compactMap { RequirementRef(reference: $0)?.id }),
+                        \(item.uploadedBy), \(item.uploadedAtMicros), \(item.concerns), \(item.concerns.compactMap { RequirementRef(reference: $0)?.id }),
                         \(supersedes))
                 ON CONFLICT (id) DO NOTHING
                 """,
