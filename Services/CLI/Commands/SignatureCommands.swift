@@ -66,7 +66,7 @@ struct SignatureCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The signatures on a record, with printed name, time and meaning.")
-        @Argument(help: "batch:NUMBER or evidence:ID.") var target: String
+        @Argument(help: "batch:NUMBER, evidence:ID or lot:LOT.") var target: String
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -85,7 +85,7 @@ struct SignatureCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Recheck every signature on a record against its signer's key and the record as it is now.")
-        @Argument(help: "batch:NUMBER or evidence:ID.") var target: String
+        @Argument(help: "batch:NUMBER, evidence:ID or lot:LOT.") var target: String
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {

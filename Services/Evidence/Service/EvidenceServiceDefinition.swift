@@ -9,7 +9,7 @@ extension ServiceDefinition {
         migrations: EvidenceMigrations.all,
         accessPolicy: EvidenceAccessPolicy.policy,
         grpcServiceNames: [Conform_Evidence_V1_EvidenceService.descriptor.fullyQualifiedService],
-        peers: [.batch],
+        peers: [.batch, .supplier],
         makeHandlers: { resources in [EvidenceHandlers(resources: resources)] }
     )
 }

@@ -474,51 +474,109 @@ public nonisolated struct Conform_Supplier_V1_GetReceivingPolicyRequest: Sendabl
 }
 
 /// A lot received from a supplier, and the gate's verdict on it.
-public nonisolated struct Conform_Supplier_V1_Receipt: Sendable {
+public nonisolated struct Conform_Supplier_V1_Receipt: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var lot: String = String()
+  public var lot: String {
+    get {_storage._lot}
+    set {_uniqueStorage()._lot = newValue}
+  }
 
-  public var supplier: String = String()
+  public var supplier: String {
+    get {_storage._supplier}
+    set {_uniqueStorage()._supplier = newValue}
+  }
 
-  public var material: String = String()
+  public var material: String {
+    get {_storage._material}
+    set {_uniqueStorage()._material = newValue}
+  }
 
-  public var quantity: String = String()
+  public var quantity: String {
+    get {_storage._quantity}
+    set {_uniqueStorage()._quantity = newValue}
+  }
 
   /// YYYY-MM-DD.
-  public var receivedOn: String = String()
+  public var receivedOn: String {
+    get {_storage._receivedOn}
+    set {_uniqueStorage()._receivedOn = newValue}
+  }
 
   /// The evidence item of the CoA that came with it (0: none).
-  public var coaEvidence: UInt64 = 0
+  public var coaEvidence: UInt64 {
+    get {_storage._coaEvidence}
+    set {_uniqueStorage()._coaEvidence = newValue}
+  }
 
-  public var verdict: Conform_Supplier_V1_Verdict = .unspecified
+  public var verdict: Conform_Supplier_V1_Verdict {
+    get {_storage._verdict}
+    set {_uniqueStorage()._verdict = newValue}
+  }
 
   /// Why, in words a receiving clerk understands.
-  public var reasons: [String] = []
+  public var reasons: [String] {
+    get {_storage._reasons}
+    set {_uniqueStorage()._reasons = newValue}
+  }
 
-  public var receivedBy: String = String()
+  public var receivedBy: String {
+    get {_storage._receivedBy}
+    set {_uniqueStorage()._receivedBy = newValue}
+  }
 
   /// The supplier's last audit before the receipt ("" when never audited).
-  public var lastAudit: String = String()
+  public var lastAudit: String {
+    get {_storage._lastAudit}
+    set {_uniqueStorage()._lastAudit = newValue}
+  }
 
-  public var exception: Conform_Supplier_V1_ExceptionState = .none
+  public var exception: Conform_Supplier_V1_ExceptionState {
+    get {_storage._exception}
+    set {_uniqueStorage()._exception = newValue}
+  }
 
-  public var exceptionJustification: String = String()
+  public var exceptionJustification: String {
+    get {_storage._exceptionJustification}
+    set {_uniqueStorage()._exceptionJustification = newValue}
+  }
 
-  public var exceptionRequestedBy: String = String()
+  public var exceptionRequestedBy: String {
+    get {_storage._exceptionRequestedBy}
+    set {_uniqueStorage()._exceptionRequestedBy = newValue}
+  }
 
-  public var exceptionApprovedBy: String = String()
+  public var exceptionApprovedBy: String {
+    get {_storage._exceptionApprovedBy}
+    set {_uniqueStorage()._exceptionApprovedBy = newValue}
+  }
 
   /// The quality manager's signed approval: the manifest and the ECDSA P-256 signature.
-  public var exceptionManifest: String = String()
+  public var exceptionManifest: String {
+    get {_storage._exceptionManifest}
+    set {_uniqueStorage()._exceptionManifest = newValue}
+  }
 
-  public var exceptionSignature: Data = Data()
+  public var exceptionSignature: Data {
+    get {_storage._exceptionSignature}
+    set {_uniqueStorage()._exceptionSignature = newValue}
+  }
+
+  /// The approval as the evidence service keeps it, with every other signature (target
+  /// lot:LOT): 'signature verify' re-checks it against the signer's key and the receipt as it
+  /// is now (0 for an approval recorded before approvals were kept there).
+  public var exceptionSignatureID: UInt64 {
+    get {_storage._exceptionSignatureID}
+    set {_uniqueStorage()._exceptionSignatureID = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Conform_Supplier_V1_RecordReceiptRequest: Sendable {
@@ -595,7 +653,9 @@ public nonisolated struct Conform_Supplier_V1_RequestExceptionRequest: Sendable 
 }
 
 /// A quality manager's approval: a signature (docs/SIGNATURES.md) of the receipt's digest,
-/// target "lot:LOT", meaning "approved".
+/// target "lot:LOT", meaning "approved". The supplier service checks the exception is
+/// requested and has the evidence service take the signature, which checks the signer's key
+/// and that they hold the quality-manager role on the signing day, and keeps it.
 public nonisolated struct Conform_Supplier_V1_ApproveExceptionRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -709,32 +769,29 @@ public nonisolated struct Conform_Supplier_V1_LotStatusRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Conform_Supplier_V1_LotStatus: @unchecked Sendable {
+public nonisolated struct Conform_Supplier_V1_LotStatus: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var receipt: Conform_Supplier_V1_Receipt {
-    get {_storage._receipt ?? Conform_Supplier_V1_Receipt()}
-    set {_uniqueStorage()._receipt = newValue}
+    get {_receipt ?? Conform_Supplier_V1_Receipt()}
+    set {_receipt = newValue}
   }
   /// Returns true if `receipt` has been explicitly set.
-  public var hasReceipt: Bool {_storage._receipt != nil}
+  public var hasReceipt: Bool {self._receipt != nil}
   /// Clears the value of `receipt`. Subsequent reads from it will return its default value.
-  public mutating func clearReceipt() {_uniqueStorage()._receipt = nil}
+  public mutating func clearReceipt() {self._receipt = nil}
 
   /// Every audit of the lot's supplier, newest first (dates only), for rules that look back
   /// from a batch's manufacture date.
-  public var auditDates: [String] {
-    get {_storage._auditDates}
-    set {_uniqueStorage()._auditDates = newValue}
-  }
+  public var auditDates: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _receipt: Conform_Supplier_V1_Receipt? = nil
 }
 
 public nonisolated struct Conform_Supplier_V1_LotStatusResponse: Sendable {
@@ -1428,104 +1485,177 @@ nonisolated extension Conform_Supplier_V1_GetReceivingPolicyRequest: SwiftProtob
 
 nonisolated extension Conform_Supplier_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Receipt"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}lot\0\u{1}supplier\0\u{1}material\0\u{1}quantity\0\u{3}received_on\0\u{3}coa_evidence\0\u{1}verdict\0\u{1}reasons\0\u{3}received_by\0\u{3}last_audit\0\u{1}exception\0\u{3}exception_justification\0\u{3}exception_requested_by\0\u{3}exception_approved_by\0\u{3}exception_manifest\0\u{3}exception_signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}lot\0\u{1}supplier\0\u{1}material\0\u{1}quantity\0\u{3}received_on\0\u{3}coa_evidence\0\u{1}verdict\0\u{1}reasons\0\u{3}received_by\0\u{3}last_audit\0\u{1}exception\0\u{3}exception_justification\0\u{3}exception_requested_by\0\u{3}exception_approved_by\0\u{3}exception_manifest\0\u{3}exception_signature\0\u{3}exception_signature_id\0")
+
+  fileprivate class _StorageClass {
+    var _lot: String = String()
+    var _supplier: String = String()
+    var _material: String = String()
+    var _quantity: String = String()
+    var _receivedOn: String = String()
+    var _coaEvidence: UInt64 = 0
+    var _verdict: Conform_Supplier_V1_Verdict = .unspecified
+    var _reasons: [String] = []
+    var _receivedBy: String = String()
+    var _lastAudit: String = String()
+    var _exception: Conform_Supplier_V1_ExceptionState = .none
+    var _exceptionJustification: String = String()
+    var _exceptionRequestedBy: String = String()
+    var _exceptionApprovedBy: String = String()
+    var _exceptionManifest: String = String()
+    var _exceptionSignature: Data = Data()
+    var _exceptionSignatureID: UInt64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _lot = source._lot
+      _supplier = source._supplier
+      _material = source._material
+      _quantity = source._quantity
+      _receivedOn = source._receivedOn
+      _coaEvidence = source._coaEvidence
+      _verdict = source._verdict
+      _reasons = source._reasons
+      _receivedBy = source._receivedBy
+      _lastAudit = source._lastAudit
+      _exception = source._exception
+      _exceptionJustification = source._exceptionJustification
+      _exceptionRequestedBy = source._exceptionRequestedBy
+      _exceptionApprovedBy = source._exceptionApprovedBy
+      _exceptionManifest = source._exceptionManifest
+      _exceptionSignature = source._exceptionSignature
+      _exceptionSignatureID = source._exceptionSignatureID
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.lot) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.supplier) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.material) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.quantity) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.receivedOn) }()
-      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.coaEvidence) }()
-      case 7: try { try decoder.decodeSingularEnumField(value: &self.verdict) }()
-      case 8: try { try decoder.decodeRepeatedStringField(value: &self.reasons) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.receivedBy) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.lastAudit) }()
-      case 11: try { try decoder.decodeSingularEnumField(value: &self.exception) }()
-      case 12: try { try decoder.decodeSingularStringField(value: &self.exceptionJustification) }()
-      case 13: try { try decoder.decodeSingularStringField(value: &self.exceptionRequestedBy) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.exceptionApprovedBy) }()
-      case 15: try { try decoder.decodeSingularStringField(value: &self.exceptionManifest) }()
-      case 16: try { try decoder.decodeSingularBytesField(value: &self.exceptionSignature) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._lot) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._supplier) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._material) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._quantity) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._receivedOn) }()
+        case 6: try { try decoder.decodeSingularUInt64Field(value: &_storage._coaEvidence) }()
+        case 7: try { try decoder.decodeSingularEnumField(value: &_storage._verdict) }()
+        case 8: try { try decoder.decodeRepeatedStringField(value: &_storage._reasons) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._receivedBy) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._lastAudit) }()
+        case 11: try { try decoder.decodeSingularEnumField(value: &_storage._exception) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._exceptionJustification) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._exceptionRequestedBy) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._exceptionApprovedBy) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._exceptionManifest) }()
+        case 16: try { try decoder.decodeSingularBytesField(value: &_storage._exceptionSignature) }()
+        case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._exceptionSignatureID) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.lot.isEmpty {
-      try visitor.visitSingularStringField(value: self.lot, fieldNumber: 1)
-    }
-    if !self.supplier.isEmpty {
-      try visitor.visitSingularStringField(value: self.supplier, fieldNumber: 2)
-    }
-    if !self.material.isEmpty {
-      try visitor.visitSingularStringField(value: self.material, fieldNumber: 3)
-    }
-    if !self.quantity.isEmpty {
-      try visitor.visitSingularStringField(value: self.quantity, fieldNumber: 4)
-    }
-    if !self.receivedOn.isEmpty {
-      try visitor.visitSingularStringField(value: self.receivedOn, fieldNumber: 5)
-    }
-    if self.coaEvidence != 0 {
-      try visitor.visitSingularUInt64Field(value: self.coaEvidence, fieldNumber: 6)
-    }
-    if self.verdict != .unspecified {
-      try visitor.visitSingularEnumField(value: self.verdict, fieldNumber: 7)
-    }
-    if !self.reasons.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.reasons, fieldNumber: 8)
-    }
-    if !self.receivedBy.isEmpty {
-      try visitor.visitSingularStringField(value: self.receivedBy, fieldNumber: 9)
-    }
-    if !self.lastAudit.isEmpty {
-      try visitor.visitSingularStringField(value: self.lastAudit, fieldNumber: 10)
-    }
-    if self.exception != .none {
-      try visitor.visitSingularEnumField(value: self.exception, fieldNumber: 11)
-    }
-    if !self.exceptionJustification.isEmpty {
-      try visitor.visitSingularStringField(value: self.exceptionJustification, fieldNumber: 12)
-    }
-    if !self.exceptionRequestedBy.isEmpty {
-      try visitor.visitSingularStringField(value: self.exceptionRequestedBy, fieldNumber: 13)
-    }
-    if !self.exceptionApprovedBy.isEmpty {
-      try visitor.visitSingularStringField(value: self.exceptionApprovedBy, fieldNumber: 14)
-    }
-    if !self.exceptionManifest.isEmpty {
-      try visitor.visitSingularStringField(value: self.exceptionManifest, fieldNumber: 15)
-    }
-    if !self.exceptionSignature.isEmpty {
-      try visitor.visitSingularBytesField(value: self.exceptionSignature, fieldNumber: 16)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._lot.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lot, fieldNumber: 1)
+      }
+      if !_storage._supplier.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._supplier, fieldNumber: 2)
+      }
+      if !_storage._material.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._material, fieldNumber: 3)
+      }
+      if !_storage._quantity.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._quantity, fieldNumber: 4)
+      }
+      if !_storage._receivedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._receivedOn, fieldNumber: 5)
+      }
+      if _storage._coaEvidence != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._coaEvidence, fieldNumber: 6)
+      }
+      if _storage._verdict != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._verdict, fieldNumber: 7)
+      }
+      if !_storage._reasons.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._reasons, fieldNumber: 8)
+      }
+      if !_storage._receivedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._receivedBy, fieldNumber: 9)
+      }
+      if !_storage._lastAudit.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lastAudit, fieldNumber: 10)
+      }
+      if _storage._exception != .none {
+        try visitor.visitSingularEnumField(value: _storage._exception, fieldNumber: 11)
+      }
+      if !_storage._exceptionJustification.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._exceptionJustification, fieldNumber: 12)
+      }
+      if !_storage._exceptionRequestedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._exceptionRequestedBy, fieldNumber: 13)
+      }
+      if !_storage._exceptionApprovedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._exceptionApprovedBy, fieldNumber: 14)
+      }
+      if !_storage._exceptionManifest.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._exceptionManifest, fieldNumber: 15)
+      }
+      if !_storage._exceptionSignature.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._exceptionSignature, fieldNumber: 16)
+      }
+      if _storage._exceptionSignatureID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._exceptionSignatureID, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_Receipt, rhs: Conform_Supplier_V1_Receipt) -> Bool {
-    if lhs.lot != rhs.lot {return false}
-    if lhs.supplier != rhs.supplier {return false}
-    if lhs.material != rhs.material {return false}
-    if lhs.quantity != rhs.quantity {return false}
-    if lhs.receivedOn != rhs.receivedOn {return false}
-    if lhs.coaEvidence != rhs.coaEvidence {return false}
-    if lhs.verdict != rhs.verdict {return false}
-    if lhs.reasons != rhs.reasons {return false}
-    if lhs.receivedBy != rhs.receivedBy {return false}
-    if lhs.lastAudit != rhs.lastAudit {return false}
-    if lhs.exception != rhs.exception {return false}
-    if lhs.exceptionJustification != rhs.exceptionJustification {return false}
-    if lhs.exceptionRequestedBy != rhs.exceptionRequestedBy {return false}
-    if lhs.exceptionApprovedBy != rhs.exceptionApprovedBy {return false}
-    if lhs.exceptionManifest != rhs.exceptionManifest {return false}
-    if lhs.exceptionSignature != rhs.exceptionSignature {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._lot != rhs_storage._lot {return false}
+        if _storage._supplier != rhs_storage._supplier {return false}
+        if _storage._material != rhs_storage._material {return false}
+        if _storage._quantity != rhs_storage._quantity {return false}
+        if _storage._receivedOn != rhs_storage._receivedOn {return false}
+        if _storage._coaEvidence != rhs_storage._coaEvidence {return false}
+        if _storage._verdict != rhs_storage._verdict {return false}
+        if _storage._reasons != rhs_storage._reasons {return false}
+        if _storage._receivedBy != rhs_storage._receivedBy {return false}
+        if _storage._lastAudit != rhs_storage._lastAudit {return false}
+        if _storage._exception != rhs_storage._exception {return false}
+        if _storage._exceptionJustification != rhs_storage._exceptionJustification {return false}
+        if _storage._exceptionRequestedBy != rhs_storage._exceptionRequestedBy {return false}
+        if _storage._exceptionApprovedBy != rhs_storage._exceptionApprovedBy {return false}
+        if _storage._exceptionManifest != rhs_storage._exceptionManifest {return false}
+        if _storage._exceptionSignature != rhs_storage._exceptionSignature {return false}
+        if _storage._exceptionSignatureID != rhs_storage._exceptionSignatureID {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1990,74 +2120,36 @@ nonisolated extension Conform_Supplier_V1_LotStatus: SwiftProtobuf.Message, Swif
   public static let protoMessageName: String = _protobuf_package + ".LotStatus"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}receipt\0\u{3}audit_dates\0")
 
-  fileprivate class _StorageClass {
-    var _receipt: Conform_Supplier_V1_Receipt? = nil
-    var _auditDates: [String] = []
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _receipt = source._receipt
-      _auditDates = source._auditDates
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._receipt) }()
-        case 2: try { try decoder.decodeRepeatedStringField(value: &_storage._auditDates) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._receipt) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.auditDates) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._receipt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      if !_storage._auditDates.isEmpty {
-        try visitor.visitRepeatedStringField(value: _storage._auditDates, fieldNumber: 2)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._receipt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.auditDates.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.auditDates, fieldNumber: 2)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_LotStatus, rhs: Conform_Supplier_V1_LotStatus) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._receipt != rhs_storage._receipt {return false}
-        if _storage._auditDates != rhs_storage._auditDates {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._receipt != rhs._receipt {return false}
+    if lhs.auditDates != rhs.auditDates {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

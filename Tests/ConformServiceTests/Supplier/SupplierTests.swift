@@ -148,11 +148,32 @@ struct SupplierTests {
                 let (manifest, signature) = try BatchScenario.managerKey.sign(
                     target: "lot:X-1", digest: digest, meaning: .approved, signer: "quality-manager", printedName: "Dana Reyes"
                 )
-                let approved = try await client.approveException(.with { $0.lot = "X-1"; $0.manifest = manifest; $0.signature = signature })
+                let approval = Conform_Supplier_V1_ApproveExceptionRequest.with { $0.lot = "X-1"; $0.manifest = manifest; $0.signature = signature }
+                let approved = try await client.approveException(approval, metadata: ["idempotency-key": "approve-X-1"])
                 #expect(approved.exception == .approved)
                 #expect(approved.exceptionApprovedBy == "quality-manager")
                 #expect(approved.exceptionManifest == manifest)
                 #expect(approved.verdict == .blocked)
+                #expect(approved.exceptionSignatureID > 0)
+                // Retried with its key: the same answer, not "approved already".
+                #expect(try await client.approveException(approval, metadata: ["idempotency-key": "approve-X-1"]) == approved)
+                // The approval is a signature like any other: listed and re-checked by the evidence
+                // service against the signer's key and the receipt as it is now.
+                let checked = try await stack.evidence(as: "auditor") { evidence in
+                    try await evidence.verifySignatures(.with { $0.target = "lot:X-1" })
+                }
+                #expect(checked.currentDigest == digest)
+                #expect(checked.checks.map(\.signatureID) == [approved.exceptionSignatureID])
+                #expect(checked.checks.allSatisfy { $0.valid })
+            }
+            // Nobody signs a lot's receipt at the evidence service directly: approvals go through the supplier service.
+            try await stack.evidence(as: "quality-manager") { evidence throws in
+                let (manifest, signature) = try BatchScenario.managerKey.sign(
+                    target: "lot:X-1", digest: digest, meaning: .approved, signer: "quality-manager", printedName: "Dana Reyes"
+                )
+                let direct = await rpcError { try await evidence.sign(.with { $0.manifest = manifest; $0.signature = signature }) }
+                #expect(direct?.code == .invalidArgument)
+                #expect(direct?.message.contains("ApproveException") == true)
             }
             let events = try await stack.supplier.events().map(\.type)
             #expect(events.contains("exception.requested"))

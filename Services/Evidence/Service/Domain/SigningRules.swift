@@ -9,7 +9,7 @@ public enum SigningRules {
     public static func checkEligible(
         _ signer: Signatory,
         manifest: SignatureManifest,
-        checklist: Checklist,
+        checklist: Checklist?,
         documentType: String?,
         requiredRole: String?
     ) throws {
@@ -26,7 +26,7 @@ public enum SigningRules {
             return
         }
         var demands: [(label: String, satisfied: Bool, needs: String)] = []
-        for requirement in checklist.requirements {
+        for requirement in checklist?.requirements ?? [] {
             for rule in requirement.rules {
                 guard let reserved = RuleEvaluator.reservation(rule, meaning: manifest.meaning, documentType: documentType) else { continue }
                 // One of the roles (a dual signature's either role) and the certification.

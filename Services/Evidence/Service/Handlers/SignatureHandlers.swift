@@ -41,19 +41,27 @@ extension EvidenceHandlers {
             )
         }
         let record = try await self.record(manifest.target)
+        guard let checklist = record.checklist else {
+            // A lot's exception is approved through the supplier service, which checks the
+            // request and passes the quality manager's signature on with the role it needs.
+            guard requiredRoleOf(request) != nil else {
+                throw DomainError.invalid(field: "manifest", reason: "a lot's exception is approved with the supplier service's ApproveException, which has it signed here")
+            }
+            return try await self.signReceipt(request, manifest: manifest, digest: record.digest, signatory: signatory, fingerprint: fingerprint)
+        }
         guard manifest.digest == record.digest else {
             throw DomainError.failedPrecondition(
                 "the signed digest \(manifest.digest) is not \(manifest.target)'s current digest \(record.digest): it was signed for other content or the record changed since; read it again and sign what it is now"
             )
         }
-        guard record.checklist.isOpen else {
-            throw DomainError.failedPrecondition("batch \(record.checklist.batch) is complete and its record is read-only; it takes no more signatures")
+        guard checklist.isOpen else {
+            throw DomainError.failedPrecondition("batch \(checklist.batch) is complete and its record is read-only; it takes no more signatures")
         }
-        let requiredRole = request.requiredRole.isEmpty ? nil : request.requiredRole
-        try SigningRules.checkEligible(signatory, manifest: manifest, checklist: record.checklist, documentType: record.documentType, requiredRole: requiredRole)
+        let requiredRole = requiredRoleOf(request)
+        try SigningRules.checkEligible(signatory, manifest: manifest, checklist: checklist, documentType: record.documentType, requiredRole: requiredRole)
         // A release signature seals the batch, and only on the evidence its decision saw.
         let release = requiredRole == nil ? nil : try Self.releaseBasis(request.releaseBasis, target: manifest.target)
-        let batch = record.checklist.batch
+        let batch = checklist.batch
         let day = manifest.signingDay
         return try await self.writes.write(request) { transaction in
             let (connection, logger) = (transaction.connection, transaction.logger)
@@ -80,6 +88,31 @@ extension EvidenceHandlers {
                 try await ReleaseSealStore.insert(batch: batch, signature: stored.id, recordDigest: manifest.digest, basis: release, on: connection, logger: logger)
             }
             return message
+        }
+    }
+
+    /// An exception's approval on a lot's receipt: the signer must hold the role the supplier
+    /// service names, on the signing day, and sign the receipt as it is now.
+    private func signReceipt(
+        _ request: Conform_Evidence_V1_SignRequest, manifest: SignatureManifest, digest: String, signatory: Signatory, fingerprint: String
+    ) async throws -> Conform_Evidence_V1_Signature {
+        guard manifest.digest == digest else {
+            throw DomainError.failedPrecondition(
+                "the signed digest \(manifest.digest) is not \(manifest.target)'s current digest \(digest): the receipt changed since; read it again and sign what it is now"
+            )
+        }
+        try SigningRules.checkEligible(signatory, manifest: manifest, checklist: nil, documentType: nil, requiredRole: requiredRoleOf(request))
+        let day = manifest.signingDay
+        return try await self.writes.write(request) { transaction in
+            let (stored, isNew) = try await SignatureStore.insert(
+                manifest, signature: request.signature, keyFingerprint: fingerprint,
+                rolesHeld: signatory.roles(on: day), certificationsHeld: signatory.certifications(on: day),
+                on: transaction.connection, logger: transaction.logger
+            )
+            if isNew {
+                try await transaction.recordCreation(of: stored.message, object: "signature:\(stored.id)", event: "signature.applied")
+            }
+            return stored.message
         }
     }
 
@@ -173,33 +206,53 @@ extension EvidenceHandlers {
         }
     }
 
-    /// A record that can be signed: its digest now, its batch's checklist, and for a
-    /// document the document's type.
-    private func record(_ text: String) async throws -> (digest: String, checklist: Checklist, documentType: String?) {
+    /// A record that can be signed: its digest now; for a batch record or an item, its batch's
+    /// checklist, and for a document the document's type.
+    private func record(_ text: String) async throws -> SignedRecord {
         switch try SignatureTarget(text) {
         case .batch(let number):
             let checklist = try await self.checklist(of: number)
-            return (checklist.recordDigest, checklist, nil)
+            return SignedRecord(digest: checklist.recordDigest, checklist: checklist, documentType: nil)
         case .evidence(let id):
             let item = try await self.item(UInt64(id))
             let checklist = try await self.checklist(of: item.description.batch)
-            return (item.digest, checklist, item.description.kind == .document ? item.description.type : nil)
+            return SignedRecord(digest: item.digest, checklist: checklist, documentType: item.description.kind == .document ? item.description.type : nil)
+        case .lot(let lot):
+            // A lot's receipt, with its exception request, is the supplier service's record.
+            let receipt = try await self.peers.call(.supplier) { client, metadata, options in
+                try await Conform_Supplier_V1_SupplierService.Client(wrapping: client).getReceiptDigest(
+                    .with { $0.lot = lot }, metadata: metadata, options: options
+                )
+            }
+            return SignedRecord(digest: receipt.digest, checklist: nil, documentType: nil)
         }
     }
 }
 
-/// What a signature is on: a batch record or an evidence item.
+/// What is signed, as the signing rules see it.
+struct SignedRecord {
+    var digest: String
+    /// The batch's checklist (nil for a lot's receipt).
+    var checklist: Checklist?
+    var documentType: String?
+}
+
+/// What a signature is on: a batch record, an evidence item, or a lot's receipt (an
+/// exception's approval).
 enum SignatureTarget {
     case batch(String)
     case evidence(Int64)
+    case lot(String)
 
     init(_ text: String) throws {
         if text.hasPrefix("batch:"), let number = try? FieldRules.code(String(text.dropFirst(6)), field: "target", maxLength: 64) {
             self = .batch(number)
         } else if text.hasPrefix("evidence:"), let id = Int64(text.dropFirst(9)), id > 0 {
             self = .evidence(id)
+        } else if text.hasPrefix("lot:"), let lot = try? FieldRules.code(String(text.dropFirst(4)), field: "target", maxLength: 64) {
+            self = .lot(lot)
         } else {
-            throw DomainError.invalid(field: "target", reason: "'\(text)' must be batch:NUMBER or evidence:ID")
+            throw DomainError.invalid(field: "target", reason: "'\(text)' must be batch:NUMBER, evidence:ID or lot:LOT")
         }
     }
 
@@ -207,6 +260,12 @@ enum SignatureTarget {
         switch self {
         case .batch(let number): return "batch:\(number)"
         case .evidence(let id): return "evidence:\(id)"
+        case .lot(let lot): return "lot:\(lot)"
         }
     }
+}
+
+/// The role a Conform service asks of the signer (nil: the records' own rules decide).
+private func requiredRoleOf(_ request: Conform_Evidence_V1_SignRequest) -> String? {
+    request.requiredRole.isEmpty ? nil : request.requiredRole
 }

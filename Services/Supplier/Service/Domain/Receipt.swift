@@ -31,11 +31,13 @@ public struct Receipt: Sendable, Equatable {
     public var approvedBy: String
     public var approvalManifest: String
     public var approvalSignature: Data
+    /// The approval's id in the evidence service's signatures.
+    public var approvalSignatureID: Int64?
 
     public init(
         lot: String, supplier: String, material: String, quantity: String, receivedOn: Day, coaEvidence: Int64?, verdict: Verdict,
         reasons: [String], receivedBy: String, lastAudit: Day?, exception: ExceptionState = .none, justification: String = "",
-        requestedBy: String = "", approvedBy: String = "", approvalManifest: String = "", approvalSignature: Data = Data()
+        requestedBy: String = "", approvedBy: String = "", approvalManifest: String = "", approvalSignature: Data = Data(), approvalSignatureID: Int64? = nil
     ) {
         self.lot = lot
         self.supplier = supplier
@@ -53,6 +55,7 @@ public struct Receipt: Sendable, Equatable {
         self.approvedBy = approvedBy
         self.approvalManifest = approvalManifest
         self.approvalSignature = approvalSignature
+        self.approvalSignatureID = approvalSignatureID
     }
 
     /// "sha256:HEX" of what an exception approval signs: the receipt, its verdict and the
@@ -114,6 +117,9 @@ public enum ReceivingGate {
 /// The rules of exceptions: a blocked lot may be used only with a written justification from
 /// the requester and a quality manager's signed approval.
 public enum ExceptionRules {
+    /// Who approves an exception: the evidence service checks the signer holds it on the day.
+    public static let approverRole = "quality-manager"
+
     public static func request(_ receipt: Receipt, justification: String, by requester: String) throws -> Receipt {
         guard receipt.verdict == .blocked else {
             throw DomainError.failedPrecondition("lot \(receipt.lot) was accepted at receipt; it needs no exception")
@@ -135,16 +141,15 @@ public enum ExceptionRules {
         return requested
     }
 
-    /// Checks the approval a quality manager signed; `rolesOnSigningDay` are the signer's
-    /// registered roles on the day they signed.
-    public static func approve(
-        _ receipt: Receipt, manifest: SignatureManifest, caller: String, rolesOnSigningDay: [String]
-    ) throws -> Receipt {
+    /// Checks what a quality manager's signed approval says of the receipt: an exception is
+    /// requested, the approval is the caller's own, on this lot, meaning approved, of the
+    /// receipt as it is. Their key and role are the evidence service's to check as it signs.
+    public static func checkApproval(_ receipt: Receipt, manifest: SignatureManifest, caller: String) throws {
         guard receipt.exception == .requested else {
             throw DomainError.failedPrecondition(
                 receipt.exception == .approved
                     ? "the exception for lot \(receipt.lot) is approved already"
-                    : "no exception is requested for lot \(receipt.lot); 'conform receipt exception' requests one with a justification"
+                    : "no exception is requested for lot \(receipt.lot); RequestException requests one with a justification"
             )
         }
         guard manifest.signer == caller else {
@@ -156,12 +161,16 @@ public enum ExceptionRules {
         guard manifest.digest == receipt.digest else {
             throw DomainError.failedPrecondition("the approval signs \(manifest.digest), but lot \(receipt.lot)'s exception is now \(receipt.digest); read it again and sign what it is")
         }
-        guard rolesOnSigningDay.contains("quality-manager") else {
-            throw DomainError.notEligible("an exception is approved by a quality manager; \(caller) holds no quality-manager role on \(manifest.signingDay)")
-        }
+    }
+
+    /// The receipt with its exception approved by `signature`.
+    public static func approved(_ receipt: Receipt, manifest: String, signature: Data, signatureID: Int64, by caller: String) -> Receipt {
         var approved = receipt
         approved.exception = .approved
         approved.approvedBy = caller
+        approved.approvalManifest = manifest
+        approved.approvalSignature = signature
+        approved.approvalSignatureID = signatureID
         return approved
     }
 }

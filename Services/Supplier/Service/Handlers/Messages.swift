@@ -110,6 +110,7 @@ extension Receipt {
             $0.exceptionApprovedBy = self.approvedBy
             $0.exceptionManifest = self.approvalManifest
             $0.exceptionSignature = self.approvalSignature
+            $0.exceptionSignatureID = UInt64(self.approvalSignatureID ?? 0)
         }
     }
 }

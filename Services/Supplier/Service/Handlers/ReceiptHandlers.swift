@@ -70,32 +70,30 @@ extension SupplierHandlers {
 
     func approveException(request: Conform_Supplier_V1_ApproveExceptionRequest, context: ServerContext) async throws -> Conform_Supplier_V1_Receipt {
         let call = try CallContext.required()
+        // A retry of an approval that went through is answered as it was, ahead of every check.
+        if let answer = try await self.writes.replay(request, as: Conform_Supplier_V1_Receipt.self) { return answer }
         let lot = try Self.lot(request.lot)
         let manifest = try SignatureManifest.parse(request.manifest)
-        try SignatureProof.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
-        // The evidence service keeps who signs and with which key.
-        let signatory = try await self.peers.call(.evidence) { client, metadata, options in
-            try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).getSignatory(
-                .with { $0.principal = manifest.signer }, metadata: metadata, options: options
+        try ExceptionRules.checkApproval(try await self.receipt(lot), manifest: manifest, caller: call.principal.name)
+        // The evidence service checks the signer's key and role on the signing day against the
+        // receipt as it is now, and keeps the signature with every other; the same signed
+        // approval again is the same signature, so a retry after a failure below completes.
+        let signature = try await self.peers.call(.evidence) { client, metadata, options in
+            try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).sign(
+                .with {
+                    $0.manifest = request.manifest
+                    $0.signature = request.signature
+                    $0.requiredRole = ExceptionRules.approverRole
+                },
+                metadata: metadata, options: options
             )
         }
-        guard manifest.printedName == signatory.printedName else {
-            throw DomainError.invalid(field: "manifest", reason: "printed-name is '\(manifest.printedName)', but \(signatory.principal) is registered as '\(signatory.printedName)'")
-        }
-        let (key, _) = try SignatureProof.publicKey(signatory.publicKeyPem)
-        guard SignatureProof.isValid(request.signature, over: manifest, by: key) else {
-            throw DomainError.notEligible("the approval was not signed with \(signatory.principal)'s registered signing key; sign with your own key")
-        }
-        let day = manifest.signingDay
-        let roles = signatory.qualifications.filter { qualification in
-            guard qualification.kind == .role, let from = Day(qualification.validFrom), from <= day else { return false }
-            return qualification.validTo.isEmpty || Day(qualification.validTo).map { day <= $0 } ?? false
-        }.map(\.name)
         return try await self.writes.write(request) { transaction in
             let receipt = try await Self.receiptForUpdate(lot, in: transaction)
-            var approved = try ExceptionRules.approve(receipt, manifest: manifest, caller: call.principal.name, rolesOnSigningDay: roles)
-            approved.approvalManifest = request.manifest
-            approved.approvalSignature = request.signature
+            try ExceptionRules.checkApproval(receipt, manifest: manifest, caller: transaction.call.principal.name)
+            let approved = ExceptionRules.approved(
+                receipt, manifest: request.manifest, signature: request.signature, signatureID: Int64(signature.id), by: transaction.call.principal.name
+            )
             try await ReceiptStore.saveException(approved, on: transaction.connection, logger: transaction.logger)
             try await transaction.recordChange(object: "lot:\(lot)", before: receipt.message, after: approved.message)
             try await transaction.publish(type: "exception.approved", subject: "lot:\(lot)", payload: approved.message)

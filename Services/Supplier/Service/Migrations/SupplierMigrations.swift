@@ -6,5 +6,6 @@ enum SupplierMigrations {
     static let all: [Migration] = [
         CreateSuppliers.migration,
         SharedMigrations.sealedFeedAndLeases(version: 3),
+        ApprovalsAsSignatures.migration,
     ]
 }

@@ -29,7 +29,7 @@ enum ReceiptStore {
             """
             UPDATE receipts SET exception = \(receipt.exception.rawValue), justification = \(receipt.justification),
                 requested_by = \(receipt.requestedBy), approved_by = \(receipt.approvedBy), approval_manifest = \(receipt.approvalManifest),
-                approval_signature = \(ByteBuffer(bytes: receipt.approvalSignature))
+                approval_signature = \(ByteBuffer(bytes: receipt.approvalSignature)), approval_signature_id = \(receipt.approvalSignatureID)
             WHERE lot = \(receipt.lot)
             """,
             logger: logger
@@ -50,7 +50,7 @@ enum ReceiptStore {
         let rows = try await connection.query(
             """
             SELECT lot, supplier, material, quantity, received_on::text, coa_evidence, verdict, reasons, received_by, last_audit::text,
-                   exception, justification, requested_by, approved_by, approval_manifest, approval_signature
+                   exception, justification, requested_by, approved_by, approval_manifest, approval_signature, approval_signature_id
             FROM receipts
             WHERE (\(lots)::text[] IS NULL OR lot = ANY(\(lots))) AND (\(supplier)::text IS NULL OR supplier = \(supplier))
             ORDER BY received_on, lot \(unescaped: lock ? "FOR UPDATE" : "")
@@ -59,15 +59,16 @@ enum ReceiptStore {
         )
         var receipts: [Receipt] = []
         for try await row in rows {
-            let (lot, supplier, material, quantity, received, coa, verdict, reasons, by, lastAudit, exception, justification, requestedBy, approvedBy, manifest, signature) =
-                try row.decode((String, String, String, String, String, Int64?, String, [String], String, String?, String, String, String, String, String, ByteBuffer).self)
+            let (lot, supplier, material, quantity, received, coa, verdict, reasons, by, lastAudit, exception, justification, requestedBy, approvedBy, manifest, signature, signatureID) =
+                try row.decode((String, String, String, String, String, Int64?, String, [String], String, String?, String, String, String, String, String, ByteBuffer, Int64?).self)
             guard let day = Day(received), let verdict = Receipt.Verdict(rawValue: verdict), let exception = ExceptionState(rawValue: exception) else {
                 throw DatabaseError(.failed, "receipt \(lot) cannot be read back")
             }
             receipts.append(Receipt(
                 lot: lot, supplier: supplier, material: material, quantity: quantity, receivedOn: day, coaEvidence: coa, verdict: verdict,
                 reasons: reasons, receivedBy: by, lastAudit: lastAudit.flatMap(Day.init), exception: exception, justification: justification,
-                requestedBy: requestedBy, approvedBy: approvedBy, approvalManifest: manifest, approvalSignature: Data(signature.readableBytesView)
+                requestedBy: requestedBy, approvedBy: approvedBy, approvalManifest: manifest, approvalSignature: Data(signature.readableBytesView),
+                approvalSignatureID: signatureID
             ))
         }
         return receipts
