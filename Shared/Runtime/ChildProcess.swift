@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Foundation
+import Synchronization
 
 /// Runs a program with the signal state a shell would give it, through `posix_spawn`.
 ///
@@ -21,20 +22,39 @@ public enum ChildProcess {
 
     /// Runs `executable` with `arguments` and `environment`, stdin from /dev/null, stdout to
     /// the file `output` and stderr to `errors` (nil: interleaved with stdout in `output`),
-    /// and returns how it ended.
+    /// and returns how it ended. A child still running after `timeout` is killed (SIGKILL).
     public static func run(
-        _ executable: String, arguments: [String], environment: [String: String], output: String, errors: String?
+        _ executable: String, arguments: [String], environment: [String: String], output: String, errors: String?, timeout: Duration? = nil
     ) async throws -> Ending {
         let pid = try self.spawn(executable, arguments: arguments, environment: environment, output: output, errors: errors)
+        // Until it is reaped the pid is the child's, so killing it cannot hit another process.
+        let reaped = Reaped()
+        let killer = timeout.map { limit in
+            Task {
+                try await Task.sleep(for: limit)
+                reaped.state.withLock { done in if !done { kill(pid, SIGKILL) } }
+            }
+        }
+        defer { killer?.cancel() }
         // waitpid blocks: on a thread of its own, never on the cooperative pool.
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1 {
-                    guard errno == EINTR else {
+                while true {
+                    // Reaped under the lock, so the killer never signals a reused pid.
+                    let result = reaped.state.withLock { done -> Int32 in
+                        let result = waitpid(pid, &status, WNOHANG)
+                        if result == pid { done = true }
+                        return result
+                    }
+                    if result == pid { break }
+                    guard result == 0 || (result == -1 && errno == EINTR) else {
                         continuation.resume(throwing: ChildProcessError("waitpid for \(executable) failed: errno \(errno)"))
                         return
                     }
+                    // Not ended yet: wait for a change of state without holding the lock.
+                    var info = siginfo_t()
+                    _ = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
                 }
                 let signal = status & 0x7f
                 continuation.resume(returning: signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal))
@@ -81,6 +101,11 @@ public enum ChildProcess {
         }
         return pid
     }
+}
+
+/// Whether a child has been reaped, shared by its waiter and its killer.
+private final class Reaped: Sendable {
+    let state = Mutex(false)
 }
 
 /// A program could not be started or waited for.

@@ -162,6 +162,14 @@ public enum RuleEvaluator {
         }
     }
 
+    /// Whether `item` alone meets a rule about such items: as `meets`, and a photos rule
+    /// needing more than one photo is never met by one.
+    public static func meetsAlone(_ item: EvidenceFact, _ rule: EvidenceRule, signatures: [SignatureFact]) -> Bool? {
+        guard let meets = Self.meets(item, rule, signatures: signatures) else { return nil }
+        if case .photos(_, let minimum, _) = rule, minimum > 1 { return false }
+        return meets
+    }
+
     /// Why a document rule would not take `item` as uploaded (its media type, a missing
     /// field), naming the request field; nil when it would, or the rule is about other items.
     public static func refusal(of item: EvidenceFact, by rule: EvidenceRule, label: String) -> DomainError? {

@@ -73,13 +73,17 @@ public struct Writes: Sendable {
 
     /// Runs `body` in a transaction for the current call, without idempotency: for streaming
     /// calls, which carry no single request to key a retry on, and whose own rules must make
-    /// a repeat harmless.
-    public func write<Result: Sendable>(_ body: @escaping @Sendable (WriteTransaction) async throws -> Result) async throws -> Result {
+    /// a repeat harmless; and for the intermediate steps of a call that writes several times
+    /// (`carryingCallEntry` false: the call's own entry waits for its last write, or for the
+    /// interceptor, so that a call that fails after a step is not recorded as succeeded).
+    public func write<Result: Sendable>(
+        carryingCallEntry: Bool = true, _ body: @escaping @Sendable (WriteTransaction) async throws -> Result
+    ) async throws -> Result {
         let call = try CallContext.required()
         let entries = PendingEntries()
         do {
             let result = try await self.database.transaction(logger: call.logger) { connection in
-                let transaction = WriteTransaction(connection: connection, call: call, entries: entries)
+                let transaction = WriteTransaction(connection: connection, call: call, entries: entries, carriesCallEntry: carryingCallEntry)
                 let result = try await body(transaction)
                 try await transaction.finish(answer: nil)
                 return result
@@ -135,11 +139,15 @@ public struct WriteTransaction: Sendable {
     /// Held until the write's last statement: an entry id is drawn only by a write that got
     /// that far, so ids missing from the trail (gaps, which verification reports) stay rare.
     private let pendingEntries: PendingEntries
+    /// Whether this write may carry the call's own entry (its first write does, unless it is
+    /// an intermediate step).
+    private let mayCarryCallEntry: Bool
 
-    init(connection: PostgresConnection, call: CallContext, entries: PendingEntries) {
+    init(connection: PostgresConnection, call: CallContext, entries: PendingEntries, carriesCallEntry: Bool = true) {
         self.connection = connection
         self.call = call
         self.pendingEntries = entries
+        self.mayCarryCallEntry = carriesCallEntry
     }
 
     public var logger: Logger { self.call.logger }
@@ -161,7 +169,7 @@ public struct WriteTransaction: Sendable {
     /// the call's first write), its events and its idempotent answer, in one round trip.
     func finish(answer: WriteRecords.Answer?) async throws {
         var records = self.pendingEntries.take()
-        if self.call.audit.claimForWrite() {
+        if self.mayCarryCallEntry, self.call.audit.claimForWrite() {
             self.pendingEntries.carriesCallEntry()
             let object = self.call.audit.object.isEmpty ? (records.first?.object ?? "") : self.call.audit.object
             records.append(

@@ -17,7 +17,7 @@ struct EvidenceTests {
         }
     }
 
-    @Test("a CoA is checked before its content is sent, tagged with the requirement it satisfies, and downloads as uploaded")
+    @Test("a CoA is checked before its content is sent, tagged with the requirement it is evidence for, and downloads as uploaded")
     func uploadCheckedAndTagged() async throws {
         try await withServiceStack(suite: "evidence_upload") { stack in
             try await BatchScenario.seed(stack)
@@ -54,7 +54,9 @@ struct EvidenceTests {
                     client, batch: "B-100", kind: .photo, type: "ndt", mediaType: "image/png",
                     content: Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13])
                 )
-                #expect(photo.satisfies == ["A/CSR-A-0300 v1.0"])
+                // An NDT photo is evidence for CSR-A-0300, which wants two of them.
+                #expect(photo.concerns == ["A/CSR-A-0300 v1.0"])
+                #expect(photo.satisfies.isEmpty)
 
                 let downloaded = try await client.download(.with { $0.id = item.id }) { response in
                     var content = Data()

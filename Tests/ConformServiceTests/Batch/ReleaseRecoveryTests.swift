@@ -35,12 +35,13 @@ struct ReleaseRecoveryTests {
 
     /// A release recorded as requested and then cut short (the replica died before it asked
     /// the evidence service): the row the first step leaves, written as it would be.
-    static func cutShort(_ stack: ServiceStack, _ request: Conform_Batch_V1_ReleaseRequest, digest: String, basis: String) async throws {
+    /// `at` is when its last step was, in microseconds (0: long ago, so the reconciler takes it at once).
+    static func cutShort(_ stack: ServiceStack, _ request: Conform_Batch_V1_ReleaseRequest, digest: String, basis: String, at micros: Int64 = 0) async throws {
         try await stack.batch.host.database.transaction(logger: .test) { connection in
             try await connection.query(
                 """
                 INSERT INTO releases (batch, state, manifest, signature, record_digest, basis, warnings, requested_by, requested_at_micros, updated_at_micros)
-                VALUES (\(request.number), 'requested', \(request.manifest), \(request.signature), \(digest), \(basis), '', 'quality-manager', 0, 0)
+                VALUES (\(request.number), 'requested', \(request.manifest), \(request.signature), \(digest), \(basis), '', 'quality-manager', \(micros), \(micros))
                 """,
                 logger: .test
             )
@@ -88,14 +89,39 @@ struct ReleaseRecoveryTests {
             let signatures = try await stack.evidence { client in try await client.listSignatures(.with { $0.target = "batch:B-RR-1" }).signatures }
             #expect(signatures.count == 1)
 
+            // The same request sent twice at once (a client that gave up waiting and retried):
+            // one release, one signature, one seal, and both answers say released.
+            let twice = try await Self.readyBatch(stack, "B-RR-4")
+            let doubled = try Self.request("B-RR-4", digest: twice.digest)
+            async let firstAnswer = stack.batches(as: "quality-manager") { client in try await client.release(doubled) }
+            async let secondAnswer = stack.batches(as: "quality-manager") { client in try await client.release(doubled) }
+            let answers = try await [firstAnswer, secondAnswer]
+            #expect(answers.allSatisfy { $0.released && $0.batch.releaseSignature == answers[0].batch.releaseSignature })
+            let doubledSignatures = try await stack.evidence { client in try await client.listSignatures(.with { $0.target = "batch:B-RR-4" }).signatures }
+            #expect(doubledSignatures.count == 1)
+            // Another quality manager cannot take over someone's release by replaying its bytes.
+            let takeover = await rpcError {
+                try await stack.batches(as: "deputy-quality-manager") { client in try await client.release(doubled) }
+            }
+            #expect(takeover?.code == .permissionDenied)
+            #expect(takeover?.message.contains("was requested by quality-manager, not you") == true)
+
             // While a release is in flight the batch changes no more.
             let pending = try await Self.readyBatch(stack, "B-RR-2")
-            try await Self.cutShort(stack, try Self.request("B-RR-2", digest: pending.digest), digest: pending.digest, basis: "sha256:" + String(repeating: "0", count: 64))
+            // Just now, so the reconciler (30 s by default) leaves it alone while this looks.
+            try await Self.cutShort(
+                stack, try Self.request("B-RR-2", digest: pending.digest), digest: pending.digest, basis: "sha256:" + String(repeating: "0", count: 64),
+                at: Int64(Date().timeIntervalSince1970 * 1_000_000)
+            )
             let change = await rpcError {
                 try await stack.batches { client in try await client.recordFields(.with { $0.number = "B-RR-2"; $0.values = ["smelter-production-date": "2025-01-04"] }) }
             }
             #expect(change?.code == .failedPrecondition)
             #expect(change?.message.contains("is being released") == true)
+            // A legal hold is not part of the record a release signs.
+            _ = try await stack.batches(as: "quality-manager") { client in
+                try await client.setLegalHold(.with { $0.number = "B-RR-2"; $0.hold = true; $0.reason = "customer complaint CC-17 under investigation" })
+            }
 
             // Evidence committed after the seal is refused, even when the batch service still
             // said open when the upload began: here the seal is written under an open batch.
@@ -128,6 +154,15 @@ struct ReleaseRecoveryTests {
                 stack, try Self.request("B-RC-2", digest: stale.digest, at: anHourAgo), digest: stale.digest,
                 basis: ReleaseBasis.fingerprint(items: [stale.item], signatures: [stale.signature])
             )
+            // No evidence at all, and a signature made an hour ago: abandoned, and then the batch
+            // cannot be deleted, because its release is part of its record.
+            let empty = try await stack.batches { client in
+                try await client.createBatch(.with { $0.number = "B-RC-4"; $0.product = "FAST-M8"; $0.customer = "A"; $0.manufactureDate = "2025-03-02"; $0.quantity = 1 })
+            }
+            try await Self.cutShort(
+                stack, try Self.request("B-RC-4", digest: empty.recordDigest, at: anHourAgo), digest: empty.recordDigest,
+                basis: ReleaseBasis.fingerprint(items: [], signatures: [])
+            )
             // Decided on one item, but a second arrived before the evidence service was asked
             // (evidence lives there, beyond the batch's own fence): it refuses to seal.
             let changed = try await Self.readyBatch(stack, "B-RC-3")
@@ -139,7 +174,7 @@ struct ReleaseRecoveryTests {
 
             // The reconciler takes each on; polled, as nothing announces a release it finishes.
             let releases = try await eventually({ try await Self.releases(stack) }, until: { states in
-                ["B-RC-1", "B-RC-2", "B-RC-3"].allSatisfy { states[$0].map { $0.0 != "requested" && $0.0 != "signed" } ?? false }
+                ["B-RC-1", "B-RC-2", "B-RC-3", "B-RC-4"].allSatisfy { states[$0].map { $0.0 != "requested" && $0.0 != "signed" } ?? false }
             })
             #expect(releases["B-RC-1"]?.0 == "released")
             #expect(releases["B-RC-2"]?.0 == "abandoned")
@@ -150,6 +185,10 @@ struct ReleaseRecoveryTests {
             // Abandoned: the batches are open and change again.
             #expect(try await Self.status(stack, "B-RC-2") == .open)
             #expect(try await Self.status(stack, "B-RC-3") == .open)
+            #expect(releases["B-RC-4"]?.0 == "abandoned")
+            let deletion = await rpcError { try await stack.batches(as: "quality-manager") { client in try await client.deleteBatch(.with { $0.number = "B-RC-4" }) } }
+            #expect(deletion?.code == .failedPrecondition)
+            #expect(deletion?.message.contains("has a release on record") == true)
             _ = try await stack.batches { client in try await client.recordFields(.with { $0.number = "B-RC-2"; $0.values = ["smelter-production-date": "2025-01-05"] }) }
             // The service did it on its own, and the trail says so.
             let trail = try await stack.batch.auditEntries().filter { $0.principal == "system:batch" }

@@ -64,34 +64,40 @@ struct RuleEvaluatorTests {
         #expect(result.missing == ["1 more ndt photo(s) by someone holding level-2 (1 of 2)"])
     }
 
-    @Test("an upload is refused, naming the request field, only when no rule for its type takes it")
+    @Test("an upload is refused, naming the request field, when a rule of the batch's own customer refuses it, or every rule does")
     func admission() throws {
-        let strict = Checklist(
-            batch: "B-1", customer: "A", isOpen: true, recordDigest: "d", manufactureDate: Day("2025-03-02")!,
-            requirements: [ChecklistRequirement(customer: "A", id: "CSR-A", version: "1.0", isMandatory: true, rules: [Self.coaRule])]
-        )
+        let lenient = EvidenceRule.document(type: "certificate-of-analysis", mediaTypes: ["image/jpeg", "application/pdf"], requiredFields: [], signerRole: nil)
+        func checklist(_ requirements: [ChecklistRequirement]) -> Checklist {
+            Checklist(batch: "B-1", customer: "A", isOpen: true, recordDigest: "d", manufactureDate: Day("2025-03-02")!, requirements: requirements)
+        }
         let jpeg = ItemDescription(
             batch: "B-1", kind: .document, type: "certificate-of-analysis", mediaType: "image/jpeg", fileName: "c.jpg",
             metadata: ["heat-number": "H-1"], supersedes: nil, correctionReason: ""
         )
+        let strictA = ChecklistRequirement(customer: "A", id: "CSR-A", version: "1.0", isMandatory: true, rules: [Self.coaRule])
         #expect(throws: DomainError.invalid(field: "media_type", reason: "is image/jpeg, but A/CSR-A v1.0 accepts a certificate-of-analysis only as application/pdf")) {
-            try ItemRules.check(jpeg, against: strict)
+            try ItemRules.check(jpeg, against: checklist([strictA]))
         }
-        // On a consolidated batch another customer's rule takes a JPEG: admitted, and it
-        // concerns both requirements but satisfies only the one whose rule it meets.
-        var consolidated = strict
-        consolidated.requirements.append(ChecklistRequirement(
-            customer: "D", id: "CSR-D", version: "2.0", isMandatory: true,
-            rules: [.document(type: "certificate-of-analysis", mediaTypes: ["image/jpeg", "application/pdf"], requiredFields: [], signerRole: nil)]
-        ))
+        // Every rule of the batch's own customer must take it, even when another of its rules would.
+        let lenientA = ChecklistRequirement(customer: "A", id: "CSR-A2", version: "1.0", isMandatory: true, rules: [lenient])
+        #expect(throws: DomainError.self) { try ItemRules.check(jpeg, against: checklist([lenientA, strictA])) }
+        // On a consolidated batch another customer's stricter rule refuses nothing by itself: the
+        // JPEG is taken, concerns both requirements, and satisfies only the one whose rule it meets.
+        let strictD = ChecklistRequirement(customer: "D", id: "CSR-D", version: "2.0", isMandatory: true, rules: [Self.coaRule])
+        let consolidated = checklist([lenientA, strictD])
         try ItemRules.check(jpeg, against: consolidated)
-        #expect(ItemRules.concerns(jpeg, in: consolidated) == ["A/CSR-A v1.0", "D/CSR-D v2.0"])
-        #expect(ItemRules.satisfies(jpeg, uploaderCertifications: [], in: consolidated) == ["D/CSR-D v2.0"])
+        #expect(ItemRules.concerns(jpeg, in: consolidated) == ["A/CSR-A2 v1.0", "D/CSR-D v2.0"])
+        #expect(ItemRules.satisfies(jpeg, uploaderCertifications: [], in: consolidated) == ["A/CSR-A2 v1.0"])
         // A complete PDF that still needs its signature concerns A's requirement and does not yet satisfy it.
         var pdf = jpeg
         pdf.mediaType = "application/pdf"
-        #expect(ItemRules.satisfies(pdf, uploaderCertifications: [], in: strict).isEmpty)
-        #expect(ItemRules.concerns(pdf, in: strict) == ["A/CSR-A v1.0"])
+        #expect(ItemRules.satisfies(pdf, uploaderCertifications: [], in: checklist([strictA])).isEmpty)
+        #expect(ItemRules.concerns(pdf, in: checklist([strictA])) == ["A/CSR-A v1.0"])
+        // One photo does not satisfy by itself a rule that wants two.
+        let photo = ItemDescription(batch: "B-1", kind: .photo, type: "ndt", mediaType: "image/jpeg", fileName: "p.jpg", metadata: [:], supersedes: nil, correctionReason: "")
+        let twoPhotos = ChecklistRequirement(customer: "A", id: "CSR-NDT", version: "1.0", isMandatory: true, rules: [.photos(kind: "ndt", minimumCount: 2, certification: nil)])
+        #expect(ItemRules.satisfies(photo, uploaderCertifications: [], in: checklist([twoPhotos])).isEmpty)
+        #expect(ItemRules.concerns(photo, in: checklist([twoPhotos])) == ["A/CSR-NDT v1.0"])
     }
 
     @Test("who a rule reserves a signature for: by meaning on the record, by signer role on a document")

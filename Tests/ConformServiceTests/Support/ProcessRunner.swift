@@ -17,12 +17,14 @@ enum ProcessRunner {
         let ending = try await ChildProcess.run(
             executable, arguments: arguments,
             environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
-            output: outputPath, errors: nil
+            output: outputPath, errors: nil, timeout: .seconds(60)
         )
         let status: Int32
         switch ending {
         case .exited(let code): status = code
-        case .signalled(let signal): status = 128 + signal
+        case .signalled(let signal):
+            if signal == SIGKILL { throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) did not finish within 60 s and was killed") }
+            status = 128 + signal
         }
         return Result(status: status, output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
     }

@@ -17,6 +17,7 @@ struct ServicePKI: Sendable {
     static let names: [(String, [Role], String?)] = [
         ("quality-engineer", [.qualityEngineer], nil),
         ("quality-manager", [.qualityManager], nil),
+        ("deputy-quality-manager", [.qualityManager], nil),
         ("inspector", [.inspector], nil),
         ("operator", [.operator], nil),
         ("auditor", [.auditor], nil),

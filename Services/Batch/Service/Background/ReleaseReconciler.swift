@@ -30,8 +30,16 @@ struct ReleaseReconciler: Service {
                 let decision = try await CallContext.$current.withValue(context) { try await self.handlers.drive(release) }
                 self.logger.notice("a stalled release was finished", metadata: ["release": "\(release.id)", "batch": "\(release.batch)", "released": "\(decision.released)"])
             } catch {
-                // Abandoned (logged by its own entry on the trail), or still not signable: the next look tries again.
-                self.logger.warning("a stalled release was not finished", metadata: ["release": "\(release.id)", "batch": "\(release.batch)", "error": "\(error)"])
+                // Abandoned (on the trail by its own entry), or not finished yet: tried again
+                // after the others, later each time, so one that keeps failing holds none up.
+                let attempts = release.attempts + 1
+                let backoff = min(Int64(1) << min(attempts, 10), 600) * 1_000_000
+                _ = try? await ReleaseStore.noteFailedAttempt(release.id, error: "\(error)", backoff: backoff, in: self.handlers.database, logger: self.logger)
+                let level: Logger.Level = attempts >= 5 ? .error : .warning
+                self.logger.log(
+                    level: level, "a stalled release was not finished",
+                    metadata: ["release": "\(release.id)", "batch": "\(release.batch)", "attempts": "\(attempts)", "error": "\(error)"]
+                )
             }
         }
     }

@@ -57,7 +57,7 @@ public enum BatchRules {
     public static func checkNoRelease(inFlight release: Int64?, batch: String) throws {
         if let release {
             throw DomainError.failedPrecondition(
-                "batch \(batch) is being released (release \(release)); it changes no more until that release is completed or abandoned, within a minute"
+                "batch \(batch) is being released (release \(release)); it changes no more until that release is completed or abandoned"
             )
         }
     }

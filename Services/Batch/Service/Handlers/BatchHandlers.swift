@@ -230,13 +230,15 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         _ number: String,
         request: Request,
         event: String? = nil,
+        fencedByRelease: Bool = true,
         _ body: @escaping @Sendable (StoredBatch, WriteTransaction) async throws -> Void
     ) async throws -> Conform_Batch_V1_Batch {
         try await self.writes.write(request) { transaction in
             guard let before = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
                 throw DomainError.notFound("no batch \(number); 'conform batch list' shows the batches there are")
             }
-            try BatchRules.checkNoRelease(inFlight: before.releaseInFlight, batch: number)
+            // A legal hold is not part of the record a release signs; everything else is.
+            if fencedByRelease { try BatchRules.checkNoRelease(inFlight: before.releaseInFlight, batch: number) }
             try await body(before, transaction)
             guard let after = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
                 throw DomainError.notFound("batch \(number) was deleted")

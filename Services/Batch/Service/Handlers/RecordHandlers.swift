@@ -27,7 +27,7 @@ extension BatchHandlers {
     func setLegalHold(request: Conform_Batch_V1_LegalHoldRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
         let number = try Self.number(request.number)
         let reason = try FieldRules.text(request.reason, field: "reason", maxLength: 2_000)
-        return try await self.change(number, request: request, event: request.hold ? "batch.legal-hold-set" : "batch.legal-hold-lifted") { stored, transaction in
+        return try await self.change(number, request: request, event: request.hold ? "batch.legal-hold-set" : "batch.legal-hold-lifted", fencedByRelease: false) { stored, transaction in
             if request.hold, stored.batch.legalHold != nil {
                 throw DomainError.failedPrecondition("batch \(number) is under legal hold already")
             }
@@ -71,6 +71,10 @@ extension BatchHandlers {
             }
             try BatchRules.checkNotHeld(current.batch, action: "deleted")
             try BatchRules.checkOpen(current.batch)
+            // A release, even an abandoned one, is part of the batch's record.
+            if let release = try await ReleaseStore.any(batch: number, on: transaction.connection, logger: transaction.logger) {
+                throw DomainError.failedPrecondition("batch \(number) has a release on record (release \(release)); a batch someone tried to release is kept (reject it instead)")
+            }
             try await BatchStore.delete(number, on: transaction.connection, logger: transaction.logger)
             try await transaction.recordChange(object: "batch:\(number)", before: current.message, after: nil)
             try await transaction.publish(type: "batch.deleted", subject: "batch:\(number)", payload: Conform_Batch_V1_DeleteBatchResponse.with { $0.number = number })

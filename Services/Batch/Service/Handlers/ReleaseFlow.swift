@@ -24,6 +24,9 @@ extension BatchHandlers {
         if let started = try await ReleaseStore.find(
             batch: number, manifest: request.manifest, signature: request.signature, in: self.database, logger: call.logger
         ) {
+            guard started.requestedBy == call.principal.name else {
+                throw DomainError.notEligible("release \(started.id) of batch \(number) was requested by \(started.requestedBy), not you; release with your own signature")
+            }
             return try await self.drive(started, request: request)
         }
         let manifest = try SignatureManifest.parse(request.manifest)
@@ -35,8 +38,9 @@ extension BatchHandlers {
         let blocking = Compliance.blocking(evaluation.results)
         let blockedLots = Compliance.blockedLots(evaluation.lots)
         guard blocking.isEmpty, blockedLots.isEmpty else {
-            // The refusal is a fact worth keeping: it is audited and announced.
-            try await self.writes.write { transaction in
+            // The refusal is a fact worth keeping: it is audited and announced. The call's own
+            // entry, written as it fails, says refused.
+            try await self.writes.write(carryingCallEntry: false) { transaction in
                 try await transaction.recordChange(object: "batch:\(number)", before: nil, after: report)
                 try await transaction.publish(type: "batch.release-refused", subject: "batch:\(number)", payload: report)
             }
@@ -45,12 +49,19 @@ extension BatchHandlers {
         let digest = BatchRules.recordDigest(stored.batch)
         try ReleaseRules.checkManifest(manifest, batch: number, digest: digest, caller: call.principal.name)
         let warnings = Compliance.warnings(evaluation.results)
-        let release = try await self.writes.write { transaction in
+        let release = try await self.writes.write(carryingCallEntry: false) { transaction in
             guard let current = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
                 throw DomainError.notFound("batch \(number) was deleted")
             }
             try BatchRules.checkOpen(current.batch)
-            try BatchRules.checkNoRelease(inFlight: current.releaseInFlight, batch: number)
+            if let inFlight = current.releaseInFlight {
+                // The same request sent twice at once: the second drives the first's release.
+                if let same = try await ReleaseStore.lock(inFlight, on: transaction.connection, logger: transaction.logger),
+                   same.manifest == request.manifest, same.signature == request.signature {
+                    return same
+                }
+                try BatchRules.checkNoRelease(inFlight: inFlight, batch: number)
+            }
             guard BatchRules.recordDigest(current.batch) == digest else {
                 throw RPCError(code: .aborted, message: "batch \(number) changed while it was being released; check it and release again")
             }
@@ -65,7 +76,8 @@ extension BatchHandlers {
     }
 
     /// Takes `release` from where it stands to its end, and answers as its release call does.
-    /// `request` is the caller's (its idempotency key stores the answer); the reconciler has none.
+    /// `request` is the caller's (its idempotency key stores the answer); the reconciler has
+    /// none, and needs no compliance report: completing a signed release asks no other service.
     func drive(
         _ release: PendingRelease, request: Conform_Batch_V1_ReleaseRequest? = nil, report: Conform_Batch_V1_ComplianceReport? = nil
     ) async throws -> Conform_Batch_V1_ReleaseDecision {
@@ -77,11 +89,12 @@ extension BatchHandlers {
         case .requested, .signed:
             break
         case .released:
-            return try await self.decision(release, batch: try await self.batch(release.batch).message, report: report)
+            let report = try await self.reportForAnswer(report, batch: release.batch, needed: request != nil)
+            return Self.decision(release, batch: try await self.batch(release.batch).message, report: report)
         case .abandoned:
             throw DomainError.failedPrecondition(ReleaseRules.abandonedMessage(release))
         }
-        let report = try await self.reportIfMissing(report, batch: release.batch)
+        let report = try await self.reportForAnswer(report, batch: release.batch, needed: request != nil)
         let signed = release
         let finish: @Sendable (WriteTransaction) async throws -> Conform_Batch_V1_ReleaseDecision = { transaction in
             try await self.complete(signed, report: report, in: transaction)
@@ -107,8 +120,12 @@ extension BatchHandlers {
                 )
             }
         } catch let error as RPCError where ReleaseRules.refusesForGood(error.code) {
-            let abandoned = try await self.abandon(release, problem: error.message)
-            throw RPCError(code: error.code, message: ReleaseRules.abandonedMessage(abandoned))
+            let settled = try await self.abandon(release, problem: error.message)
+            // Another driver may have got further first: then this release goes on.
+            guard settled.state == .abandoned else { return settled }
+            // A signing rule's refusal stays one on this call's own entry.
+            if error.code == .permissionDenied { throw DomainError.notEligible(ReleaseRules.abandonedMessage(settled)) }
+            throw RPCError(code: error.code, message: ReleaseRules.abandonedMessage(settled))
         } catch let error as RPCError {
             throw RPCError(
                 code: .unavailable,
@@ -116,12 +133,14 @@ extension BatchHandlers {
                     + "send the same request again, or it is finished on its own within a minute"
             )
         }
-        return try await self.writes.write { transaction in
+        return try await self.writes.write(carryingCallEntry: false) { transaction in
             guard let locked = try await ReleaseStore.lock(release.id, on: transaction.connection, logger: transaction.logger) else {
                 throw DatabaseError(.failed, "release \(release.id) vanished")
             }
-            // Another driver (a retry, the reconciler) may have got here first.
-            guard locked.state == .requested else { return locked }
+            // Another driver (a retry, the reconciler) may have got here first. One that
+            // abandoned it on a refusal this signature proves wrong leaves it to be taken on:
+            // the evidence service holds the signature and has sealed the batch.
+            guard locked.state == .requested || locked.state == .abandoned else { return locked }
             let signed = try await ReleaseStore.advance(
                 release.id, to: .signed, signature: Int64(signature.id), on: transaction.connection, logger: transaction.logger
             )
@@ -132,7 +151,7 @@ extension BatchHandlers {
 
     /// The last step: the batch released with the signature, in one transaction.
     private func complete(
-        _ release: PendingRelease, report: Conform_Batch_V1_ComplianceReport, in transaction: WriteTransaction
+        _ release: PendingRelease, report: Conform_Batch_V1_ComplianceReport?, in transaction: WriteTransaction
     ) async throws -> Conform_Batch_V1_ReleaseDecision {
         let (connection, logger) = (transaction.connection, transaction.logger)
         guard let locked = try await ReleaseStore.lock(release.id, on: connection, logger: logger),
@@ -142,7 +161,7 @@ extension BatchHandlers {
         }
         switch locked.state {
         case .released:
-            return try await self.decision(locked, batch: before.message, report: report)
+            return Self.decision(locked, batch: before.message, report: report)
         case .requested, .abandoned:
             throw DomainError.failedPrecondition(ReleaseRules.abandonedMessage(locked))
         case .signed:
@@ -163,12 +182,12 @@ extension BatchHandlers {
         let message = after.message
         try await transaction.recordChange(object: "batch:\(release.batch)", before: before.message, after: message, event: "batch.released")
         try await transaction.recordChange(object: "release:\(release.id)", before: locked.message, after: released.message)
-        return try await self.decision(released, batch: message, report: report)
+        return Self.decision(released, batch: message, report: report)
     }
 
     /// Marks a release that can never be signed abandoned; the batch is open again.
     private func abandon(_ release: PendingRelease, problem: String) async throws -> PendingRelease {
-        try await self.writes.write { transaction in
+        try await self.writes.write(carryingCallEntry: false) { transaction in
             guard let locked = try await ReleaseStore.lock(release.id, on: transaction.connection, logger: transaction.logger) else {
                 throw DatabaseError(.failed, "release \(release.id) vanished")
             }
@@ -183,21 +202,25 @@ extension BatchHandlers {
         }
     }
 
-    private func reportIfMissing(_ report: Conform_Batch_V1_ComplianceReport?, batch: String) async throws -> Conform_Batch_V1_ComplianceReport {
+    /// The compliance report for the caller's answer: the one the decision used, or read
+    /// again; none for the reconciler, which answers no one.
+    private func reportForAnswer(
+        _ report: Conform_Batch_V1_ComplianceReport?, batch: String, needed: Bool
+    ) async throws -> Conform_Batch_V1_ComplianceReport? {
         if let report { return report }
+        guard needed else { return nil }
         let stored = try await self.batch(batch)
         let evaluation = try await self.evaluate(stored)
         return self.report(stored, results: evaluation.results, lots: evaluation.lots)
     }
 
-    private func decision(
+    private static func decision(
         _ release: PendingRelease, batch: Conform_Batch_V1_Batch, report: Conform_Batch_V1_ComplianceReport?
-    ) async throws -> Conform_Batch_V1_ReleaseDecision {
-        let report = try await self.reportIfMissing(report, batch: release.batch)
-        return .with {
+    ) -> Conform_Batch_V1_ReleaseDecision {
+        .with {
             $0.released = release.state == .released
             $0.batch = batch
-            $0.compliance = report
+            if let report { $0.compliance = report }
             $0.warnings = release.warnings
         }
     }

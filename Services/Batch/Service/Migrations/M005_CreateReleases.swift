@@ -23,7 +23,9 @@ enum CreateReleases {
                 requested_by text NOT NULL,
                 requested_at_micros bigint NOT NULL,
                 updated_at_micros bigint NOT NULL,
-                problem text NOT NULL DEFAULT ''
+                problem text NOT NULL DEFAULT '',
+                -- How often the reconciler tried to finish it and failed.
+                attempts integer NOT NULL DEFAULT 0
             )
             """,
             // One release of a batch in flight at a time.

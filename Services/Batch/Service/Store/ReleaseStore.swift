@@ -27,6 +27,8 @@ struct PendingRelease: Sendable, Equatable {
     var requestedAtMicros: Int64
     var updatedAtMicros: Int64
     var problem: String
+    /// Failed attempts of the reconciler to finish it.
+    var attempts: Int = 0
 
     /// The request it came from, as a retry would send it.
     var request: Conform_Batch_V1_ReleaseRequest {
@@ -60,7 +62,7 @@ struct PendingRelease: Sendable, Equatable {
 enum ReleaseStore {
     private static let columns = """
         id, batch, state, manifest, signature, record_digest, basis, warnings, signature_id, requested_by, requested_at_micros,
-        updated_at_micros, problem
+        updated_at_micros, problem, attempts
         """
 
     /// Records a release as requested. The batch must be locked by the caller.
@@ -115,14 +117,15 @@ enum ReleaseStore {
         return release
     }
 
-    /// Releases in flight whose last step is older than `micros`: cut short, to be finished.
+    /// Releases in flight whose last step is older than `micros`: cut short, to be finished,
+    /// the longest waiting first.
     static func stalled(before micros: Int64, limit: Int, in database: Database, logger: Logger) async throws -> [PendingRelease] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM releases
                 WHERE state IN ('requested', 'signed') AND updated_at_micros < \(micros)
-                ORDER BY id LIMIT \(limit)
+                ORDER BY updated_at_micros LIMIT \(limit)
                 """,
                 logger: logger
             )
@@ -130,17 +133,40 @@ enum ReleaseStore {
         }
     }
 
+    /// Notes a failed attempt to finish release `id`: counted, with its error, and put at the
+    /// back of the queue (`backoff` later), so one that keeps failing does not hold up the others.
+    static func noteFailedAttempt(_ id: Int64, error: String, backoff: Int64, in database: Database, logger: Logger) async throws -> Int {
+        try await database.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE releases SET attempts = attempts + 1, problem = \(error), updated_at_micros = \(Timestamps.nowMicros() + backoff)
+                WHERE id = \(id) AND state IN ('requested', 'signed') RETURNING attempts
+                """,
+                logger: logger
+            )
+            for try await attempts in rows.decode(Int32.self) { return Int(attempts) }
+            return 0
+        }
+    }
+
+    /// Whether batch `number` has any release on record.
+    static func any(batch number: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+        let rows = try await connection.query("SELECT id FROM releases WHERE batch = \(number) ORDER BY id DESC LIMIT 1", logger: logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        return nil
+    }
+
     private static func decode(_ rows: PostgresRowSequence) async throws -> [PendingRelease] {
         var releases: [PendingRelease] = []
         for try await row in rows {
-            let (id, batch, state, manifest, signature, digest, basis, warnings, signatureID, by, requestedAt, updatedAt, problem) = try row.decode(
-                (Int64, String, String, String, ByteBuffer, String, String, String, Int64?, String, Int64, Int64, String).self
+            let (id, batch, state, manifest, signature, digest, basis, warnings, signatureID, by, requestedAt, updatedAt, problem, attempts) = try row.decode(
+                (Int64, String, String, String, ByteBuffer, String, String, String, Int64?, String, Int64, Int64, String, Int32).self
             )
             guard let state = ReleaseState(rawValue: state) else { throw DatabaseError(.failed, "release \(id) has an unknown state") }
             releases.append(PendingRelease(
                 id: id, batch: batch, state: state, manifest: manifest, signature: Data(signature.readableBytesView), recordDigest: digest,
                 basis: basis, warnings: warnings.isEmpty ? [] : warnings.split(separator: "\n").map(String.init), signatureID: signatureID,
-                requestedBy: by, requestedAtMicros: requestedAt, updatedAtMicros: updatedAt, problem: problem
+                requestedBy: by, requestedAtMicros: requestedAt, updatedAtMicros: updatedAt, problem: problem, attempts: Int(attempts)
             ))
         }
         return releases

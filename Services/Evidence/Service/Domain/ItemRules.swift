@@ -37,9 +37,10 @@ public enum ItemRules {
         )
     }
 
-    /// Refuses an item its batch cannot take: the batch is complete, or the batch's rules
-    /// for this kind of document all refuse it (its media type, a field it lacks). One rule
-    /// taking it is enough: on a consolidated batch each customer's rule is its own.
+    /// Refuses an item its batch cannot take: the batch is complete, a rule of the batch's own
+    /// customer for this kind of document refuses it (its media type, a field it lacks), or
+    /// every rule for it refuses it. Another customer's rule on a consolidated batch refuses
+    /// nothing by itself: what one customer does not accept may be what another wants.
     public static func check(_ item: ItemDescription, against checklist: Checklist) throws {
         guard checklist.isOpen else {
             throw DomainError.failedPrecondition("batch \(checklist.batch) is complete and its record is read-only; a correction goes through an amendment (Amend)")
@@ -51,6 +52,7 @@ public enum ItemRules {
             for rule in requirement.rules {
                 guard case .document(let type, _, _, _) = rule, item.kind == .document, type == item.type else { continue }
                 if let refusal = RuleEvaluator.refusal(of: fact, by: rule, label: requirement.label) {
+                    if requirement.customer == checklist.customer { throw refusal }
                     refusals.append(refusal)
                 } else {
                     taken = true
@@ -66,7 +68,7 @@ public enum ItemRules {
     public static func satisfies(_ item: ItemDescription, uploaderCertifications: [String], in checklist: Checklist) -> [String] {
         let fact = item.fact(uploaderCertifications: uploaderCertifications)
         return checklist.requirements.filter { requirement in
-            let verdicts = requirement.rules.compactMap { RuleEvaluator.meets(fact, $0, signatures: []) }
+            let verdicts = requirement.rules.compactMap { RuleEvaluator.meetsAlone(fact, $0, signatures: []) }
             return !verdicts.isEmpty && verdicts.allSatisfy { $0 }
         }
         .map(\.label)

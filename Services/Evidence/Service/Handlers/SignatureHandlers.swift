@@ -23,9 +23,13 @@ extension EvidenceHandlers {
             throw DomainError.notEligible("the manifest names signer \(manifest.signer), but you are \(call.principal.name); sign as yourself")
         }
         // The same signed manifest again is the same signature, answered ahead of every other
-        // check (a retry, perhaps after the manifest's freshness has passed).
+        // check (a retry, perhaps after the manifest's freshness has passed). A release's is its
+        // release's only once it sealed the batch: the same bytes signed directly before still
+        // need the release's basis checked and its seal.
         if let recorded = try await SignatureStore.find(manifest: manifest, signature: request.signature, in: self.database, logger: call.logger) {
-            return recorded.message
+            let isRelease = requiredRoleOf(request) != nil && manifest.target.hasPrefix("batch:")
+            if !isRelease { return recorded.message }
+            if try await ReleaseSealStore.sealed(by: recorded.id, in: self.database, logger: call.logger) { return recorded.message }
         }
         try SignatureProof.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
         guard let signatory = try await SignatoryStore.find(manifest.signer, in: self.database, logger: call.logger) else {
@@ -66,7 +70,14 @@ extension EvidenceHandlers {
         return try await self.writes.write(request) { transaction in
             let (connection, logger) = (transaction.connection, transaction.logger)
             try await ReleaseSealStore.lock(batch: batch, on: connection, logger: logger)
-            try await ReleaseSealStore.checkUnsealed(batch: batch, on: connection, logger: logger)
+            if let sealedBy = try await ReleaseSealStore.seal(of: batch, on: connection, logger: logger) {
+                // Sealed by this very release, by a driver that got here first: its signature is the answer.
+                if release != nil, let same = try await SignatureStore.find(manifest: manifest, signature: request.signature, on: connection, logger: logger),
+                   same.id == sealedBy {
+                    return same.message
+                }
+                throw ReleaseSealStore.sealed(batch, by: sealedBy)
+            }
             if let release {
                 let now = try await ReleaseSealStore.basis(batch: batch, on: connection, logger: logger)
                 guard now == release else {

@@ -13,12 +13,29 @@ enum ReleaseSealStore {
 
     /// Refuses when `batch` is sealed. Called under `lock`, in the transaction that adds.
     static func checkUnsealed(batch: String, on connection: PostgresConnection, logger: Logger) async throws {
-        let rows = try await connection.query("SELECT signature_id FROM release_seals WHERE batch = \(batch)", logger: logger)
-        for try await signature in rows.decode(Int64.self) {
-            throw DomainError.failedPrecondition(
-                "batch \(batch) was released meanwhile (release signature \(signature)); its record is read-only and takes no more evidence or signatures"
-            )
+        if let signature = try await Self.seal(of: batch, on: connection, logger: logger) {
+            throw Self.sealed(batch, by: signature)
         }
+    }
+
+    /// The release signature that sealed `batch`, if one has.
+    static func seal(of batch: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+        let rows = try await connection.query("SELECT signature_id FROM release_seals WHERE batch = \(batch)", logger: logger)
+        for try await signature in rows.decode(Int64.self) { return signature }
+        return nil
+    }
+
+    /// Whether signature `id` sealed a batch.
+    static func sealed(by id: Int64, in database: Database, logger: Logger) async throws -> Bool {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query("SELECT 1 FROM release_seals WHERE signature_id = \(id)", logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    static func sealed(_ batch: String, by signature: Int64) -> DomainError {
+        .failedPrecondition("batch \(batch) was released meanwhile (release signature \(signature)); its record is read-only and takes no more evidence or signatures")
     }
 
     /// The batch's current evidence and the signatures on it and on the batch, as

@@ -45,9 +45,13 @@ enum SignatureStore {
     /// what makes signing again with the same request answer the same signature.
     static func find(manifest: SignatureManifest, signature: Data, in database: Database, logger: Logger) async throws -> SignatureRecord? {
         try await database.read(logger: logger) { connection in
-            try await Self.load(id: nil, targets: [manifest.target], on: connection, logger: logger)
-                .first { $0.manifest == manifest && $0.signature == signature }
+            try await Self.find(manifest: manifest, signature: signature, on: connection, logger: logger)
         }
+    }
+
+    static func find(manifest: SignatureManifest, signature: Data, on connection: PostgresConnection, logger: Logger) async throws -> SignatureRecord? {
+        try await Self.load(id: nil, targets: [manifest.target], on: connection, logger: logger)
+            .first { $0.manifest == manifest && $0.signature == signature }
     }
 
     static func find(_ id: Int64, in database: Database, logger: Logger) async throws -> SignatureRecord? {

@@ -57,9 +57,11 @@ struct DeliveryCourier: Service {
             }
             // Written: recording it may fail (the database away), and then the next look writes
             // the same file again and records it.
-            try await self.writes.write(as: self.context()) { transaction in
+            let recorded = try await self.writes.write(as: self.context()) { transaction in
                 try await ExportStore.delivered(id: delivery.id, path: place, in: transaction)
             }
+            // Settled by another replica's courier meanwhile: that one counted it.
+            guard recorded else { continue }
             Counter(label: "conform_export_deliveries_total", dimensions: [("outcome", "delivered")]).increment()
             self.logger.info("export delivered", metadata: ["customer": "\(delivery.customer)", "path": "\(destination.string)"])
         }

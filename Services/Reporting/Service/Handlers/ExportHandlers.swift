@@ -8,6 +8,7 @@ import GRPCCore
 extension ReportingHandlers {
     func defineExport(request: Conform_Reporting_V1_DefineExportRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ExportDefinition {
         let call = try CallContext.required()
+        if let answer = try await self.writes.replay(request, as: Conform_Reporting_V1_ExportDefinition.self) { return answer }
         let wire = request.definition
         let customer = try FieldRules.code(wire.customer, field: "definition.customer", maxLength: 32)
         try call.requireAccess(toCustomer: customer)
@@ -52,6 +53,8 @@ extension ReportingHandlers {
 
     func runExport(request: Conform_Reporting_V1_RunExportRequest, context: ServerContext) async throws -> Conform_Reporting_V1_CustomerExport {
         let call = try CallContext.required()
+        // A retry with its key is answered as the first run was, before rendering anything again.
+        if let answer = try await self.writes.replay(request, as: Conform_Reporting_V1_CustomerExport.self) { return answer }
         let customer = try FieldRules.code(request.customer, field: "customer", maxLength: 32)
         try call.requireAccess(toCustomer: customer)
         guard !request.name.isEmpty else {

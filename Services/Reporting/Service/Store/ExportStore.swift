@@ -335,8 +335,10 @@ extension ExportStore {
         }
     }
 
-    /// Records that the courier wrote a queued delivery to `path`.
-    static func delivered(id: Int64, path: String, in transaction: WriteTransaction) async throws {
+    /// Records that the courier wrote a queued delivery to `path`; false when another replica's
+    /// courier settled it first.
+    @discardableResult
+    static func delivered(id: Int64, path: String, in transaction: WriteTransaction) async throws -> Bool {
         try await Self.settle(
             id: id,
             """
@@ -349,8 +351,9 @@ extension ExportStore {
     }
 
     /// Records a failed attempt: the next one is due at `nextAttemptAtMicros`, or none when
-    /// `givingUp`.
-    static func failed(id: Int64, error: String, nextAttemptAtMicros: Int64, givingUp: Bool, in transaction: WriteTransaction) async throws {
+    /// `givingUp`; false when another replica's courier settled it first.
+    @discardableResult
+    static func failed(id: Int64, error: String, nextAttemptAtMicros: Int64, givingUp: Bool, in transaction: WriteTransaction) async throws -> Bool {
         try await Self.settle(
             id: id,
             """
@@ -364,14 +367,15 @@ extension ExportStore {
 
     /// Runs `update` on a queued delivery and records the change (nothing when it was no
     /// longer queued: another replica's courier settled it).
-    private static func settle(id: Int64, _ update: PostgresQuery, in transaction: WriteTransaction) async throws {
+    private static func settle(id: Int64, _ update: PostgresQuery, in transaction: WriteTransaction) async throws -> Bool {
         let connection = transaction.connection
         let logger = transaction.logger
         let before = try await Self.deliveries(id: id, on: connection, logger: logger, lock: true)
-        guard let before = before.first, before.status == "queued" else { return }
+        guard let before = before.first, before.status == "queued" else { return false }
         try await connection.query(update, logger: logger)
-        guard let after = try await Self.deliveries(id: id, on: connection, logger: logger, lock: false).first else { return }
+        guard let after = try await Self.deliveries(id: id, on: connection, logger: logger, lock: false).first else { return false }
         try await transaction.recordChange(object: "delivery:\(id)", before: before.message, after: after.message)
+        return true
     }
 
     /// One delivery by id, locked for the update that follows when `lock`.
