@@ -45,6 +45,9 @@ public enum EvidenceRule: Sendable, Equatable, Codable {
 /// What a signature means (21 CFR 11.50).
 public enum SignatureMeaning: String, Sendable, Codable, CaseIterable {
     case authored, reviewed, approved, responsible
+    /// A quality manager's approval of a completed record as amended. No requirement's rule
+    /// reserves it: every amendment of a completed record takes it.
+    case amended
 }
 
 public enum SerializationMethod: String, Sendable, Codable, CaseIterable {

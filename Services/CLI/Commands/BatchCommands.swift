@@ -262,7 +262,8 @@ struct BatchCommand: AsyncParsableCommand {
 
     struct Amend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Correct a completed (read-only) record; the amendment records who, when, why and what changed."
+            abstract: "Correct a completed (read-only) record and sign it as amended with your signing key.",
+            discussion: "The amendment records who, when, why and what changed; your signature (meaning: amended) approves the record as amended. Signatures made before stay valid for the record as they signed it."
         )
         @Argument(help: "The batch number.") var number: String
         @Option(help: "Why.") var reason: String
@@ -277,8 +278,16 @@ struct BatchCommand: AsyncParsableCommand {
                     metadata: self.connection.metadata(), options: self.connection.callOptions()
                 )
             }
+            // The amendment's approval: the quality manager's signature of the record as amended.
+            let key = try SigningKeyFile(connection: self.connection)
+            let signatory = try await SignatoryCommand.me(self.connection)
+            let (manifest, signature) = try key.sign(target: "batch:\(batch.number)", digest: batch.recordDigest, meaning: .amended, signatory: signatory)
+            let signed = try await SignatoryCommand.call(self.connection) { client in
+                try await client.sign(.with { $0.manifest = manifest; $0.signature = signature }, metadata: self.connection.metadata(), options: self.connection.callOptions())
+            }
             if self.connection.json { return try printJSON([batch], asList: false) }
             print(BatchCommand.describe(batch))
+            print("Amendment \(batch.amendments.count) approved: signed (amended) by \(signed.printedName), signature \(signed.id).")
         }
     }
 

@@ -42,7 +42,7 @@ extension SignatureMeaning {
     /// Parses --meaning.
     static func option(_ text: String) throws -> SignatureMeaning {
         guard let meaning = SignatureMeaning(rawValue: text.lowercased()) else {
-            throw CLIError("--meaning must be authored, reviewed, approved or responsible")
+            throw CLIError("--meaning must be authored, reviewed, approved, responsible or amended")
         }
         return meaning
     }

@@ -344,6 +344,9 @@ public nonisolated struct Conform_Batch_V1_Serial: Sendable {
   public init() {}
 }
 
+/// A correction of a completed record. It is approved by the quality manager's signature of
+/// the amended record (meaning AMENDED, on batch:NUMBER at `digest_after`); signatures made
+/// before stay valid for the revision they signed.
 public nonisolated struct Conform_Batch_V1_Amendment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -359,6 +362,33 @@ public nonisolated struct Conform_Batch_V1_Amendment: Sendable {
 
   /// What changed, field by field, e.g. "smelter-production-date: 2025-01-03 -> 2025-01-04".
   public var changes: [String] = []
+
+  /// The record's digest before and after it ("" for amendments recorded before digests were).
+  public var digestBefore: String = String()
+
+  public var digestAfter: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Whether an amendment has its approving signature, as a compliance report finds it.
+public nonisolated struct Conform_Batch_V1_AmendmentApproval: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var number: UInt64 = 0
+
+  public var reason: String = String()
+
+  public var amendedBy: String = String()
+
+  /// The quality manager's valid AMENDED signature of the record after it (0: none yet).
+  public var signatureID: UInt64 = 0
+
+  public var signedBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -720,6 +750,9 @@ public nonisolated struct Conform_Batch_V1_ComplianceReport: Sendable {
   /// each blocks release, whatever the requirements say.
   public var blockedLots: [String] = []
 
+  /// A completed record's amendments, each with its approving signature or awaiting one.
+  public var amendments: [Conform_Batch_V1_AmendmentApproval] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -852,6 +885,9 @@ public nonisolated struct Conform_Batch_V1_RejectRequest: Sendable {
   public init() {}
 }
 
+/// Corrects a completed record; the amendment then awaits the quality manager's signature of
+/// the record as amended (Sign on batch:NUMBER, meaning AMENDED, at the new record_digest; the
+/// CLI's 'batch amend' signs it at once).
 public nonisolated struct Conform_Batch_V1_AmendRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -912,6 +948,11 @@ public nonisolated struct Conform_Batch_V1_BatchChecklist: Sendable {
   public var manufactureDate: String = String()
 
   public var requirements: [Conform_Batch_V1_SnapshotRequirement] = []
+
+  /// For a completed record that was amended: its digests before each amendment (see
+  /// Amendment); signatures made on them stay valid for that revision, and the amended record
+  /// takes the quality manager's AMENDED signature and the signatures its rules reserve.
+  public var earlierDigests: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1346,7 +1387,7 @@ nonisolated extension Conform_Batch_V1_Serial: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Conform_Batch_V1_Amendment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Amendment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}reason\0\u{3}amended_by\0\u{3}amended_at_micros\0\u{1}changes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}reason\0\u{3}amended_by\0\u{3}amended_at_micros\0\u{1}changes\0\u{3}digest_before\0\u{3}digest_after\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1359,6 +1400,8 @@ nonisolated extension Conform_Batch_V1_Amendment: SwiftProtobuf.Message, SwiftPr
       case 3: try { try decoder.decodeSingularStringField(value: &self.amendedBy) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.amendedAtMicros) }()
       case 5: try { try decoder.decodeRepeatedStringField(value: &self.changes) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.digestBefore) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.digestAfter) }()
       default: break
       }
     }
@@ -1380,6 +1423,12 @@ nonisolated extension Conform_Batch_V1_Amendment: SwiftProtobuf.Message, SwiftPr
     if !self.changes.isEmpty {
       try visitor.visitRepeatedStringField(value: self.changes, fieldNumber: 5)
     }
+    if !self.digestBefore.isEmpty {
+      try visitor.visitSingularStringField(value: self.digestBefore, fieldNumber: 6)
+    }
+    if !self.digestAfter.isEmpty {
+      try visitor.visitSingularStringField(value: self.digestAfter, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1389,6 +1438,58 @@ nonisolated extension Conform_Batch_V1_Amendment: SwiftProtobuf.Message, SwiftPr
     if lhs.amendedBy != rhs.amendedBy {return false}
     if lhs.amendedAtMicros != rhs.amendedAtMicros {return false}
     if lhs.changes != rhs.changes {return false}
+    if lhs.digestBefore != rhs.digestBefore {return false}
+    if lhs.digestAfter != rhs.digestAfter {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Conform_Batch_V1_AmendmentApproval: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AmendmentApproval"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}reason\0\u{3}amended_by\0\u{3}signature_id\0\u{3}signed_by\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.number) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.amendedBy) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.signatureID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.signedBy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.number != 0 {
+      try visitor.visitSingularUInt64Field(value: self.number, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    if !self.amendedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.amendedBy, fieldNumber: 3)
+    }
+    if self.signatureID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.signatureID, fieldNumber: 4)
+    }
+    if !self.signedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.signedBy, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Conform_Batch_V1_AmendmentApproval, rhs: Conform_Batch_V1_AmendmentApproval) -> Bool {
+    if lhs.number != rhs.number {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.amendedBy != rhs.amendedBy {return false}
+    if lhs.signatureID != rhs.signatureID {return false}
+    if lhs.signedBy != rhs.signedBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2078,7 +2179,7 @@ nonisolated extension Conform_Batch_V1_RequirementCompliance: SwiftProtobuf.Mess
 
 nonisolated extension Conform_Batch_V1_ComplianceReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ComplianceReport"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{1}customer\0\u{1}status\0\u{1}requirements\0\u{1}releasable\0\u{3}evaluated_on\0\u{3}blocked_lots\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{1}customer\0\u{1}status\0\u{1}requirements\0\u{1}releasable\0\u{3}evaluated_on\0\u{3}blocked_lots\0\u{1}amendments\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2093,6 +2194,7 @@ nonisolated extension Conform_Batch_V1_ComplianceReport: SwiftProtobuf.Message, 
       case 5: try { try decoder.decodeSingularBoolField(value: &self.releasable) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.evaluatedOn) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.blockedLots) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.amendments) }()
       default: break
       }
     }
@@ -2120,6 +2222,9 @@ nonisolated extension Conform_Batch_V1_ComplianceReport: SwiftProtobuf.Message, 
     if !self.blockedLots.isEmpty {
       try visitor.visitRepeatedStringField(value: self.blockedLots, fieldNumber: 7)
     }
+    if !self.amendments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.amendments, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2131,6 +2236,7 @@ nonisolated extension Conform_Batch_V1_ComplianceReport: SwiftProtobuf.Message, 
     if lhs.releasable != rhs.releasable {return false}
     if lhs.evaluatedOn != rhs.evaluatedOn {return false}
     if lhs.blockedLots != rhs.blockedLots {return false}
+    if lhs.amendments != rhs.amendments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2487,7 +2593,7 @@ nonisolated extension Conform_Batch_V1_DeleteBatchResponse: SwiftProtobuf.Messag
 
 nonisolated extension Conform_Batch_V1_BatchChecklist: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BatchChecklist"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{1}customer\0\u{1}status\0\u{3}record_digest\0\u{3}manufacture_date\0\u{1}requirements\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{1}customer\0\u{1}status\0\u{3}record_digest\0\u{3}manufacture_date\0\u{1}requirements\0\u{3}earlier_digests\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2501,6 +2607,7 @@ nonisolated extension Conform_Batch_V1_BatchChecklist: SwiftProtobuf.Message, Sw
       case 4: try { try decoder.decodeSingularStringField(value: &self.recordDigest) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.manufactureDate) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.requirements) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.earlierDigests) }()
       default: break
       }
     }
@@ -2525,6 +2632,9 @@ nonisolated extension Conform_Batch_V1_BatchChecklist: SwiftProtobuf.Message, Sw
     if !self.requirements.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.requirements, fieldNumber: 6)
     }
+    if !self.earlierDigests.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.earlierDigests, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2535,6 +2645,7 @@ nonisolated extension Conform_Batch_V1_BatchChecklist: SwiftProtobuf.Message, Sw
     if lhs.recordDigest != rhs.recordDigest {return false}
     if lhs.manufactureDate != rhs.manufactureDate {return false}
     if lhs.requirements != rhs.requirements {return false}
+    if lhs.earlierDigests != rhs.earlierDigests {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -74,6 +74,9 @@ public nonisolated enum Conform_Evidence_V1_SignatureMeaning: SwiftProtobuf.Enum
   case reviewed // = 2
   case approved // = 3
   case responsible // = 4
+
+  /// A quality manager's signature of a completed record as amended, approving the amendment.
+  case amended // = 5
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -87,6 +90,7 @@ public nonisolated enum Conform_Evidence_V1_SignatureMeaning: SwiftProtobuf.Enum
     case 2: self = .reviewed
     case 3: self = .approved
     case 4: self = .responsible
+    case 5: self = .amended
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -98,6 +102,7 @@ public nonisolated enum Conform_Evidence_V1_SignatureMeaning: SwiftProtobuf.Enum
     case .reviewed: return 2
     case .approved: return 3
     case .responsible: return 4
+    case .amended: return 5
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -109,6 +114,7 @@ public nonisolated enum Conform_Evidence_V1_SignatureMeaning: SwiftProtobuf.Enum
     .reviewed,
     .approved,
     .responsible,
+    .amended,
   ]
 
 }
@@ -684,6 +690,10 @@ public nonisolated struct Conform_Evidence_V1_SignatureCheck: Sendable {
   /// Why not, e.g. "the record changed after it was signed".
   public var problem: String = String()
 
+  /// For a valid signature made on an earlier revision of an amended record, which one, e.g.
+  /// "made on the record as completed; amended since" ("" when on the record as it is).
+  public var note: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -714,6 +724,10 @@ public nonisolated struct Conform_Evidence_V1_BatchEvidenceRequest: Sendable {
 
   /// The batch record's digest now, so signatures on it can be checked against it.
   public var recordDigest: String = String()
+
+  /// The digests the completed record had before each amendment (as completed, then after
+  /// each amendment but the latest): a signature made on one stays valid for that revision.
+  public var earlierDigests: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -747,7 +761,7 @@ nonisolated extension Conform_Evidence_V1_EvidenceKind: SwiftProtobuf._ProtoName
 }
 
 nonisolated extension Conform_Evidence_V1_SignatureMeaning: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SIGNATURE_MEANING_UNSPECIFIED\0\u{1}SIGNATURE_MEANING_AUTHORED\0\u{1}SIGNATURE_MEANING_REVIEWED\0\u{1}SIGNATURE_MEANING_APPROVED\0\u{1}SIGNATURE_MEANING_RESPONSIBLE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SIGNATURE_MEANING_UNSPECIFIED\0\u{1}SIGNATURE_MEANING_AUTHORED\0\u{1}SIGNATURE_MEANING_REVIEWED\0\u{1}SIGNATURE_MEANING_APPROVED\0\u{1}SIGNATURE_MEANING_RESPONSIBLE\0\u{1}SIGNATURE_MEANING_AMENDED\0")
 }
 
 nonisolated extension Conform_Evidence_V1_Signatory: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1805,7 +1819,7 @@ nonisolated extension Conform_Evidence_V1_VerifySignaturesRequest: SwiftProtobuf
 
 nonisolated extension Conform_Evidence_V1_SignatureCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SignatureCheck"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}signature_id\0\u{1}valid\0\u{1}problem\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}signature_id\0\u{1}valid\0\u{1}problem\0\u{1}note\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1816,6 +1830,7 @@ nonisolated extension Conform_Evidence_V1_SignatureCheck: SwiftProtobuf.Message,
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.signatureID) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.valid) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.problem) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
       default: break
       }
     }
@@ -1831,6 +1846,9 @@ nonisolated extension Conform_Evidence_V1_SignatureCheck: SwiftProtobuf.Message,
     if !self.problem.isEmpty {
       try visitor.visitSingularStringField(value: self.problem, fieldNumber: 3)
     }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1838,6 +1856,7 @@ nonisolated extension Conform_Evidence_V1_SignatureCheck: SwiftProtobuf.Message,
     if lhs.signatureID != rhs.signatureID {return false}
     if lhs.valid != rhs.valid {return false}
     if lhs.problem != rhs.problem {return false}
+    if lhs.note != rhs.note {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1885,7 +1904,7 @@ nonisolated extension Conform_Evidence_V1_VerifySignaturesResponse: SwiftProtobu
 
 nonisolated extension Conform_Evidence_V1_BatchEvidenceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BatchEvidenceRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{3}record_digest\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{3}record_digest\0\u{3}earlier_digests\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1895,6 +1914,7 @@ nonisolated extension Conform_Evidence_V1_BatchEvidenceRequest: SwiftProtobuf.Me
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.batch) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.recordDigest) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.earlierDigests) }()
       default: break
       }
     }
@@ -1907,12 +1927,16 @@ nonisolated extension Conform_Evidence_V1_BatchEvidenceRequest: SwiftProtobuf.Me
     if !self.recordDigest.isEmpty {
       try visitor.visitSingularStringField(value: self.recordDigest, fieldNumber: 2)
     }
+    if !self.earlierDigests.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.earlierDigests, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Evidence_V1_BatchEvidenceRequest, rhs: Conform_Evidence_V1_BatchEvidenceRequest) -> Bool {
     if lhs.batch != rhs.batch {return false}
     if lhs.recordDigest != rhs.recordDigest {return false}
+    if lhs.earlierDigests != rhs.earlierDigests {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

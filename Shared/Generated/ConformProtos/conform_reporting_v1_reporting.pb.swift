@@ -618,6 +618,10 @@ public nonisolated struct Conform_Reporting_V1_ReportedBatch: Sendable {
 
   public var reasons: [String] = []
 
+  /// The record's amendments after completion, each with its approval, e.g. "amendment 1 on
+  /// 2026-11-26 by quality-manager: transcription error; approved by Dana Reyes (signature 9)".
+  public var amendments: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2101,7 +2105,7 @@ nonisolated extension Conform_Reporting_V1_ArchivedItem: SwiftProtobuf.Message, 
 
 nonisolated extension Conform_Reporting_V1_ReportedBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReportedBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}product\0\u{3}manufacture_date\0\u{1}status\0\u{1}outcome\0\u{1}reasons\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}product\0\u{3}manufacture_date\0\u{1}status\0\u{1}outcome\0\u{1}reasons\0\u{1}amendments\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2115,6 +2119,7 @@ nonisolated extension Conform_Reporting_V1_ReportedBatch: SwiftProtobuf.Message,
       case 4: try { try decoder.decodeSingularStringField(value: &self.status) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.reasons) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.amendments) }()
       default: break
       }
     }
@@ -2139,6 +2144,9 @@ nonisolated extension Conform_Reporting_V1_ReportedBatch: SwiftProtobuf.Message,
     if !self.reasons.isEmpty {
       try visitor.visitRepeatedStringField(value: self.reasons, fieldNumber: 6)
     }
+    if !self.amendments.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.amendments, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2149,6 +2157,7 @@ nonisolated extension Conform_Reporting_V1_ReportedBatch: SwiftProtobuf.Message,
     if lhs.status != rhs.status {return false}
     if lhs.outcome != rhs.outcome {return false}
     if lhs.reasons != rhs.reasons {return false}
+    if lhs.amendments != rhs.amendments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -93,6 +93,8 @@ extension EvidenceRule {
             case .reviewed: return .reviewed
             case .approved: return .approved
             case .responsible: return .responsible
+            // No rule reserves it (the requirement API has no such meaning to send).
+            case .amended: return .unspecified
             }
         }
         return .with { message in

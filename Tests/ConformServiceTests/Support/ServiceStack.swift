@@ -6,6 +6,7 @@ import ConformDomain
 import Crypto
 import EvidenceService
 import Foundation
+import Synchronization
 import GRPCCore
 import ReportingService
 import RequirementService
@@ -123,11 +124,16 @@ private func startServiceStack<Result: Sendable>(
 /// Ports that are free now, chosen below the kernel's ephemeral range (32768 and up), where
 /// neither outgoing connections nor other services' port-0 listeners land.
 enum FreePorts {
+    /// Every port handed out in this test process: a suite that stops a service and starts it
+    /// again on its port must not find another suite's service there.
+    private static let handedOut = Mutex(Set<Int>())
+
     static func take(_ count: Int) throws -> [Int] {
         var ports: [Int] = []
         while ports.count < count {
             let port = Int.random(in: 20_000..<32_000)
-            if !ports.contains(port), Self.isFree(port) { ports.append(port) }
+            guard !ports.contains(port), Self.isFree(port) else { continue }
+            if Self.handedOut.withLock({ $0.insert(port).inserted }) { ports.append(port) }
         }
         return ports
     }

@@ -206,6 +206,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
             $0.recordDigest = BatchRules.recordDigest(stored.batch)
             $0.manufactureDate = stored.batch.manufactureDate.description
             $0.requirements = stored.batch.requirements.map(\.message)
+            $0.earlierDigests = stored.earlierDigests
         }
     }
 

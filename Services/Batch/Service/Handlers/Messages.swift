@@ -94,6 +94,8 @@ extension StoredBatch {
                     $0.amendedBy = amendment.amendedBy
                     $0.amendedAtMicros = amendment.amendedAtMicros
                     $0.changes = amendment.changes
+                    $0.digestBefore = amendment.digestBefore
+                    $0.digestAfter = amendment.digestAfter
                 }
             }
             $0.createdAtMicros = self.createdAtMicros
@@ -151,6 +153,7 @@ extension SignatureFact {
         case .reviewed: meaning = .reviewed
         case .approved: meaning = .approved
         case .responsible: meaning = .responsible
+        case .amended: meaning = .amended
         case .unspecified, .UNRECOGNIZED: return nil
         }
         self.init(

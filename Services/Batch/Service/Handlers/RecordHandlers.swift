@@ -16,8 +16,11 @@ extension BatchHandlers {
             let changes = values.sorted { $0.key < $1.key }.map { name, value in
                 "\(name): \(stored.batch.fields[name] ?? "(none)") -> \(value)"
             }
+            var amended = stored.batch
+            amended.fields.merge(values) { _, new in new }
+            let digests = (before: BatchRules.recordDigest(stored.batch), after: BatchRules.recordDigest(amended))
             try await BatchStore.addAmendment(
-                to: number, number: stored.amendments.count + 1, reason: reason, changes: changes,
+                to: number, number: stored.amendments.count + 1, reason: reason, changes: changes, digests: digests,
                 by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger
             )
             try await BatchStore.setFields(values, of: number, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)

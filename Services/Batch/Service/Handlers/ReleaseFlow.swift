@@ -34,7 +34,7 @@ extension BatchHandlers {
         try BatchRules.checkOpen(stored.batch)
         try BatchRules.checkNoRelease(inFlight: stored.releaseInFlight, batch: number)
         let evaluation = try await self.evaluate(stored)
-        let report = self.report(stored, results: evaluation.results, lots: evaluation.lots)
+        let report = self.report(stored, evaluation)
         let blocking = Compliance.blocking(evaluation.results)
         let blockedLots = Compliance.blockedLots(evaluation.lots)
         guard blocking.isEmpty, blockedLots.isEmpty else {
@@ -211,7 +211,7 @@ extension BatchHandlers {
         guard needed else { return nil }
         let stored = try await self.batch(batch)
         let evaluation = try await self.evaluate(stored)
-        return self.report(stored, results: evaluation.results, lots: evaluation.lots)
+        return self.report(stored, evaluation)
     }
 
     private static func decision(

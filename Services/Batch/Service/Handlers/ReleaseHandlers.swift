@@ -11,7 +11,7 @@ extension BatchHandlers {
     func compliance(request: Conform_Batch_V1_BatchRequest, context: ServerContext) async throws -> Conform_Batch_V1_ComplianceReport {
         let stored = try await self.batch(request.number)
         let evaluation = try await self.evaluate(stored)
-        return self.report(stored, results: evaluation.results, lots: evaluation.lots)
+        return self.report(stored, evaluation)
     }
 
     func waiveRequirement(request: Conform_Batch_V1_WaiveRequest, context: ServerContext) async throws -> Conform_Batch_V1_ComplianceReport {
@@ -30,7 +30,7 @@ extension BatchHandlers {
         }
         let stored = try await self.batch(number)
         let evaluation = try await self.evaluate(stored)
-        return self.report(stored, results: evaluation.results, lots: evaluation.lots)
+        return self.report(stored, evaluation)
     }
 
     func reject(request: Conform_Batch_V1_RejectRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
@@ -48,6 +48,8 @@ extension BatchHandlers {
         var lots: [LotFact]
         /// The evidence and signatures seen (`ReleaseBasis`).
         var basis: String
+        /// A completed record's amendments, each with its approving signature or awaiting one.
+        var amendments: [Conform_Batch_V1_AmendmentApproval]
     }
 
     /// Every requirement of the batch decided against what the evidence service holds for it.
@@ -56,7 +58,8 @@ extension BatchHandlers {
         let digest = BatchRules.recordDigest(stored.batch)
         let evidence = try await self.peers.call(.evidence) { client, metadata, options in
             try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).batchEvidence(
-                .with { $0.batch = stored.batch.number; $0.recordDigest = digest }, metadata: metadata, options: options
+                .with { $0.batch = stored.batch.number; $0.recordDigest = digest; $0.earlierDigests = stored.earlierDigests },
+                metadata: metadata, options: options
             )
         }
         let validity = Dictionary(evidence.checks.map { ($0.signatureID, $0.valid) }, uniquingKeysWith: { first, _ in first })
@@ -71,18 +74,31 @@ extension BatchHandlers {
             today: Day.today
         )
         let basis = ReleaseBasis.fingerprint(items: evidence.items.map { Int64($0.id) }, signatures: evidence.signatures.map { Int64($0.id) })
-        return Evaluation(results: results, lots: lots, basis: basis)
+        // An amendment is approved by a valid `amended` signature of the record after it.
+        let approvals = evidence.signatures.filter { $0.meaning == .amended && $0.target == "batch:\(stored.batch.number)" && validity[$0.id] == true }
+        let amendments = stored.amendments.map { amendment in
+            let approval = approvals.first { !amendment.digestAfter.isEmpty && $0.digest == amendment.digestAfter }
+            return Conform_Batch_V1_AmendmentApproval.with {
+                $0.number = UInt64(amendment.number)
+                $0.reason = amendment.reason
+                $0.amendedBy = amendment.amendedBy
+                $0.signatureID = approval?.id ?? 0
+                $0.signedBy = approval?.printedName ?? ""
+            }
+        }
+        return Evaluation(results: results, lots: lots, basis: basis, amendments: amendments)
     }
 
-    func report(_ stored: StoredBatch, results: [RequirementCompliance], lots: [LotFact]) -> Conform_Batch_V1_ComplianceReport {
+    func report(_ stored: StoredBatch, _ evaluation: Evaluation) -> Conform_Batch_V1_ComplianceReport {
         .with {
             $0.batch = stored.batch.number
             $0.customer = stored.batch.customer
             $0.status = stored.batch.status.message
-            $0.requirements = results.map(\.message)
-            $0.blockedLots = Compliance.blockedLots(lots)
-            $0.releasable = Compliance.blocking(results).isEmpty && $0.blockedLots.isEmpty
+            $0.requirements = evaluation.results.map(\.message)
+            $0.blockedLots = Compliance.blockedLots(evaluation.lots)
+            $0.releasable = Compliance.blocking(evaluation.results).isEmpty && $0.blockedLots.isEmpty
             $0.evaluatedOn = Day.today.description
+            $0.amendments = evaluation.amendments
         }
     }
 }

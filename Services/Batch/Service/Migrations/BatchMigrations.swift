@@ -8,5 +8,6 @@ enum BatchMigrations {
         CreateBatchLots.migration,
         SharedMigrations.sealedFeedAndLeases(version: 4),
         CreateReleases.migration,
+        SignedAmendments.migration,
     ]
 }

@@ -12,6 +12,9 @@ struct StoredBatch: Sendable {
         var changes: [String]
         var amendedBy: String
         var amendedAtMicros: Int64
+        /// The record's digest before and after it ("" for amendments from before they were kept).
+        var digestBefore: String
+        var digestAfter: String
     }
 
     var batch: Batch
@@ -25,6 +28,13 @@ struct StoredBatch: Sendable {
     var fieldProvenance: [String: (by: String, atMicros: Int64)]
     /// The release in flight (requested or signed), during which the batch changes no more.
     var releaseInFlight: Int64?
+
+    /// For a completed record that was amended: the digests it had before each amendment (as
+    /// completed, then after each amendment but the latest). Signatures made on them stay
+    /// valid for that revision.
+    var earlierDigests: [String] {
+        self.amendments.map(\.digestBefore).filter { !$0.isEmpty }
+    }
 }
 
 /// Batches and their records in the batch schema. The requirement snapshot is written once
@@ -136,12 +146,13 @@ enum BatchStore {
     }
 
     static func addAmendment(
-        to batch: String, number: Int, reason: String, changes: [String], by principal: String, on connection: PostgresConnection, logger: Logger
+        to batch: String, number: Int, reason: String, changes: [String], digests: (before: String, after: String), by principal: String,
+        on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
-            INSERT INTO amendments (batch, number, reason, changes, amended_by, amended_at_micros)
-            VALUES (\(batch), \(number), \(reason), \(changes), \(principal), \(Timestamps.nowMicros()))
+            INSERT INTO amendments (batch, number, reason, changes, amended_by, amended_at_micros, digest_before, digest_after)
+            VALUES (\(batch), \(number), \(reason), \(changes), \(principal), \(Timestamps.nowMicros()), \(digests.before), \(digests.after))
             """,
             logger: logger
         )
@@ -190,7 +201,8 @@ enum BatchStore {
                    ARRAY(SELECT coalesce(s.nfc_tag, '') FROM serials s WHERE s.batch = b.number ORDER BY s.serial),
                    ARRAY(SELECT l.lot FROM batch_lots l WHERE l.batch = b.number ORDER BY l.lot),
                    (SELECT coalesce(json_agg(json_build_object('number', a.number, 'reason', a.reason, 'changes', a.changes, 'by', a.amended_by,
-                                                               'at', a.amended_at_micros) ORDER BY a.number), '[]')::text
+                                                               'at', a.amended_at_micros, 'before', a.digest_before, 'after', a.digest_after)
+                                             ORDER BY a.number), '[]')::text
                     FROM amendments a WHERE a.batch = b.number),
                    (SELECT r.id FROM releases r WHERE r.batch = b.number AND r.state IN ('requested', 'signed'))
             FROM batches b
@@ -224,7 +236,10 @@ enum BatchStore {
             batch.serials = serials.indices.map { Serial(serial: serials[$0], qrPayload: payloads[$0], nfcTag: tags[$0].isEmpty ? nil : tags[$0]) }
             batch.lots = lots
             let amendments = try decoder.decode([AmendmentRow].self, from: Data(amendmentsJSON.utf8)).map {
-                StoredBatch.Amendment(number: $0.number, reason: $0.reason, changes: $0.changes, amendedBy: $0.by, amendedAtMicros: $0.at)
+                StoredBatch.Amendment(
+                    number: $0.number, reason: $0.reason, changes: $0.changes, amendedBy: $0.by, amendedAtMicros: $0.at,
+                    digestBefore: $0.before, digestAfter: $0.after
+                )
             }
             batches.append(StoredBatch(
                 batch: batch,
@@ -251,5 +266,7 @@ enum BatchStore {
         var changes: [String]
         var by: String
         var at: Int64
+        var before: String
+        var after: String
     }
 }

@@ -29,13 +29,40 @@ public struct Checklist: Sendable, Equatable {
     public var recordDigest: String
     public var manufactureDate: Day
     public var requirements: [ChecklistRequirement]
+    /// For a completed record that was amended, the digests it had before each amendment: a
+    /// signature made on one stays valid for that revision.
+    public var earlierDigests: [String]
 
-    public init(batch: String, customer: String, isOpen: Bool, recordDigest: String, manufactureDate: Day, requirements: [ChecklistRequirement]) {
+    public init(
+        batch: String, customer: String, isOpen: Bool, recordDigest: String, manufactureDate: Day, requirements: [ChecklistRequirement],
+        earlierDigests: [String] = []
+    ) {
         self.batch = batch
         self.customer = customer
         self.isOpen = isOpen
         self.recordDigest = recordDigest
         self.manufactureDate = manufactureDate
         self.requirements = requirements
+        self.earlierDigests = earlierDigests
+    }
+
+    /// A completed record amended since: it takes the quality manager's `amended` signature,
+    /// and again the signatures its rules reserve.
+    public var isAmended: Bool { !self.isOpen && !self.earlierDigests.isEmpty }
+
+    /// Which revision a digest of this record was, when it was an earlier one.
+    public func revision(of digest: String) -> String? {
+        RecordRevisions.describe(digest, earlier: self.earlierDigests)
+    }
+}
+
+/// The revisions of an amended record, in words.
+public enum RecordRevisions {
+    /// Which revision `digest` was among `earlier` (as completed, then after each amendment but
+    /// the latest), e.g. "made on the record as completed; amended since".
+    public static func describe(_ digest: String, earlier: [String]) -> String? {
+        guard let index = earlier.lastIndex(of: digest) else { return nil }
+        let revision = index == 0 ? "the record as completed" : "the record as amended by amendment \(index)"
+        return "made on \(revision); amended since (amendment \(index + 1))"
     }
 }

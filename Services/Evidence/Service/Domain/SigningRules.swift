@@ -2,6 +2,9 @@ public import ConformDomain
 
 /// Who may sign what, and when a signature is believable.
 public enum SigningRules {
+    /// Who approves an amendment of a completed record (meaning `amended`).
+    public static let amendmentApprover = "quality-manager"
+
     /// Refuses a signer who lacks, on the signing date, what the record's requirements reserve
     /// signatures of this meaning for; or, when the caller names `requiredRole`, that role.
     ///
@@ -11,7 +14,8 @@ public enum SigningRules {
         manifest: SignatureManifest,
         checklist: Checklist?,
         documentType: String?,
-        requiredRole: String?
+        requiredRole: String?,
+        reservedOnly: Bool = false
     ) throws {
         let day = manifest.signingDay
         let roles = Set(signer.roles(on: day))
@@ -38,6 +42,13 @@ public enum SigningRules {
                 ].compactMap { $0 }.joined(separator: " and ")
                 demands.append((requirement.label, satisfied, needs))
             }
+        }
+        // An amended record is signed again only where a rule reserves the signature.
+        if reservedOnly, demands.isEmpty {
+            throw DomainError.invalid(
+                field: "manifest",
+                reason: "an amended record takes the quality manager's amended signature and the signatures its requirements reserve; none reserves a \(manifest.meaning.rawValue) signature here"
+            )
         }
         guard demands.isEmpty || demands.contains(where: \.satisfied) else {
             let reserved = demands.map { "\($0.label) reserves it for \($0.needs)" }.joined(separator: "; ")

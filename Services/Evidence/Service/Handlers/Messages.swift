@@ -29,6 +29,7 @@ extension SignatureMeaning {
         case .reviewed: return .reviewed
         case .approved: return .approved
         case .responsible: return .responsible
+        case .amended: return .amended
         }
     }
 }
@@ -129,7 +130,8 @@ extension Checklist {
                         try EvidenceRule.from(rule, field: "\(requirement.requirementID).evidence_rules[\(index)]")
                     }
                 )
-            }
+            },
+            earlierDigests: message.earlierDigests
         )
     }
 }

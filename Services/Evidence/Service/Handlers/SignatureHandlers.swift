@@ -58,19 +58,33 @@ extension EvidenceHandlers {
                 "the signed digest \(manifest.digest) is not \(manifest.target)'s current digest \(record.digest): it was signed for other content or the record changed since; read it again and sign what it is now"
             )
         }
-        guard checklist.isOpen else {
-            throw DomainError.failedPrecondition("batch \(checklist.batch) is complete and its record is read-only; it takes no more signatures")
+        // A completed record takes signatures again only once amended: the quality manager's
+        // approval of the amendment, and those its rules reserve, on the record as amended.
+        let amending = checklist.isAmended && manifest.target == "batch:\(checklist.batch)"
+        guard checklist.isOpen || amending else {
+            throw DomainError.failedPrecondition(
+                "batch \(checklist.batch) is complete and its record is read-only; it takes no more signatures until it is amended (Amend)"
+            )
         }
-        let requiredRole = requiredRoleOf(request)
-        try SigningRules.checkEligible(signatory, manifest: manifest, checklist: checklist, documentType: record.documentType, requiredRole: requiredRole)
+        if manifest.meaning == .amended, !amending {
+            throw DomainError.invalid(
+                field: "manifest", reason: "meaning amended approves an amendment of a completed batch record; \(manifest.target) has none awaiting it"
+            )
+        }
+        let requiredRole = manifest.meaning == .amended ? SigningRules.amendmentApprover : requiredRoleOf(request)
+        try SigningRules.checkEligible(
+            signatory, manifest: manifest, checklist: checklist, documentType: record.documentType, requiredRole: requiredRole,
+            reservedOnly: amending && manifest.meaning != .amended
+        )
         // A release signature seals the batch, and only on the evidence its decision saw.
-        let release = requiredRole == nil ? nil : try Self.releaseBasis(request.releaseBasis, target: manifest.target)
+        let release = requiredRoleOf(request) == nil ? nil : try Self.releaseBasis(request.releaseBasis, target: manifest.target)
         let batch = checklist.batch
         let day = manifest.signingDay
         return try await self.writes.write(request) { transaction in
             let (connection, logger) = (transaction.connection, transaction.logger)
             try await ReleaseSealStore.lock(batch: batch, on: connection, logger: logger)
-            if let sealedBy = try await ReleaseSealStore.seal(of: batch, on: connection, logger: logger) {
+            // An amended record's signatures come after its seal by design.
+            if !amending, let sealedBy = try await ReleaseSealStore.seal(of: batch, on: connection, logger: logger) {
                 // Sealed by this very release, by a driver that got here first: its signature is the answer.
                 if release != nil, let same = try await SignatureStore.find(manifest: manifest, signature: request.signature, on: connection, logger: logger),
                    same.id == sealedBy {
@@ -173,9 +187,10 @@ extension EvidenceHandlers {
     ) async throws -> Conform_Evidence_V1_VerifySignaturesResponse {
         let call = try CallContext.required()
         let target = try SignatureTarget(request.target)
-        let current = try await self.record(target.text).digest
+        let record = try await self.record(target.text)
+        let current = record.digest
         let records = try await SignatureStore.list(targets: [target.text], in: self.database, logger: call.logger)
-        let checks = try await self.checks(records, digests: [target.text: current])
+        let checks = try await self.checks(records, digests: [target.text: current], earlier: [target.text: record.checklist?.earlierDigests ?? []])
         return .with {
             $0.target = target.text
             $0.currentDigest = current
@@ -193,7 +208,7 @@ extension EvidenceHandlers {
         var digests = ["batch:\(batch)": request.recordDigest]
         for item in items { digests["evidence:\(item.id)"] = item.digest }
         let records = try await SignatureStore.list(targets: Array(digests.keys), in: self.database, logger: call.logger)
-        let checks = try await self.checks(records, digests: digests)
+        let checks = try await self.checks(records, digests: digests, earlier: ["batch:\(batch)": request.earlierDigests])
         return .with {
             $0.items = items.map(\.message)
             $0.signatures = records.map(\.message)
@@ -201,18 +216,28 @@ extension EvidenceHandlers {
         }
     }
 
-    /// Each signature checked against its signer's key and its record's digest now.
-    private func checks(_ records: [SignatureRecord], digests: [String: String]) async throws -> [Conform_Evidence_V1_SignatureCheck] {
+    /// Each signature checked against its signer's key and its record's digest now. On an
+    /// amended record (`earlier`: its digests before each amendment) a signature of an earlier
+    /// revision stays valid for that revision, and says which.
+    private func checks(
+        _ records: [SignatureRecord], digests: [String: String], earlier: [String: [String]] = [:]
+    ) async throws -> [Conform_Evidence_V1_SignatureCheck] {
         let call = try CallContext.required()
         let keys = try await SignatoryStore.publicKeys(of: Array(Set(records.map(\.manifest.signer))), in: self.database, logger: call.logger)
         return records.map { record in
-            let problem = SignatureProof.problem(
-                with: record, currentDigest: digests[record.target] ?? "", publicKeyPEM: keys[record.manifest.signer] ?? ""
-            )
+            let key = keys[record.manifest.signer] ?? ""
+            var problem = SignatureProof.problem(with: record, currentDigest: digests[record.target] ?? "", publicKeyPEM: key)
+            var note = ""
+            if problem != nil, let revision = RecordRevisions.describe(record.manifest.digest, earlier: earlier[record.target] ?? []),
+               SignatureProof.problem(with: record, currentDigest: record.manifest.digest, publicKeyPEM: key) == nil {
+                problem = nil
+                note = revision
+            }
             return .with {
                 $0.signatureID = UInt64(record.id)
                 $0.valid = problem == nil
                 $0.problem = problem ?? ""
+                $0.note = note
             }
         }
     }

@@ -64,8 +64,16 @@ struct ComplianceRefresher: Service {
                 evidence: requirement.evidence.map { Int64($0) }
             )
         }
+        let amendments = report.amendments.map { amendment in
+            AuditReportRules.amendmentLine(
+                number: Int(amendment.number), reason: amendment.reason, amendedBy: amendment.amendedBy, approvedBy: amendment.signedBy,
+                signature: Int64(amendment.signatureID)
+            )
+        }
         try await self.writes.write(as: self.context()) { transaction in
-            try await ComplianceModelStore.replace(batch: number, with: states, mark: since, on: transaction.connection, logger: transaction.logger)
+            try await ComplianceModelStore.replace(
+                batch: number, with: states, amendments: amendments, mark: since, on: transaction.connection, logger: transaction.logger
+            )
             let batch = try await ReadModelStore.batch(number, on: transaction.connection, logger: transaction.logger)
             try await Self.reconcileAlerts(of: number, batch: batch, states: states, in: transaction)
         }

@@ -198,6 +198,7 @@ extension Conform_Evidence_V1_SignatureMeaning {
         case .reviewed: return "reviewed"
         case .approved: return "approved"
         case .responsible: return "responsible"
+        case .amended: return "amended"
         case .unspecified, .UNRECOGNIZED: return "unspecified"
         }
     }

@@ -77,14 +77,19 @@ public struct ReportedBatch: Sendable, Equatable {
     public var outcome: BatchOutcome
     /// Why it is not compliant, e.g. "CSR-A-0201: missing certificate-of-analysis".
     public var reasons: [String]
+    /// Its record's amendments after completion, each with its approval.
+    public var amendments: [String]
 
-    public init(number: String, product: String, manufactureDate: Day, status: String, outcome: BatchOutcome, reasons: [String]) {
+    public init(
+        number: String, product: String, manufactureDate: Day, status: String, outcome: BatchOutcome, reasons: [String], amendments: [String] = []
+    ) {
         self.number = number
         self.product = product
         self.manufactureDate = manufactureDate
         self.status = status
         self.outcome = outcome
         self.reasons = reasons
+        self.amendments = amendments
     }
 }
 

@@ -88,6 +88,15 @@ public enum AuditReportHTML {
             }
             html += "</tbody>\n</table>\n"
         }
+        let amended = batches.filter { !$0.amendments.isEmpty }
+        if !amended.isEmpty {
+            // Corrections of completed records, each with its approval: the record's own trail.
+            html += "<h2>Amended records</h2>\n<table>\n<thead><tr><th>Batch</th><th>Amendments</th></tr></thead>\n<tbody>\n"
+            for batch in amended {
+                html += "<tr><td>\(escape(batch.number))</td><td>\(batch.amendments.map(escape).joined(separator: "<br>"))</td></tr>\n"
+            }
+            html += "</tbody>\n</table>\n"
+        }
         let pending = batches.filter { $0.outcome == .pending }
         if !pending.isEmpty {
             // An auditor must see that these were neither passed nor failed, not have them silently left out of the counts.

@@ -39,6 +39,14 @@ public enum AuditReportRules {
         })
     }
 
+    /// One amendment of a completed record, in words, with its approval or that it awaits one.
+    public static func amendmentLine(number: Int, reason: String, amendedBy: String, approvedBy: String, signature: Int64) -> String {
+        let approval = signature > 0
+            ? "approved by \(approvedBy) (signature \(signature))"
+            : "awaiting the quality manager's signature of the amended record"
+        return "amendment \(number) by \(amendedBy): \(reason); \(approval)"
+    }
+
     /// Per week of the period (by manufacture date), how many batches were made and how many
     /// of them were compliant.
     public static func overTime(_ batches: [ReportedBatch], from: Day, to: Day) -> [CompliancePoint] {

@@ -31,14 +31,19 @@ public struct BatchSummary: Sendable, Equatable {
     /// Whether the read model has read the batch's compliance (a batch without requirements
     /// has none to show, yet is evaluated).
     public var isEvaluated: Bool
+    /// A completed record's amendments, each with its approval, in words.
+    public var amendments: [String]
 
-    public init(number: String, customer: String, product: String, status: String, manufactureDate: Day, isEvaluated: Bool = false) {
+    public init(
+        number: String, customer: String, product: String, status: String, manufactureDate: Day, isEvaluated: Bool = false, amendments: [String] = []
+    ) {
         self.number = number
         self.customer = customer
         self.product = product
         self.status = status
         self.manufactureDate = manufactureDate
         self.isEvaluated = isEvaluated
+        self.amendments = amendments
     }
 }
 

@@ -53,7 +53,7 @@ extension ReportingHandlers {
             let (outcome, reasons) = AuditReportRules.outcome(of: states, evaluated: batch.isEvaluated, asking: asked)
             return ReportedBatch(
                 number: batch.number, product: batch.product, manufactureDate: batch.manufactureDate, status: batch.status,
-                outcome: outcome, reasons: reasons
+                outcome: outcome, reasons: reasons, amendments: batch.amendments
             )
         }
         let report = AuditReport(
@@ -123,6 +123,7 @@ extension ReportedBatch {
             $0.status = self.status
             $0.outcome = self.outcome.rawValue
             $0.reasons = self.reasons
+            $0.amendments = self.amendments
         }
     }
 }

@@ -13,5 +13,6 @@ enum ReportingMigrations {
         ShareWorkAmongReplicas.migration,
         KeyAlertsByCustomer.migration,
         SatisfiedFromCompliance.migration,
+        AmendmentTrail.migration,
     ]
 }

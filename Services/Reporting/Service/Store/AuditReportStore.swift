@@ -10,7 +10,7 @@ enum AuditReportStore {
         let rows = try await connection.query(
             """
             SELECT b.number, b.product, b.status, b.manufacture_date::text, b.evaluated_at_micros,
-                   c.customer, c.requirement_id, c.version, c.mandatory, c.state, c.missing
+                   c.customer, c.requirement_id, c.version, c.mandatory, c.state, c.missing, b.amendments
             FROM batch_summaries b LEFT JOIN batch_compliance c ON c.batch = b.number AND c.customer = b.customer
             WHERE b.customer = \(customer) AND b.manufacture_date BETWEEN \(from.description)::date AND \(to.description)::date
             ORDER BY b.manufacture_date, b.number
@@ -18,12 +18,15 @@ enum AuditReportStore {
             logger: logger
         )
         var batches: [(BatchSummary, [RequirementState])] = []
-        for try await (number, product, status, date, evaluatedAt, owner, id, version, mandatory, state, missing)
-            in rows.decode((String, String, String, String, Int64, String?, String?, String?, Bool?, String?, [String]?).self) {
+        for try await (number, product, status, date, evaluatedAt, owner, id, version, mandatory, state, missing, amendments)
+            in rows.decode((String, String, String, String, Int64, String?, String?, String?, Bool?, String?, [String]?, [String]).self) {
             if batches.last?.0.number != number {
                 guard let day = Day(date) else { continue }
                 batches.append((
-                    BatchSummary(number: number, customer: customer, product: product, status: status, manufactureDate: day, isEvaluated: evaluatedAt > 0),
+                    BatchSummary(
+                        number: number, customer: customer, product: product, status: status, manufactureDate: day, isEvaluated: evaluatedAt > 0,
+                        amendments: amendments
+                    ),
                     []
                 ))
             }

@@ -61,7 +61,9 @@ enum ComplianceModelStore {
     }
 
     /// Replaces a batch's compliance, and clears its mark unless a newer event marked it again.
-    static func replace(batch: String, with states: [RequirementState], mark since: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+    static func replace(
+        batch: String, with states: [RequirementState], amendments: [String] = [], mark since: Int64, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         try await connection.query("DELETE FROM batch_compliance WHERE batch = \(batch)", logger: logger)
         let now = Timestamps.nowMicros()
         for state in states {
@@ -74,7 +76,9 @@ enum ComplianceModelStore {
                 logger: logger
             )
         }
-        try await connection.query("UPDATE batch_summaries SET evaluated_at_micros = \(now) WHERE number = \(batch)", logger: logger)
+        try await connection.query(
+            "UPDATE batch_summaries SET evaluated_at_micros = \(now), amendments = \(amendments) WHERE number = \(batch)", logger: logger
+        )
         try await connection.query("DELETE FROM stale_batches WHERE number = \(batch) AND since_micros = \(since)", logger: logger)
     }
 
