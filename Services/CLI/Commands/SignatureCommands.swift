@@ -94,7 +94,7 @@ struct SignatureCommand: AsyncParsableCommand {
             }
             if self.connection.json { return try printJSON([result], asList: false) }
             for check in result.checks {
-                print("signature \(check.signatureID): " + (check.valid ? "valid" : "INVALID: \(check.problem)"))
+                print("signature \(check.signatureID): " + (check.valid ? (check.note.isEmpty ? "valid" : "valid, \(check.note)") : "INVALID: \(check.problem)"))
             }
             if result.checks.isEmpty { print("\(result.target) has no signatures.") }
             if result.checks.contains(where: { !$0.valid }) { throw ExitCode(3) }

@@ -48,6 +48,14 @@ struct AmendmentTests {
                 try await client.amend(.with { $0.number = "D-AM-1"; $0.reason = "note transcribed from the wrong sheet"; $0.values = ["inspection-note": "visual OK, burr on unit 2 removed"] })
             }
             let amendment = try #require(amended.amendments.first)
+            // An amendment that changes nothing is refused, naming the request field.
+            let nothing = await rpcError {
+                try await stack.batches(as: "quality-manager") { client in
+                    try await client.amend(.with { $0.number = "D-AM-1"; $0.reason = "again"; $0.values = ["inspection-note": "visual OK, burr on unit 2 removed"] })
+                }
+            }
+            #expect(nothing?.code == .invalidArgument)
+            #expect(nothing?.message.hasPrefix("values change nothing") == true)
             #expect(amendment.digestBefore == asReleased)
             #expect(amendment.digestAfter == amended.recordDigest && amended.recordDigest != asReleased)
 

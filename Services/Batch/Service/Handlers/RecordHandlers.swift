@@ -12,7 +12,10 @@ extension BatchHandlers {
             guard stored.batch.isComplete else {
                 throw DomainError.failedPrecondition("batch \(number) is open: change its record directly ('conform batch record'); amendments correct completed records")
             }
-            let values = try BatchRules.fieldValues(request.values, for: stored.batch)
+            let values = try BatchRules.fieldValues(request.values, for: stored.batch).filter { stored.batch.fields[$0.key] != $0.value }
+            guard !values.isEmpty else {
+                throw DomainError.invalid(field: "values", reason: "change nothing: every field named already has that value on batch \(number)'s record")
+            }
             let changes = values.sorted { $0.key < $1.key }.map { name, value in
                 "\(name): \(stored.batch.fields[name] ?? "(none)") -> \(value)"
             }
