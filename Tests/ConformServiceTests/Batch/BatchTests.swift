@@ -61,6 +61,8 @@ struct BatchTests {
                 let unknown = await rpcError { try await client.listBatches(.with { $0.customer = "ZZ" }) }
                 #expect(unknown?.code == .notFound)
                 #expect(unknown?.message.hasPrefix("no customer ZZ (customer)") == true)
+                #expect(await rpcError { try await client.listBatches(.with { $0.product = "ZZ" }) }?.code == .notFound)
+                #expect(await rpcError { try await client.listOrders(.with { $0.customer = "ZZ" }) }?.code == .notFound)
             }
         }
     }

@@ -212,6 +212,11 @@ struct DashboardTests {
             #expect(dashboard?.message.hasPrefix("no customer ZZ (customer)") == true)
             #expect(await rpcError { try await AlertTests.alerts(reporting, customer: "ZZ") }?.code == .notFound)
             #expect(await rpcError { _ = try await AuditReportTests.report(reporting) { $0.customer = "ZZ" } }?.code == .notFound)
+            // Nor is an unknown product's dashboard green, nor an unknown customer's exports an empty list.
+            let product = await rpcError { try await Self.dashboard(reporting, product: "ZZ") }
+            #expect(product?.code == .notFound)
+            #expect(product?.message.hasPrefix("no product ZZ (product)") == true)
+            #expect(await rpcError { try await reportingCall(reporting) { client in try await client.listExports(.with { $0.customer = "ZZ" }) } }?.code == .notFound)
             // A customer with no batches, whether or not the feed has shown it yet, has an empty dashboard.
             #expect(try await Self.dashboard(reporting, customer: "D").activeBatches == 0)
             #expect(try await AlertTests.alerts(reporting, customer: "D").isEmpty)

@@ -77,6 +77,8 @@ struct RequirementCatalogTests {
                 let neither = await rpcError { try await client.linkProduct(.with { $0.customer = "Z"; $0.product = "NOPE" }) }
                 #expect(neither?.message.hasPrefix("neither customer Z nor product NOPE exists") == true)
                 #expect(try await client.listCustomerProducts(.with { $0.product = "ABC" }).links.count == 3)
+                #expect(await rpcError { try await client.listCustomerProducts(.with { $0.customer = "Z" }) }?.code == .notFound)
+                #expect(await rpcError { try await client.listCustomerProducts(.with { $0.product = "NOPE" }) }?.code == .notFound)
             }
         }
     }

@@ -55,6 +55,7 @@ struct SupplierTests {
                 #expect(ghost?.code == .notFound)
                 #expect(ghost?.message.hasPrefix("no supplier GHOST (supplier)") == true)
                 #expect(await rpcError { try await client.getReceipt(.with { $0.lot = "L-GHOST" }) }?.code == .notFound)
+                #expect(await rpcError { try await client.listReceipts(.with { $0.supplier = "GHOST" }) }?.code == .notFound)
 
                 let material = try await Self.receive(client, lot: "L-3", supplier: "STEEL-SUD", on: "2025-06-01")
                 #expect(material.reasons == ["Supplier STEEL-SUD is not on the Approved Supplier List for material 6061-T6 bar"])

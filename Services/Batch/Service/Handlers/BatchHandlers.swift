@@ -50,6 +50,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         let call = try CallContext.required()
         let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: 32)
         let orders = try await OrderStore.list(reference: nil, customer: customer, in: self.database, logger: call.logger)
+        if orders.isEmpty, let customer { try await self.checkCustomerExists(customer) }
         return .with { $0.orders = orders.map { $0.0.message(createdAtMicros: $0.1, createdBy: $0.2) } }
     }
 
@@ -115,6 +116,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         let batches = try await BatchStore.list(customer: customer, product: product, in: self.database, logger: call.logger)
         // No batches is an answer only for a customer that exists.
         if batches.isEmpty, let customer { try await self.checkCustomerExists(customer) }
+        if batches.isEmpty, let product { try await self.checkProductExists(product) }
         return .with { $0.batches = batches.map(\.message) }
     }
 
@@ -264,6 +266,19 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
             }
         } catch let error as RPCError where error.code == .notFound {
             throw DomainError.notFound("no customer \(customer) (customer); the requirement service's ListCustomers shows the customers there are")
+        }
+    }
+
+    /// NOT_FOUND for a product code the requirement service does not know.
+    private func checkProductExists(_ product: String) async throws {
+        do {
+            _ = try await self.peers.call(.requirement) { client, metadata, options in
+                try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).getProduct(
+                    .with { $0.code = product }, metadata: metadata, options: options
+                )
+            }
+        } catch let error as RPCError where error.code == .notFound {
+            throw DomainError.notFound("no product \(product) (product); the requirement service's ListProducts shows the products there are")
         }
     }
 

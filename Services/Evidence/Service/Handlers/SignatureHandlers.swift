@@ -18,6 +18,7 @@ extension EvidenceHandlers {
             )
         }
         let manifest = try SignatureManifest.parse(request.manifest)
+        call.audit.about(manifest.target)
         // People sign as themselves; the batch service passes on a signature its caller made.
         if !call.principal.roles.contains(.service), manifest.signer != call.principal.name {
             throw DomainError.notEligible("the manifest names signer \(manifest.signer), but you are \(call.principal.name); sign as yourself")

@@ -23,6 +23,7 @@ extension ReportingHandlers {
             call.audit.about("product:\(product ?? "")")
             throw DomainError.permissionDenied(reason)
         }
+        if let product { try await self.checkProductExists(product, call: call) }
         let (active, rows) = try await ComplianceModelStore.active(customer: customer, product: product, in: self.database, logger: call.logger)
         let today = Day.today
         let view = DashboardRules.build(active: active, rows: rows, today: today)

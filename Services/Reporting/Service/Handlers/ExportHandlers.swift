@@ -48,6 +48,7 @@ extension ReportingHandlers {
         let definitions = try await self.database.read(logger: logger) { connection in
             try await ExportStore.definitions(customer: customer, on: connection, logger: logger)
         }
+        if definitions.isEmpty, let customer { try await self.checkCustomerExists(customer, call: call) }
         return .with { $0.definitions = definitions.map { $0.0.message(by: $0.by, at: $0.at) } }
     }
 
@@ -88,6 +89,7 @@ extension ReportingHandlers {
         let call = try CallContext.required()
         let customer = try call.customerFilter(request.customer)
         let exports = try await ExportStore.exports(customer: customer, in: self.database, logger: call.logger)
+        if exports.isEmpty, let customer { try await self.checkCustomerExists(customer, call: call) }
         return .with { $0.exports = exports.map(\.message) }
     }
 

@@ -37,6 +37,20 @@ struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServicePro
         }
     }
 
+    /// NOT_FOUND for a product code that names no product, the way `checkCustomerExists` does.
+    func checkProductExists(_ product: String, call: CallContext) async throws {
+        if try await ReadModelStore.knowsProduct(product, in: self.database, logger: call.logger) { return }
+        do {
+            _ = try await self.peers.call(.requirement) { client, metadata, options in
+                try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).getProduct(
+                    .with { $0.code = product }, metadata: metadata, options: options
+                )
+            }
+        } catch let error as RPCError where error.code == .notFound {
+            throw DomainError.notFound("no product \(product) (product); the requirement service's ListProducts shows the products there are")
+        }
+    }
+
     func feedStatus(request: Conform_Reporting_V1_FeedStatusRequest, context: ServerContext) async throws -> Conform_Reporting_V1_FeedStatusResponse {
         let call = try CallContext.required()
         let progress = try await ReadModelStore.progress(in: self.database, logger: call.logger)

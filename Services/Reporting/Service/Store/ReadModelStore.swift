@@ -29,6 +29,21 @@ enum ReadModelStore {
         }
     }
 
+    /// Whether the feeds read so far show product `code`: its creation, or a batch of it.
+    static func knowsProduct(_ code: String, in database: Database, logger: Logger) async throws -> Bool {
+        try await database.read(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM feed_events WHERE type = 'product.created' AND source = 'requirement' AND subject = \("product:" + code))
+                    OR EXISTS (SELECT 1 FROM batch_summaries WHERE product = \(code))
+                """,
+                logger: logger
+            )
+            for try await known in rows.decode(Bool.self) { return known }
+            return false
+        }
+    }
+
     /// Applies one event in the caller's transaction: journals it and projects it; the caller
     /// moves the cursor in the same transaction (`moveCursor`). An event seen before changes
     /// nothing.

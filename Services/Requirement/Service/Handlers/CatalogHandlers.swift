@@ -46,6 +46,15 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         }
         if let customer { try call.requireAccess(toCustomer: customer) }
         let links = try await CatalogStore.links(customer: customer ?? call.principal.customerScope?.uppercased(), product: product, in: self.database, logger: call.logger)
+        // No links is an answer only about a customer and a product that exist.
+        if links.isEmpty {
+            if let customer, try await CustomerStore.find(code: customer, in: self.database, logger: call.logger) == nil {
+                throw DomainError.notFound(CatalogRules.noCustomer(customer))
+            }
+            if let product, try await ProductStore.find(code: product, in: self.database, logger: call.logger) == nil {
+                throw DomainError.notFound("no product \(product) (product); ListProducts shows the products there are")
+            }
+        }
         return .with { $0.links = links.map(\.message) }
     }
 

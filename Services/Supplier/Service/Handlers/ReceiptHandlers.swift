@@ -45,6 +45,10 @@ extension SupplierHandlers {
         let call = try CallContext.required()
         let supplier = request.supplier.isEmpty ? nil : try Self.code(request.supplier)
         let receipts = try await ReceiptStore.list(lots: nil, supplier: supplier, in: self.database, logger: call.logger)
+        if receipts.isEmpty, let supplier {
+            let known = try await self.database.read(logger: call.logger) { try await SupplierStore.exists(supplier, on: $0, logger: call.logger) }
+            guard known else { throw DomainError.notFound("no supplier \(supplier) (supplier); ListSuppliers shows the suppliers there are") }
+        }
         return .with { $0.receipts = receipts.map(\.message) }
     }
 
