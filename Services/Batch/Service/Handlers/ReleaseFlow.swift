@@ -82,8 +82,14 @@ extension BatchHandlers {
         _ release: PendingRelease, request: Conform_Batch_V1_ReleaseRequest? = nil, report: Conform_Batch_V1_ComplianceReport? = nil
     ) async throws -> Conform_Batch_V1_ReleaseDecision {
         var release = release
+        // The signature the evidence service just took, recorded with the last step: the
+        // state worth keeping apart is `requested`, the one that spans the other service.
+        var signature: Int64?
         if release.state == .requested {
-            release = try await self.sign(release)
+            switch try await self.sign(release) {
+            case .signed(let id): signature = id
+            case .settled(let settled): release = settled
+            }
         }
         switch release.state {
         case .requested, .signed:
@@ -95,17 +101,27 @@ extension BatchHandlers {
             throw DomainError.failedPrecondition(ReleaseRules.abandonedMessage(release))
         }
         let report = try await self.reportForAnswer(report, batch: release.batch, needed: request != nil)
-        let signed = release
+        let taken = release
+        let signatureID = signature
         let finish: @Sendable (WriteTransaction) async throws -> Conform_Batch_V1_ReleaseDecision = { transaction in
-            try await self.complete(signed, report: report, in: transaction)
+            try await self.complete(taken, signature: signatureID, report: report, in: transaction)
         }
         if let request { return try await self.writes.write(request, finish) }
         return try await self.writes.write(finish)
     }
 
-    /// Has the evidence service take the signature (the same request again returns the same
-    /// signature), then records it; a refusal that no retry can change abandons the release.
-    private func sign(_ release: PendingRelease) async throws -> PendingRelease {
+    /// What asking the evidence service came to.
+    private enum Signing {
+        /// It holds the signature (the same request again returns the same one) and sealed the batch.
+        case signed(Int64)
+        /// It refused for good, and the release is as this says (abandoned, or taken further
+        /// by another driver meanwhile).
+        case settled(PendingRelease)
+    }
+
+    /// Has the evidence service take the signature; a refusal that no retry can change
+    /// abandons the release.
+    private func sign(_ release: PendingRelease) async throws -> Signing {
         let signature: Conform_Evidence_V1_Signature
         do {
             signature = try await self.peers.call(.evidence) { client, metadata, options in
@@ -122,7 +138,7 @@ extension BatchHandlers {
         } catch let error as RPCError where ReleaseRules.refusesForGood(error.code) {
             let settled = try await self.abandon(release, problem: error.message)
             // Another driver may have got further first: then this release goes on.
-            guard settled.state == .abandoned else { return settled }
+            guard settled.state == .abandoned else { return .settled(settled) }
             // A signing rule's refusal stays one on this call's own entry.
             if error.code == .permissionDenied { throw DomainError.notEligible(ReleaseRules.abandonedMessage(settled)) }
             throw RPCError(code: error.code, message: ReleaseRules.abandonedMessage(settled))
@@ -133,31 +149,27 @@ extension BatchHandlers {
                     + "send the same request again, or it is finished on its own within a minute"
             )
         }
-        return try await self.writes.write(carryingCallEntry: false) { transaction in
-            guard let locked = try await ReleaseStore.lock(release.id, on: transaction.connection, logger: transaction.logger) else {
-                throw DatabaseError(.failed, "release \(release.id) vanished")
-            }
-            // Another driver (a retry, the reconciler) may have got here first. One that
-            // abandoned it on a refusal this signature proves wrong leaves it to be taken on:
-            // the evidence service holds the signature and has sealed the batch.
-            guard locked.state == .requested || locked.state == .abandoned else { return locked }
-            let signed = try await ReleaseStore.advance(
-                release.id, to: .signed, signature: Int64(signature.id), on: transaction.connection, logger: transaction.logger
-            )
-            try await transaction.recordChange(object: "release:\(release.id)", before: locked.message, after: signed.message, event: "batch.release-signed")
-            return signed
-        }
+        return .signed(Int64(signature.id))
     }
 
-    /// The last step: the batch released with the signature, in one transaction.
+    /// The last step, in one transaction: the signature the evidence service took (`signature`,
+    /// when this driver asked for it) recorded, and the batch released with it.
     private func complete(
-        _ release: PendingRelease, report: Conform_Batch_V1_ComplianceReport?, in transaction: WriteTransaction
+        _ release: PendingRelease, signature: Int64?, report: Conform_Batch_V1_ComplianceReport?, in transaction: WriteTransaction
     ) async throws -> Conform_Batch_V1_ReleaseDecision {
         let (connection, logger) = (transaction.connection, transaction.logger)
-        guard let locked = try await ReleaseStore.lock(release.id, on: connection, logger: logger),
+        guard var locked = try await ReleaseStore.lock(release.id, on: connection, logger: logger),
               let before = try await BatchStore.findForUpdate(release.batch, on: connection, logger: logger)
         else {
             throw DatabaseError(.failed, "release \(release.id) or its batch vanished")
+        }
+        // Not signed yet on record (another driver may have got here first): this signature
+        // signs it. One abandoned on a refusal this signature proves wrong goes on, since the
+        // evidence service holds the signature and sealed the batch.
+        if let signature, locked.state == .requested || locked.state == .abandoned {
+            let signed = try await ReleaseStore.advance(release.id, to: .signed, signature: signature, on: connection, logger: logger)
+            try await transaction.recordChange(object: "release:\(release.id)", before: locked.message, after: signed.message, event: "batch.release-signed")
+            locked = signed
         }
         switch locked.state {
         case .released:
