@@ -1,10 +1,16 @@
 import ArgumentParser
 import ConformCertificates
+import ConformDomain
 import ConformSecurity
 import Foundation
 import X509
 
 struct CertsCommand: AsyncParsableCommand {
+    /// The folder a certs command works on: --dir, else CONFORM_TLS_DIR, else .conform/tls.
+    static func folder(_ option: String?) -> String {
+        option ?? ProcessInfo.processInfo.environment["CONFORM_TLS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? ".conform/tls"
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "certs",
         abstract: "Development certificates: a CA, one certificate per service, and principals with roles.",
@@ -33,8 +39,9 @@ struct CertsCommand: AsyncParsableCommand {
             discussion: "Principals made: \(CertsCommand.defaultPrincipals.map(\.name).joined(separator: ", ")). A second run keeps what is there."
         )
 
-        @Option(help: "Where to write them.")
-        var dir: String = ".conform/tls"
+        @Option(name: .customLong("dir"), help: "Where to write them. [env: CONFORM_TLS_DIR; default: .conform/tls]")
+        var directory: String?
+        var dir: String { CertsCommand.folder(self.directory) }
 
         @Option(help: "Extra host names the services answer to (repeatable), e.g. a container host name.")
         var host: [String] = []
@@ -101,11 +108,15 @@ struct CertsCommand: AsyncParsableCommand {
         @Option(help: "The customer this principal acts for (needed by customer-auditor and partner-portal).")
         var customer: String?
 
-        @Option(help: "Valid for this many days.")
-        var days: Int = 365
+        @Option(help: "Valid for this many days (default 365).")
+        var days: Int?
 
-        @Option(help: "The folder holding the CA.")
-        var dir: String = ".conform/tls"
+        @Option(help: "Valid through this day, YYYY-MM-DD (UTC), e.g. for a customer's auditor during one audit; instead of --days.")
+        var validUntil: String?
+
+        @Option(name: .customLong("dir"), help: "The folder holding the CA. [env: CONFORM_TLS_DIR; default: .conform/tls]")
+        var directory: String?
+        var dir: String { CertsCommand.folder(self.directory) }
 
         @Flag(help: "Replace an existing certificate of that name.")
         var force = false
@@ -126,7 +137,20 @@ struct CertsCommand: AsyncParsableCommand {
             guard !self.name.isEmpty, self.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
                 throw ValidationError("--name may hold only letters, digits, '-', '_' and '.'")
             }
-            guard self.days > 0 else { throw ValidationError("--days must be at least 1") }
+            if self.days != nil, self.validUntil != nil { throw ValidationError("give --days or --valid-until, not both") }
+            if let days = self.days, days <= 0 { throw ValidationError("--days must be at least 1") }
+            _ = try self.validUntilDate(now: Date())
+        }
+
+        /// The end of --valid-until's day (UTC), or nil when --days sets the validity.
+        func validUntilDate(now: Date) throws -> Date? {
+            guard let validUntil = self.validUntil else { return nil }
+            guard let day = Day(validUntil) else { throw ValidationError("--valid-until '\(validUntil)' is not a day; write it as YYYY-MM-DD") }
+            // Unix days are UTC days: the end of `day` is the start of the day after it.
+            let startOfToday = (now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400
+            let end = Date(timeIntervalSince1970: startOfToday + TimeInterval(Day(now).days(until: day) + 1) * 86_400)
+            guard end > now else { throw ValidationError("--valid-until \(validUntil) has passed; name a day from today on") }
+            return end
         }
 
         func run() async throws {
@@ -139,24 +163,31 @@ struct CertsCommand: AsyncParsableCommand {
             }
             let authority = try store.loadOrCreateAuthority()
             let roles = self.role.map(Role.init(rawValue:))
+            // Valid from a little before now (clocks differ), through --valid-until's day or for --days.
+            let now = Date()
+            let notBefore = now.addingTimeInterval(-300)
+            let validFor = try self.validUntilDate(now: now).map { $0.timeIntervalSince(notBefore) } ?? TimeInterval(self.days ?? 365) * 86_400
             try store.write(
                 try authority.issue(
                     commonName: self.name,
                     organizationalUnits: PrincipalAttributes.organizationalUnits(roles: roles, customer: self.customer),
                     usage: .client,
-                    validFor: TimeInterval(self.days) * 86_400
+                    validFor: validFor,
+                    notBefore: notBefore
                 ),
                 as: self.name
             )
-            print("Wrote \(self.dir)/\(self.name).pem and \(self.name)-key.pem; use it with --as \(self.name).")
+            let expires = ISO8601DateFormatter().string(from: try store.certificate(self.name).notValidAfter)
+            print("Wrote \(self.dir)/\(self.name).pem and \(self.name)-key.pem, valid until \(expires); use it with --as \(self.name).")
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the principals and services in the folder, with roles and expiry.")
 
-        @Option(help: "The folder.")
-        var dir: String = ".conform/tls"
+        @Option(name: .customLong("dir"), help: "The folder. [env: CONFORM_TLS_DIR; default: .conform/tls]")
+        var directory: String?
+        var dir: String { CertsCommand.folder(self.directory) }
 
         func run() async throws {
             let store = CertificateFolder(path: self.dir)
@@ -205,10 +236,13 @@ struct CertificateFolder {
         try self.save(issued.privateKeyPEM, to: "\(name)-key.pem", secret: true)
     }
 
+    /// The names with a certificate and its key (NAME.pem, NAME-key.pem): the folder also
+    /// holds other PEM files, e.g. signers' public keys (NAME-signing-public.pem).
     func names() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: self.path)
             .filter { $0.hasSuffix(".pem") && !$0.hasSuffix("-key.pem") }
             .map { String($0.dropLast(4)) }
+            .filter(self.has)
             .sorted()
     }
 
