@@ -85,7 +85,7 @@ struct AuditReportCommand: AsyncParsableCommand {
             "Batches: \(summary.totalBatches); compliant \(summary.compliant), non-compliant \(summary.nonCompliant), not evaluated \(summary.pending); "
                 + String(format: "%.1f %% compliant", summary.compliancePercent)
         )
-        let nonCompliant = batches.filter { $0.outcome == "non-compliant" }
+        let nonCompliant = batches.filter { $0.outcome == .nonCompliant }
         if !nonCompliant.isEmpty {
             var table = Table("BATCH", "PRODUCT", "MADE", "STATUS", "WHY NOT COMPLIANT")
             for batch in nonCompliant { table.add(batch.number, batch.product, batch.manufactureDate, batch.status, batch.reasons.joined(separator: "; ")) }

@@ -50,13 +50,14 @@ struct ExportCommand: AsyncParsableCommand {
                 guard parts.count == 2 else { throw CLIError("--field '\(text)' is not ELEMENT=SOURCE, e.g. LotNo=batch.number") }
                 return .with { $0.element = parts[0]; $0.source = parts[1] }
             }
+            let schedule = try ExportCommand.schedule(self.schedule)
             let definition = try await self.connection.withClient(.reporting) { client in
                 try await ExportCommand.client(client).defineExport(
                     .with {
                         $0.definition = .with {
                             $0.customer = self.customer
                             $0.name = self.name
-                            $0.schedule = self.schedule
+                            $0.schedule = schedule
                             $0.rootElement = self.root
                             $0.recordElement = self.record
                             $0.fields = fields
@@ -66,7 +67,7 @@ struct ExportCommand: AsyncParsableCommand {
                 )
             }
             if self.connection.json { return try printJSON([definition], asList: false) }
-            print("Export \(definition.customer)/\(definition.name) version \(definition.version) (\(definition.schedule)), defined by \(definition.definedBy)")
+            print("Export \(definition.customer)/\(definition.name) version \(definition.version) (\(definition.schedule.label)), defined by \(definition.definedBy)")
         }
     }
 
@@ -85,7 +86,7 @@ struct ExportCommand: AsyncParsableCommand {
             var table = Table("CUSTOMER", "NAME", "VERSION", "SCHEDULE", "LAYOUT")
             for definition in response.definitions {
                 let layout = "<\(definition.rootElement)><\(definition.recordElement)>" + definition.fields.map { "<\($0.element)>=\($0.source)" }.joined(separator: " ")
-                table.add(definition.customer, definition.name, "\(definition.version)", definition.schedule, layout)
+                table.add(definition.customer, definition.name, "\(definition.version)", definition.schedule.label, layout)
             }
             print(table.render())
         }
@@ -166,10 +167,42 @@ struct ExportCommand: AsyncParsableCommand {
             if self.connection.json { return try printJSON(response.deliveries, asList: true) }
             var table = Table("ID", "CUSTOMER", "FILE", "STATUS", "ATTEMPTS", "WHERE / LAST ERROR")
             for delivery in response.deliveries {
-                table.add("\(delivery.id)", delivery.customer, delivery.fileName, delivery.status, "\(delivery.attempts)",
-                          delivery.status == "delivered" ? delivery.path : delivery.lastError)
+                table.add("\(delivery.id)", delivery.customer, delivery.fileName, delivery.status.label, "\(delivery.attempts)",
+                          delivery.status == .delivered ? delivery.path : delivery.lastError)
             }
             print(table.render())
+        }
+    }
+}
+
+extension ExportCommand {
+    /// Parses --schedule.
+    static func schedule(_ text: String) throws -> Conform_Reporting_V1_ExportSchedule {
+        switch text.lowercased() {
+        case "monthly": return .monthly
+        case "on-demand": return .onDemand
+        default: throw CLIError("--schedule must be monthly or on-demand")
+        }
+    }
+}
+
+extension Conform_Reporting_V1_ExportSchedule {
+    var label: String {
+        switch self {
+        case .monthly: return "monthly"
+        case .onDemand: return "on-demand"
+        case .unspecified, .UNRECOGNIZED: return "?"
+        }
+    }
+}
+
+extension Conform_Reporting_V1_DeliveryStatus {
+    var label: String {
+        switch self {
+        case .queued: return "queued"
+        case .delivered: return "delivered"
+        case .failed: return "failed"
+        case .unspecified, .UNRECOGNIZED: return "?"
         }
     }
 }

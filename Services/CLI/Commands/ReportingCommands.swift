@@ -28,7 +28,7 @@ struct ReportingCommand: AsyncParsableCommand {
             }
             if self.connection.json { return try printJSON([dashboard], asList: false) }
             let subject = dashboard.customer.isEmpty ? "Product \(dashboard.product)" : "Customer \(dashboard.customer)"
-            print("\(subject) on \(dashboard.evaluatedOn): \(dashboard.status.uppercased()) (\(dashboard.statusReason)); \(dashboard.activeBatches) active batch(es)")
+            print("\(subject) on \(dashboard.evaluatedOn): \(dashboard.status.label) (\(dashboard.statusReason)); \(dashboard.activeBatches) active batch(es)")
             var tallies = Table("REQUIREMENT", "STRENGTH", "COMPLIANT", "NON-COMPLIANT", "WAIVED")
             for tally in dashboard.requirements {
                 tallies.add("\(tally.customer)/\(tally.requirementID)", tally.mandatory ? "mandatory" : "preferred", "\(tally.compliant)", "\(tally.nonCompliant)", "\(tally.waived)")
@@ -61,6 +61,17 @@ struct ReportingCommand: AsyncParsableCommand {
             }
             print(table.render())
             print("Batches: \(status.batchesOpen) open, \(status.batchesReleased) released, \(status.batchesRejected) rejected.")
+        }
+    }
+}
+
+extension Conform_Reporting_V1_DashboardStatus {
+    var label: String {
+        switch self {
+        case .green: return "GREEN"
+        case .amber: return "AMBER"
+        case .red: return "RED"
+        case .unspecified, .UNRECOGNIZED: return "?"
         }
     }
 }

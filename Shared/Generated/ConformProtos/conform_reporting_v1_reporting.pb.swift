@@ -25,6 +25,55 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// How a dashboard stands.
+public nonisolated enum Conform_Reporting_V1_DashboardStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Every active batch meets every requirement it carries.
+  case green // = 1
+
+  /// An active batch misses only preferred requirements, or is not evaluated yet.
+  case amber // = 2
+
+  /// An active batch misses a mandatory requirement.
+  case red // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .green
+    case 2: self = .amber
+    case 3: self = .red
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .green: return 1
+    case .amber: return 2
+    case .red: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Reporting_V1_DashboardStatus] = [
+    .unspecified,
+    .green,
+    .amber,
+    .red,
+  ]
+
+}
+
 public nonisolated enum Conform_Reporting_V1_AlertKind: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -108,6 +157,141 @@ public nonisolated enum Conform_Reporting_V1_AlertLevel: SwiftProtobuf.Enum, Swi
     .unspecified,
     .qualityTeam,
     .management,
+  ]
+
+}
+
+/// How a batch stood on the requirements a report asks about.
+public nonisolated enum Conform_Reporting_V1_BatchOutcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case compliant // = 1
+  case nonCompliant // = 2
+
+  /// Its compliance has not been evaluated yet.
+  case pending // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .compliant
+    case 2: self = .nonCompliant
+    case 3: self = .pending
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .compliant: return 1
+    case .nonCompliant: return 2
+    case .pending: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Reporting_V1_BatchOutcome] = [
+    .unspecified,
+    .compliant,
+    .nonCompliant,
+    .pending,
+  ]
+
+}
+
+/// When an export is generated.
+public nonisolated enum Conform_Reporting_V1_ExportSchedule: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Once each month has ended and every batch of it is evaluated.
+  case monthly // = 1
+
+  /// Only when RunExport asks.
+  case onDemand // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .monthly
+    case 2: self = .onDemand
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .monthly: return 1
+    case .onDemand: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Reporting_V1_ExportSchedule] = [
+    .unspecified,
+    .monthly,
+    .onDemand,
+  ]
+
+}
+
+/// Where a delivery stands.
+public nonisolated enum Conform_Reporting_V1_DeliveryStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Waiting for its next attempt.
+  case queued // = 1
+  case delivered // = 2
+
+  /// Given up after the last attempt; `last_error` says why.
+  case failed // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .queued
+    case 2: self = .delivered
+    case 3: self = .failed
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .queued: return 1
+    case .delivered: return 2
+    case .failed: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Reporting_V1_DeliveryStatus] = [
+    .unspecified,
+    .queued,
+    .delivered,
+    .failed,
   ]
 
 }
@@ -241,8 +425,7 @@ public nonisolated struct Conform_Reporting_V1_DashboardResponse: Sendable {
 
   public var requirements: [Conform_Reporting_V1_RequirementTally] = []
 
-  /// "green", "amber" or "red".
-  public var status: String = String()
+  public var status: Conform_Reporting_V1_DashboardStatus = .unspecified
 
   /// Why this status, in words, e.g. "red: 2 active batches miss a mandatory requirement".
   public var statusReason: String = String()
@@ -613,8 +796,7 @@ public nonisolated struct Conform_Reporting_V1_ReportedBatch: Sendable {
 
   public var status: String = String()
 
-  /// "compliant", "non-compliant" or "pending" (not evaluated yet).
-  public var outcome: String = String()
+  public var outcome: Conform_Reporting_V1_BatchOutcome = .unspecified
 
   public var reasons: [String] = []
 
@@ -796,8 +978,8 @@ public nonisolated struct Conform_Reporting_V1_ExportDefinition: Sendable {
   /// Set by the service: 1, then one more for each change.
   public var version: UInt32 = 0
 
-  /// "monthly" or "on-demand".
-  public var schedule: String = String()
+  /// Unspecified in a definition sent: monthly.
+  public var schedule: Conform_Reporting_V1_ExportSchedule = .unspecified
 
   public var rootElement: String = String()
 
@@ -871,8 +1053,7 @@ public nonisolated struct Conform_Reporting_V1_Delivery: Sendable {
 
   public var revision: UInt32 = 0
 
-  /// "queued", "delivered" or "failed" (given up after the last attempt).
-  public var status: String = String()
+  public var status: Conform_Reporting_V1_DeliveryStatus = .unspecified
 
   public var attempts: UInt32 = 0
 
@@ -1085,12 +1266,28 @@ public nonisolated struct Conform_Reporting_V1_ListDeliveriesResponse: Sendable 
 
 fileprivate nonisolated let _protobuf_package = "conform.reporting.v1"
 
+nonisolated extension Conform_Reporting_V1_DashboardStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DASHBOARD_STATUS_UNSPECIFIED\0\u{1}DASHBOARD_STATUS_GREEN\0\u{1}DASHBOARD_STATUS_AMBER\0\u{1}DASHBOARD_STATUS_RED\0")
+}
+
 nonisolated extension Conform_Reporting_V1_AlertKind: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALERT_KIND_UNSPECIFIED\0\u{1}ALERT_KIND_BATCH_NON_COMPLIANT\0\u{1}ALERT_KIND_SUPPLIER_AUDIT_DUE\0\u{1}ALERT_KIND_SUPPLIER_APPROVAL_EXPIRED\0")
 }
 
 nonisolated extension Conform_Reporting_V1_AlertLevel: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALERT_LEVEL_UNSPECIFIED\0\u{1}ALERT_LEVEL_QUALITY_TEAM\0\u{1}ALERT_LEVEL_MANAGEMENT\0")
+}
+
+nonisolated extension Conform_Reporting_V1_BatchOutcome: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0BATCH_OUTCOME_UNSPECIFIED\0\u{1}BATCH_OUTCOME_COMPLIANT\0\u{1}BATCH_OUTCOME_NON_COMPLIANT\0\u{1}BATCH_OUTCOME_PENDING\0")
+}
+
+nonisolated extension Conform_Reporting_V1_ExportSchedule: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EXPORT_SCHEDULE_UNSPECIFIED\0\u{1}EXPORT_SCHEDULE_MONTHLY\0\u{1}EXPORT_SCHEDULE_ON_DEMAND\0")
+}
+
+nonisolated extension Conform_Reporting_V1_DeliveryStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DELIVERY_STATUS_UNSPECIFIED\0\u{1}DELIVERY_STATUS_QUEUED\0\u{1}DELIVERY_STATUS_DELIVERED\0\u{1}DELIVERY_STATUS_FAILED\0")
 }
 
 nonisolated extension Conform_Reporting_V1_FeedStatusRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1359,7 +1556,7 @@ nonisolated extension Conform_Reporting_V1_NonCompliantBatch: SwiftProtobuf.Mess
 
 nonisolated extension Conform_Reporting_V1_DashboardResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DashboardResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0\u{3}active_batches\0\u{1}requirements\0\u{1}status\0\u{3}status_reason\0\u{3}non_compliant\0\u{1}pending\0\u{3}evaluated_on\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0\u{3}active_batches\0\u{1}requirements\0\u{4}\u{2}status_reason\0\u{3}non_compliant\0\u{1}pending\0\u{3}evaluated_on\0\u{1}status\0\u{c}\u{5}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1371,11 +1568,11 @@ nonisolated extension Conform_Reporting_V1_DashboardResponse: SwiftProtobuf.Mess
       case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.activeBatches) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.requirements) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.status) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.statusReason) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.nonCompliant) }()
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.pending) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.evaluatedOn) }()
+      case 10: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       default: break
       }
     }
@@ -1394,9 +1591,6 @@ nonisolated extension Conform_Reporting_V1_DashboardResponse: SwiftProtobuf.Mess
     if !self.requirements.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.requirements, fieldNumber: 4)
     }
-    if !self.status.isEmpty {
-      try visitor.visitSingularStringField(value: self.status, fieldNumber: 5)
-    }
     if !self.statusReason.isEmpty {
       try visitor.visitSingularStringField(value: self.statusReason, fieldNumber: 6)
     }
@@ -1408,6 +1602,9 @@ nonisolated extension Conform_Reporting_V1_DashboardResponse: SwiftProtobuf.Mess
     }
     if !self.evaluatedOn.isEmpty {
       try visitor.visitSingularStringField(value: self.evaluatedOn, fieldNumber: 9)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 10)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2105,7 +2302,7 @@ nonisolated extension Conform_Reporting_V1_ArchivedItem: SwiftProtobuf.Message, 
 
 nonisolated extension Conform_Reporting_V1_ReportedBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReportedBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}product\0\u{3}manufacture_date\0\u{1}status\0\u{1}outcome\0\u{1}reasons\0\u{1}amendments\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}product\0\u{3}manufacture_date\0\u{1}status\0\u{2}\u{2}reasons\0\u{1}amendments\0\u{1}outcome\0\u{c}\u{5}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2117,9 +2314,9 @@ nonisolated extension Conform_Reporting_V1_ReportedBatch: SwiftProtobuf.Message,
       case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.manufactureDate) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.status) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.reasons) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.amendments) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
       default: break
       }
     }
@@ -2138,14 +2335,14 @@ nonisolated extension Conform_Reporting_V1_ReportedBatch: SwiftProtobuf.Message,
     if !self.status.isEmpty {
       try visitor.visitSingularStringField(value: self.status, fieldNumber: 4)
     }
-    if !self.outcome.isEmpty {
-      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 5)
-    }
     if !self.reasons.isEmpty {
       try visitor.visitRepeatedStringField(value: self.reasons, fieldNumber: 6)
     }
     if !self.amendments.isEmpty {
       try visitor.visitRepeatedStringField(value: self.amendments, fieldNumber: 7)
+    }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 8)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2501,7 +2698,7 @@ nonisolated extension Conform_Reporting_V1_ExportField: SwiftProtobuf.Message, S
 
 nonisolated extension Conform_Reporting_V1_ExportDefinition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ExportDefinition"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}name\0\u{1}version\0\u{1}schedule\0\u{3}root_element\0\u{3}record_element\0\u{1}fields\0\u{3}defined_by\0\u{3}defined_at_micros\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}name\0\u{1}version\0\u{4}\u{2}root_element\0\u{3}record_element\0\u{1}fields\0\u{3}defined_by\0\u{3}defined_at_micros\0\u{1}schedule\0\u{c}\u{4}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2512,12 +2709,12 @@ nonisolated extension Conform_Reporting_V1_ExportDefinition: SwiftProtobuf.Messa
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.version) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.schedule) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.rootElement) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.recordElement) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.fields) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.definedBy) }()
       case 9: try { try decoder.decodeSingularInt64Field(value: &self.definedAtMicros) }()
+      case 10: try { try decoder.decodeSingularEnumField(value: &self.schedule) }()
       default: break
       }
     }
@@ -2533,9 +2730,6 @@ nonisolated extension Conform_Reporting_V1_ExportDefinition: SwiftProtobuf.Messa
     if self.version != 0 {
       try visitor.visitSingularUInt32Field(value: self.version, fieldNumber: 3)
     }
-    if !self.schedule.isEmpty {
-      try visitor.visitSingularStringField(value: self.schedule, fieldNumber: 4)
-    }
     if !self.rootElement.isEmpty {
       try visitor.visitSingularStringField(value: self.rootElement, fieldNumber: 5)
     }
@@ -2550,6 +2744,9 @@ nonisolated extension Conform_Reporting_V1_ExportDefinition: SwiftProtobuf.Messa
     }
     if self.definedAtMicros != 0 {
       try visitor.visitSingularInt64Field(value: self.definedAtMicros, fieldNumber: 9)
+    }
+    if self.schedule != .unspecified {
+      try visitor.visitSingularEnumField(value: self.schedule, fieldNumber: 10)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2665,7 +2862,7 @@ nonisolated extension Conform_Reporting_V1_ListExportDefinitionsResponse: SwiftP
 
 nonisolated extension Conform_Reporting_V1_Delivery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Delivery"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}export_id\0\u{1}revision\0\u{1}status\0\u{1}attempts\0\u{3}last_error\0\u{1}path\0\u{3}queued_at_micros\0\u{3}delivered_at_micros\0\u{3}next_attempt_at_micros\0\u{1}customer\0\u{3}file_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}export_id\0\u{1}revision\0\u{2}\u{2}attempts\0\u{3}last_error\0\u{1}path\0\u{3}queued_at_micros\0\u{3}delivered_at_micros\0\u{3}next_attempt_at_micros\0\u{1}customer\0\u{3}file_name\0\u{1}status\0\u{c}\u{4}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2676,7 +2873,6 @@ nonisolated extension Conform_Reporting_V1_Delivery: SwiftProtobuf.Message, Swif
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.exportID) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.revision) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.status) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.attempts) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.path) }()
@@ -2685,6 +2881,7 @@ nonisolated extension Conform_Reporting_V1_Delivery: SwiftProtobuf.Message, Swif
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.nextAttemptAtMicros) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.customer) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.fileName) }()
+      case 13: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       default: break
       }
     }
@@ -2699,9 +2896,6 @@ nonisolated extension Conform_Reporting_V1_Delivery: SwiftProtobuf.Message, Swif
     }
     if self.revision != 0 {
       try visitor.visitSingularUInt32Field(value: self.revision, fieldNumber: 3)
-    }
-    if !self.status.isEmpty {
-      try visitor.visitSingularStringField(value: self.status, fieldNumber: 4)
     }
     if self.attempts != 0 {
       try visitor.visitSingularUInt32Field(value: self.attempts, fieldNumber: 5)
@@ -2726,6 +2920,9 @@ nonisolated extension Conform_Reporting_V1_Delivery: SwiftProtobuf.Message, Swif
     }
     if !self.fileName.isEmpty {
       try visitor.visitSingularStringField(value: self.fileName, fieldNumber: 12)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 13)
     }
     try unknownFields.traverse(visitor: &visitor)
   }

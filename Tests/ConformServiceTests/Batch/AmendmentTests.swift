@@ -104,7 +104,7 @@ struct AmendmentTests {
                 until: { $0.batches.first { $0.number == "D-AM-1" }?.amendments == [line] }
             )
             let reported = try #require(report.batches.first { $0.number == "D-AM-1" })
-            #expect(reported.outcome == "compliant")
+            #expect(reported.outcome == .compliant)
             #expect(reported.amendments == [line])
         }
     }

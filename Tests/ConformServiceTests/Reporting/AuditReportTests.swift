@@ -82,7 +82,7 @@ struct AuditReportTests {
             #expect(summary.seed == 42)
             #expect(report.batches.map(\.number) == ["B-AR-1", "B-AR-2"])
             let unmet = try #require(report.batches.first { $0.number == "B-AR-2" })
-            #expect(unmet.outcome == "non-compliant")
+            #expect(unmet.outcome == .nonCompliant)
             #expect(unmet.reasons.count == 1 && unmet.reasons[0].hasPrefix("CSR-AUTO-0847: missing"))
 
             // The archive: every item of those batches, the corrected one too, each with its hash and signatures.

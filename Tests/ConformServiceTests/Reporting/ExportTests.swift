@@ -17,7 +17,7 @@ struct ExportTests {
         try await reportingCall(reporting, as: name) { client in
             try await client.defineExport(.with {
                 $0.definition = .with {
-                    $0.customer = "A"; $0.name = "monthly-quality"; $0.schedule = schedule; $0.rootElement = "QualityData"; $0.recordElement = "Lot"
+                    $0.customer = "A"; $0.name = "monthly-quality"; $0.schedule = schedule == "monthly" ? .monthly : .onDemand; $0.rootElement = "QualityData"; $0.recordElement = "Lot"
                     $0.fields = fields.map { element, source in .with { $0.element = element; $0.source = source } }
                 }
             })
@@ -73,7 +73,7 @@ struct ExportTests {
             #expect(export.revision == 1 && !export.unchanged)
             #expect(export.records == 2)
             #expect(export.definitionVersion == 2)
-            let delivered = try await eventually({ try await Self.deliveries(reporting) }, until: { $0.first?.status == "delivered" })
+            let delivered = try await eventually({ try await Self.deliveries(reporting) }, until: { $0.first?.status == .delivered })
             #expect(delivered.count == 1)
             let delivery = try #require(delivered.first)
             #expect(delivery.attempts == 1)
@@ -86,7 +86,7 @@ struct ExportTests {
             let delivering = trail.filter { $0.object == "delivery:\(delivery.id)" }
             #expect(delivering.map(\.principal) == ["system:reporting"])
             #expect(delivering.first?.action == "reporting/export-delivery")
-            #expect(delivering.first?.detailJson.contains("delivered") == true)
+            #expect(delivering.first?.detailJson.contains("DELIVERY_STATUS_DELIVERED") == true)
             let file = try Data(contentsOf: URL(fileURLWithPath: "\(drop)/\(delivery.path)"))
             #expect(Self.sha256(file) == export.sha256)
             let document = try #require(String(data: file, encoding: .utf8))
@@ -108,7 +108,7 @@ struct ExportTests {
             #expect(!changed.unchanged)
             #expect(changed.id == export.id)
             #expect(changed.fileName.hasSuffix("-r2.xml"))
-            let both = try await eventually({ try await Self.deliveries(reporting) }, until: { $0.count == 2 && $0.allSatisfy { $0.status == "delivered" } })
+            let both = try await eventually({ try await Self.deliveries(reporting) }, until: { $0.count == 2 && $0.allSatisfy { $0.status == .delivered } })
             #expect(both.map(\.revision).sorted() == [1, 2])
             let content = try await reportingCall(reporting) { client in try await client.getExportContent(.with { $0.id = changed.id }) }
             #expect(Self.sha256(content.content) == changed.sha256)
@@ -164,7 +164,7 @@ struct ExportTests {
             #expect(export.records == 0)
             let failing = try await eventually({ try await Self.deliveries(reporting) }, until: { ($0.first?.attempts ?? 0) >= 1 })
             let delivery = try #require(failing.first)
-            #expect(delivery.status == "queued")
+            #expect(delivery.status == .queued)
             #expect(delivery.attempts >= 1)
             #expect(delivery.lastError.hasPrefix("cannot write A/A-monthly-quality-2025-01.xml in the drop folder: "), "\(delivery.lastError)")
             #expect(!delivery.lastError.contains(blocked))

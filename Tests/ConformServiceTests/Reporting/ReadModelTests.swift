@@ -169,7 +169,7 @@ struct DashboardTests {
             }
             _ = try await ComplianceModelTests.await(reporting, batch: "B-DB-1", until: ["A/CSR-AUTO-0847": "unsatisfied", "A/CSR-A-0300": "unsatisfied"])
             let red = try await Self.dashboard(reporting, customer: "A")
-            #expect(red.status == "red")
+            #expect(red.status == .red)
             #expect(red.statusReason == "1 active batch(es) miss a mandatory requirement")
             #expect(red.activeBatches == 1)
             #expect(red.requirements.map { "\($0.requirementID) \($0.compliant)/\($0.nonCompliant)" } == ["CSR-A-0300 0/1", "CSR-AUTO-0847 0/1"])
@@ -187,7 +187,7 @@ struct DashboardTests {
             }
             _ = try await ComplianceModelTests.await(reporting, batch: "B-DB-1", until: ["A/CSR-AUTO-0847": "satisfied", "A/CSR-A-0300": "unsatisfied"])
             let amber = try await Self.dashboard(reporting, product: "FAST-M8")
-            #expect(amber.status == "amber")
+            #expect(amber.status == .amber)
             #expect(amber.statusReason == "1 active batch(es) miss a preferred requirement")
 
             let own = try await Self.dashboard(reporting, customer: "A", as: "customer-a-auditor")

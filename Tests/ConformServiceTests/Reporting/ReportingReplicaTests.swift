@@ -41,7 +41,7 @@ struct ReportingReplicaTests {
                 for replica in [first, second] {
                     _ = try await ComplianceModelTests.await(replica, batch: "B-REP-3", until: ["A/CSR-AUTO-0847": "unsatisfied", "A/CSR-A-0300": "unsatisfied"])
                 }
-                let delivered = try await eventually({ try await ExportTests.deliveries(first) }, until: { $0.contains { $0.status == "delivered" } })
+                let delivered = try await eventually({ try await ExportTests.deliveries(first) }, until: { $0.contains { $0.status == .delivered } })
                 #expect(delivered.count == 1)
                 let alerts = try await eventually({ try await AlertTests.alerts(second, customer: "A") }, until: { $0.count >= 6 })
                 #expect(alerts.count == 6, "two per batch: \(alerts.map { "\($0.subject) \($0.requirementID)" })")

@@ -121,7 +121,11 @@ extension ReportedBatch {
             $0.product = self.product
             $0.manufactureDate = self.manufactureDate.description
             $0.status = self.status
-            $0.outcome = self.outcome.rawValue
+            $0.outcome = switch self.outcome {
+            case .compliant: .compliant
+            case .nonCompliant: .nonCompliant
+            case .pending: .pending
+            }
             $0.reasons = self.reasons
             $0.amendments = self.amendments
         }

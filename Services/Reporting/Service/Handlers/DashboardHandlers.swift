@@ -41,7 +41,11 @@ extension ReportingHandlers {
                     $0.waived = UInt32(tally.waived)
                 }
             }
-            $0.status = view.status
+            $0.status = switch view.status {
+            case "red": .red
+            case "amber": .amber
+            default: .green
+            }
             $0.statusReason = view.reason
             $0.nonCompliant = view.misses.map { miss in
                 .with {

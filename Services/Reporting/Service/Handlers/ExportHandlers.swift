@@ -12,8 +12,12 @@ extension ReportingHandlers {
         let wire = request.definition
         let customer = try FieldRules.code(wire.customer, field: "definition.customer", maxLength: 32)
         try call.requireAccess(toCustomer: customer)
-        guard let schedule = ExportSchedule(rawValue: wire.schedule.isEmpty ? "monthly" : wire.schedule) else {
-            throw DomainError.invalid(field: "definition.schedule", reason: "'\(wire.schedule)' is not monthly or on-demand")
+        let schedule: ExportSchedule
+        switch wire.schedule {
+        case .unspecified, .monthly: schedule = .monthly
+        case .onDemand: schedule = .onDemand
+        case .UNRECOGNIZED(let value):
+            throw DomainError.invalid(field: "definition.schedule", reason: "\(value) is not EXPORT_SCHEDULE_MONTHLY or EXPORT_SCHEDULE_ON_DEMAND")
         }
         let fields = try wire.fields.enumerated().map { index, field in
             guard let source = ExportSource(rawValue: field.source) else {
@@ -124,7 +128,7 @@ extension ExportDefinition {
             $0.customer = self.customer
             $0.name = self.name
             $0.version = UInt32(self.version)
-            $0.schedule = self.schedule.rawValue
+            $0.schedule = self.schedule == .monthly ? .monthly : .onDemand
             $0.rootElement = self.rootElement
             $0.recordElement = self.recordElement
             $0.fields = self.fields.map { field in .with { $0.element = field.element; $0.source = field.source.rawValue } }
@@ -159,7 +163,11 @@ extension DeliveryRecord {
             $0.id = UInt64(self.id)
             $0.exportID = UInt64(self.exportID)
             $0.revision = UInt32(self.revision)
-            $0.status = self.status
+            $0.status = switch self.status {
+            case "delivered": .delivered
+            case "failed": .failed
+            default: .queued
+            }
             $0.attempts = UInt32(self.attempts)
             $0.lastError = self.lastError
             $0.path = self.path
