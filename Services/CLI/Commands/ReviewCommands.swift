@@ -130,7 +130,7 @@ struct ReviewCommand: AsyncParsableCommand {
             try await call(Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client), connection.metadata(), connection.callOptions())
         }
         if connection.json { return try printJSON([review], asList: false) }
-        var header = "Contract review \(review.id): customer \(review.customer), \(review.contractReference), requirements in force on \(review.reviewDate); \(review.status)"
+        var header = "Contract review \(review.id): customer \(review.customer), \(review.contractReference), requirements in force on \(review.reviewDate); \(review.status == .accepted ? "accepted" : "open")"
         if !review.acceptedBy.isEmpty { header += " by \(review.acceptedBy) at \(formatMicros(review.acceptedAtMicros))" }
         if !review.contractOpen { header += "; contract closed" }
         var lines = [header]

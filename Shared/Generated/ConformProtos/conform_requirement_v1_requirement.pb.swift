@@ -429,6 +429,49 @@ public nonisolated enum Conform_Requirement_V1_ReviewDecision: SwiftProtobuf.Enu
 
 }
 
+/// Where a contract review stands.
+public nonisolated enum Conform_Requirement_V1_ContractReviewStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Decisions are being recorded.
+  case `open` // = 1
+
+  /// Accepted, signed by a quality manager: it changes no more.
+  case accepted // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .open
+    case 2: self = .accepted
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .open: return 1
+    case .accepted: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Conform_Requirement_V1_ContractReviewStatus] = [
+    .unspecified,
+    .open,
+    .accepted,
+  ]
+
+}
+
 public nonisolated struct Conform_Requirement_V1_Contact: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1831,9 +1874,6 @@ public nonisolated struct Conform_Requirement_V1_ContractReview: Sendable {
   /// YYYY-MM-DD: the requirements in force on this day were reviewed.
   public var reviewDate: String = String()
 
-  /// "open", then "accepted".
-  public var status: String = String()
-
   public var items: [Conform_Requirement_V1_ContractReviewItem] = []
 
   public var acceptedBy: String = String()
@@ -1847,6 +1887,8 @@ public nonisolated struct Conform_Requirement_V1_ContractReview: Sendable {
   public var needsRereview: String = String()
 
   public var createdBy: String = String()
+
+  public var status: Conform_Requirement_V1_ContractReviewStatus = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1958,6 +2000,10 @@ nonisolated extension Conform_Requirement_V1_ExportCadence: SwiftProtobuf._Proto
 
 nonisolated extension Conform_Requirement_V1_ReviewDecision: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REVIEW_DECISION_UNSPECIFIED\0\u{1}REVIEW_DECISION_PENDING\0\u{1}REVIEW_DECISION_CAN_MEET\0\u{1}REVIEW_DECISION_CANNOT_MEET\0\u{1}REVIEW_DECISION_DEVIATION_AGREED\0")
+}
+
+nonisolated extension Conform_Requirement_V1_ContractReviewStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CONTRACT_REVIEW_STATUS_UNSPECIFIED\0\u{1}CONTRACT_REVIEW_STATUS_OPEN\0\u{1}CONTRACT_REVIEW_STATUS_ACCEPTED\0")
 }
 
 nonisolated extension Conform_Requirement_V1_Contact: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -4748,7 +4794,7 @@ nonisolated extension Conform_Requirement_V1_ContractReviewItem: SwiftProtobuf.M
 
 nonisolated extension Conform_Requirement_V1_ContractReview: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ContractReview"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}customer\0\u{3}contract_reference\0\u{3}review_date\0\u{1}status\0\u{1}items\0\u{3}accepted_by\0\u{3}accepted_at_micros\0\u{3}contract_open\0\u{3}needs_rereview\0\u{3}created_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}customer\0\u{3}contract_reference\0\u{3}review_date\0\u{2}\u{2}items\0\u{3}accepted_by\0\u{3}accepted_at_micros\0\u{3}contract_open\0\u{3}needs_rereview\0\u{3}created_by\0\u{1}status\0\u{c}\u{5}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4760,13 +4806,13 @@ nonisolated extension Conform_Requirement_V1_ContractReview: SwiftProtobuf.Messa
       case 2: try { try decoder.decodeSingularStringField(value: &self.customer) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.contractReference) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.reviewDate) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.status) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.acceptedBy) }()
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.acceptedAtMicros) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self.contractOpen) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.needsRereview) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.createdBy) }()
+      case 12: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       default: break
       }
     }
@@ -4784,9 +4830,6 @@ nonisolated extension Conform_Requirement_V1_ContractReview: SwiftProtobuf.Messa
     }
     if !self.reviewDate.isEmpty {
       try visitor.visitSingularStringField(value: self.reviewDate, fieldNumber: 4)
-    }
-    if !self.status.isEmpty {
-      try visitor.visitSingularStringField(value: self.status, fieldNumber: 5)
     }
     if !self.items.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.items, fieldNumber: 6)
@@ -4806,6 +4849,9 @@ nonisolated extension Conform_Requirement_V1_ContractReview: SwiftProtobuf.Messa
     if !self.createdBy.isEmpty {
       try visitor.visitSingularStringField(value: self.createdBy, fieldNumber: 11)
     }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4814,13 +4860,13 @@ nonisolated extension Conform_Requirement_V1_ContractReview: SwiftProtobuf.Messa
     if lhs.customer != rhs.customer {return false}
     if lhs.contractReference != rhs.contractReference {return false}
     if lhs.reviewDate != rhs.reviewDate {return false}
-    if lhs.status != rhs.status {return false}
     if lhs.items != rhs.items {return false}
     if lhs.acceptedBy != rhs.acceptedBy {return false}
     if lhs.acceptedAtMicros != rhs.acceptedAtMicros {return false}
     if lhs.contractOpen != rhs.contractOpen {return false}
     if lhs.needsRereview != rhs.needsRereview {return false}
     if lhs.createdBy != rhs.createdBy {return false}
+    if lhs.status != rhs.status {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -33,7 +33,7 @@ struct ContractReviewTests {
             }
             #expect(review.items.map(\.requirementID) == ["CSR-B-0156", "CSR-B-0892"])
             #expect(review.items.allSatisfy { $0.decision == .pending })
-            #expect(review.status == "open")
+            #expect(review.status == .open)
 
             try await service.catalog(as: "quality-manager") { client in
                 let undecided = await rpcError { try await client.acceptContractReview(.with { $0.reviewID = review.id }) }
@@ -66,7 +66,7 @@ struct ContractReviewTests {
             }
             try await service.catalog(as: "quality-manager") { client in
                 let accepted = try await client.acceptContractReview(.with { $0.reviewID = review.id })
-                #expect(accepted.status == "accepted")
+                #expect(accepted.status == .accepted)
                 #expect(accepted.acceptedBy == "quality-manager")
                 let locked = await rpcError {
                     try await client.decideReviewItem(.with { $0.reviewID = review.id; $0.position = 2; $0.decision = .canMeet })

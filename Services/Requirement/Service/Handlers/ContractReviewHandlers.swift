@@ -172,7 +172,7 @@ extension ContractReviewStore.Review {
             $0.customer = self.customer
             $0.contractReference = self.contractReference
             $0.reviewDate = self.reviewDate.description
-            $0.status = self.status
+            $0.status = self.status == "accepted" ? .accepted : .open
             $0.items = self.items.map { item in
                 .with {
                     $0.position = UInt32(item.position)
