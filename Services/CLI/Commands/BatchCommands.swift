@@ -272,6 +272,9 @@ struct BatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let values = try pairs(self.field, option: "--field")
+            // The key and the signatory first: an amendment made without them would wait for its approval.
+            let key = try SigningKeyFile(connection: self.connection)
+            let signatory = try await SignatoryCommand.me(self.connection)
             let batch = try await BatchCommand.call(self.connection) { client in
                 try await client.amend(
                     .with { $0.number = self.number; $0.reason = self.reason; $0.values = values },
@@ -279,11 +282,17 @@ struct BatchCommand: AsyncParsableCommand {
                 )
             }
             // The amendment's approval: the quality manager's signature of the record as amended.
-            let key = try SigningKeyFile(connection: self.connection)
-            let signatory = try await SignatoryCommand.me(self.connection)
             let (manifest, signature) = try key.sign(target: "batch:\(batch.number)", digest: batch.recordDigest, meaning: .amended, signatory: signatory)
-            let signed = try await SignatoryCommand.call(self.connection) { client in
-                try await client.sign(.with { $0.manifest = manifest; $0.signature = signature }, metadata: self.connection.metadata(), options: self.connection.callOptions())
+            let signed: Conform_Evidence_V1_Signature
+            do {
+                signed = try await SignatoryCommand.call(self.connection) { client in
+                    try await client.sign(.with { $0.manifest = manifest; $0.signature = signature }, metadata: self.connection.metadata(), options: self.connection.callOptions())
+                }
+            } catch {
+                throw CLIError(
+                    "amendment \(batch.amendments.count) of \(batch.number) is recorded but not approved: \(error)\n"
+                        + "approve it with: conform sign batch \(batch.number) --meaning amended"
+                )
             }
             if self.connection.json { return try printJSON([batch], asList: false) }
             print(BatchCommand.describe(batch))

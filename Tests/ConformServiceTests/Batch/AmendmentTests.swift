@@ -97,15 +97,45 @@ struct AmendmentTests {
             #expect(approved.amendments.first?.signedBy == "Dana Reyes")
             #expect(approved.requirements.allSatisfy { $0.state == .satisfied })
 
+            // Two more amendments, the first left unapproved: a signature of the record as it ends
+            // up approves both, since it approves the record as amended.
+            var latest = amended
+            for (index, note) in ["visual OK, burr on unit 2 removed, re-inspected", "visual OK; burr on unit 2 removed and re-inspected"].enumerated() {
+                latest = try await stack.batches(as: "quality-manager") { client in
+                    try await client.amend(.with { $0.number = "D-AM-1"; $0.reason = "wording \(index + 2)"; $0.values = ["inspection-note": note] })
+                }
+            }
+            let latestDigest = latest.recordDigest
+            let both = try await stack.evidence(as: "quality-manager") { client in
+                try await BatchScenario.sign(client, target: "batch:D-AM-1", digest: latestDigest, meaning: .amended, as: "quality-manager")
+            }
+            let trail = try await stack.batches { client in try await client.compliance(.with { $0.number = "D-AM-1" }) }
+            #expect(trail.amendments.map(\.signatureID) == [approval.id, both.id, both.id])
+            // A release's role is not for an amended record, even from a Conform service.
+            try await stack.evidence(as: "reporting") { client throws in
+                let (manifest, signature) = try BatchScenario.managerKey.sign(
+                    target: "batch:D-AM-1", digest: latestDigest, meaning: .approved, signer: "quality-manager", printedName: "Dana Reyes"
+                )
+                let misuse = await rpcError {
+                    try await client.sign(.with { $0.manifest = manifest; $0.signature = signature; $0.requiredRole = "quality-manager"; $0.releaseBasis = "sha256:" + String(repeating: "0", count: 64) })
+                }
+                #expect(misuse?.code == .invalidArgument)
+                #expect(misuse?.message.hasPrefix("required_role is for a release") == true)
+            }
+
             // The audit report: compliant, with the amendment and its approval, not a false non-compliance.
-            let line = "amendment 1 by quality-manager: note transcribed from the wrong sheet; approved by Dana Reyes (signature \(approval.id))"
+            let lines = [
+                "amendment 1 by quality-manager: note transcribed from the wrong sheet; approved by Dana Reyes (signature \(approval.id))",
+                "amendment 2 by quality-manager: wording 2; approved by Dana Reyes (signature \(both.id))",
+                "amendment 3 by quality-manager: wording 3; approved by Dana Reyes (signature \(both.id))",
+            ]
             let report = try await eventually(
                 { try await AuditReportTests.report(reporting, as: "auditor") { $0.customer = "D"; $0.days = 30 } },
-                until: { $0.batches.first { $0.number == "D-AM-1" }?.amendments == [line] }
+                until: { $0.batches.first { $0.number == "D-AM-1" }?.amendments == lines }
             )
             let reported = try #require(report.batches.first { $0.number == "D-AM-1" })
             #expect(reported.outcome == .compliant)
-            #expect(reported.amendments == [line])
+            #expect(reported.amendments == lines)
         }
     }
 }

@@ -31,6 +31,11 @@ extension BatchHandlers {
         }
         let manifest = try SignatureManifest.parse(request.manifest)
         let stored = try await self.batch(number)
+        if stored.batch.isComplete || stored.releaseInFlight != nil,
+           let started = try await ReleaseStore.find(batch: number, manifest: request.manifest, signature: request.signature, in: self.database, logger: call.logger) {
+            // This very request's release, started by a twin since the look above.
+            return try await self.drive(started, request: request)
+        }
         try BatchRules.checkOpen(stored.batch)
         try BatchRules.checkNoRelease(inFlight: stored.releaseInFlight, batch: number)
         let evaluation = try await self.evaluate(stored)
@@ -56,7 +61,9 @@ extension BatchHandlers {
             try BatchRules.checkOpen(current.batch)
             if let inFlight = current.releaseInFlight {
                 // The same request sent twice at once: the second drives the first's release.
-                if let same = try await ReleaseStore.lock(inFlight, on: transaction.connection, logger: transaction.logger),
+                // Read, not locked: a release's bytes never change, and locking it here, after
+                // the batch, is the order that cannot deadlock with `complete`.
+                if let same = try await ReleaseStore.find(id: inFlight, on: transaction.connection, logger: transaction.logger),
                    same.manifest == request.manifest, same.signature == request.signature {
                     return same
                 }
@@ -158,14 +165,25 @@ extension BatchHandlers {
         _ release: PendingRelease, signature: Int64?, report: Conform_Batch_V1_ComplianceReport?, in transaction: WriteTransaction
     ) async throws -> Conform_Batch_V1_ReleaseDecision {
         let (connection, logger) = (transaction.connection, transaction.logger)
-        guard var locked = try await ReleaseStore.lock(release.id, on: connection, logger: logger),
-              let before = try await BatchStore.findForUpdate(release.batch, on: connection, logger: logger)
+        // The batch first, then the release: the order every release transaction locks in.
+        guard let before = try await BatchStore.findForUpdate(release.batch, on: connection, logger: logger),
+              var locked = try await ReleaseStore.lock(release.id, on: connection, logger: logger)
         else {
             throw DatabaseError(.failed, "release \(release.id) or its batch vanished")
         }
         // Not signed yet on record (another driver may have got here first): this signature
         // signs it. One abandoned on a refusal this signature proves wrong goes on, since the
-        // evidence service holds the signature and sealed the batch.
+        // evidence service holds the signature and sealed the batch, but only while the batch
+        // is open and no other release of it is in flight; otherwise it needs a person.
+        if let signature, locked.state == .abandoned, before.batch.isComplete || before.releaseInFlight != nil {
+            logger.error(
+                "a release abandoned meanwhile turned out signed and sealed, but its batch has moved on; resolve it by hand",
+                metadata: ["release": "\(release.id)", "batch": "\(release.batch)", "signature": "\(signature)"]
+            )
+            throw DomainError.failedPrecondition(
+                "release \(release.id) of batch \(release.batch) was abandoned, yet the evidence service sealed the batch with its signature \(signature), and the batch has since been \(before.batch.isComplete ? before.batch.status.rawValue : "given another release"); a quality manager must resolve it"
+            )
+        }
         if let signature, locked.state == .requested || locked.state == .abandoned {
             let signed = try await ReleaseStore.advance(release.id, to: .signed, signature: signature, on: connection, logger: logger)
             try await transaction.recordChange(object: "release:\(release.id)", before: locked.message, after: signed.message, event: "batch.release-signed")
@@ -180,6 +198,7 @@ extension BatchHandlers {
             break
         }
         // The batch changed no more while the release was in flight (`checkNoRelease`).
+        try BatchRules.checkOpen(before.batch)
         guard BatchRules.recordDigest(before.batch) == locked.recordDigest else {
             throw DatabaseError(.failed, "batch \(release.batch) changed while release \(release.id) was in flight")
         }

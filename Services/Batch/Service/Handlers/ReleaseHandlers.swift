@@ -74,10 +74,12 @@ extension BatchHandlers {
             today: Day.today
         )
         let basis = ReleaseBasis.fingerprint(items: evidence.items.map { Int64($0.id) }, signatures: evidence.signatures.map { Int64($0.id) })
-        // An amendment is approved by a valid `amended` signature of the record after it.
+        // An amendment is approved by a valid `amended` signature of the record after it, or of
+        // the record after a later amendment: that approves the record as amended, this one too.
         let approvals = evidence.signatures.filter { $0.meaning == .amended && $0.target == "batch:\(stored.batch.number)" && validity[$0.id] == true }
-        let amendments = stored.amendments.map { amendment in
-            let approval = approvals.first { !amendment.digestAfter.isEmpty && $0.digest == amendment.digestAfter }
+        let amendments = stored.amendments.enumerated().map { index, amendment in
+            let approvingDigests = Set(stored.amendments[index...].map(\.digestAfter).filter { !$0.isEmpty })
+            let approval = approvals.first { approvingDigests.contains($0.digest) && $0.signedAtMicros >= amendment.amendedAtMicros }
             return Conform_Batch_V1_AmendmentApproval.with {
                 $0.number = UInt64(amendment.number)
                 $0.reason = amendment.reason

@@ -95,6 +95,12 @@ enum ReleaseStore {
         }
     }
 
+    /// The release `id`, as it stands.
+    static func find(id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> PendingRelease? {
+        let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM releases WHERE id = \(id)", logger: logger)
+        return try await Self.decode(rows).first
+    }
+
     /// The release `id`, locked for the step that follows.
     static func lock(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> PendingRelease? {
         let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM releases WHERE id = \(id) FOR UPDATE", logger: logger)

@@ -67,6 +67,9 @@ extension EvidenceHandlers {
                 "batch \(checklist.batch) is complete and its record is read-only; it takes no more signatures until it is amended (Amend)"
             )
         }
+        if amending, requiredRoleOf(request) != nil {
+            throw DomainError.invalid(field: "required_role", reason: "is for a release; batch \(checklist.batch) is complete and amended")
+        }
         if manifest.meaning == .amended, !amending {
             throw DomainError.invalid(
                 field: "manifest", reason: "meaning amended approves an amendment of a completed batch record; \(manifest.target) has none awaiting it"

@@ -6,7 +6,7 @@ extension CallContext {
     /// a customer's principal, its own. Asking for another customer is refused and audited.
     func customerFilter(_ requested: String) throws -> String? {
         let customer = requested.isEmpty ? nil : try FieldRules.code(requested, field: "customer", maxLength: 32)
-        if let scope = self.principal.customerScope {
+        if let scope = self.principal.customerScope?.uppercased() {
             try self.requireAccess(toCustomer: customer ?? scope)
             return scope
         }

@@ -51,7 +51,8 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
             if let customer, try await CustomerStore.find(code: customer, in: self.database, logger: call.logger) == nil {
                 throw DomainError.notFound(CatalogRules.noCustomer(customer))
             }
-            if let product, try await ProductStore.find(code: product, in: self.database, logger: call.logger) == nil {
+            // A customer's principal may not read the catalogue, so it learns nothing of it here.
+            if let product, call.principal.customerScope == nil, try await ProductStore.find(code: product, in: self.database, logger: call.logger) == nil {
                 throw DomainError.notFound("no product \(product) (product); ListProducts shows the products there are")
             }
         }
