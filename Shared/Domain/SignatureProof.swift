@@ -8,7 +8,7 @@ public enum SignatureProof {
         guard let key = try? P256.Signing.PublicKey(pemRepresentation: pem) else {
             throw DomainError.invalid(
                 field: "public_key_pem",
-                reason: "is not a P-256 public key in PEM; 'conform signatory keygen' makes a key pair and prints the public half"
+                reason: "is not a P-256 public key in PEM (-----BEGIN PUBLIC KEY-----): send the public half of the signer's own key pair"
             )
         }
         let fingerprint = Hex.lowercase(SHA256.hash(data: key.derRepresentation))

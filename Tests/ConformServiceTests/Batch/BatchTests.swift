@@ -51,7 +51,7 @@ struct BatchTests {
                     try await client.createBatch(.with { $0.number = "B-1"; $0.product = "FAST-M8"; $0.customer = "D"; $0.manufactureDate = "2025-03-01"; $0.quantity = 5 })
                 }
                 #expect(unordered?.code == .failedPrecondition)
-                #expect(unordered?.message.contains("conform customer link D FAST-M8") == true)
+                #expect(unordered?.message.contains("LinkProduct records that it does") == true)
                 let badDate = await rpcError {
                     try await client.createBatch(.with { $0.number = "B-1"; $0.product = "ABC"; $0.customer = "D"; $0.manufactureDate = "2025-02-30"; $0.quantity = 5 })
                 }

@@ -48,6 +48,9 @@ struct CLITests {
             let duplicate = try await service.conform(tls: tls, "customer", "add", "A", "--name", "Again", "--industry", "other")
             #expect(duplicate.status != 0)
             #expect(duplicate.output.contains("alreadyExists: a customer with code 'A' already exists"))
+            // The service names the API call; the CLI says what to type.
+            #expect(duplicate.output.contains("or read it with GetCustomer"))
+            #expect(duplicate.output.contains("In the CLI: conform customer get CODE"))
 
             let denied = try await service.conform(tls: tls, "product", "add", "ABC", "--name", "Bracket", "--as", "operator")
             #expect(denied.status != 0)

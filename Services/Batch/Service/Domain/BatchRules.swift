@@ -16,7 +16,7 @@ public enum BatchRules {
         guard !customer.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw DomainError.invalid(
                 field: "customer",
-                reason: "is required: which customer is this batch for? Its requirements are that customer's, so name the destination customer (--customer)"
+                reason: "is required: which customer is this batch for? Its requirements are that customer's, so name the destination customer"
             )
         }
         guard (1...Self.maxQuantity).contains(quantity) else {
@@ -48,7 +48,7 @@ public enum BatchRules {
     public static func checkOpen(_ batch: Batch) throws {
         guard !batch.isComplete else {
             throw DomainError.failedPrecondition(
-                "batch \(batch.number) is \(batch.status.rawValue) and its record is read-only; correct it with 'conform batch amend' (a quality manager's recorded amendment)"
+                "batch \(batch.number) is \(batch.status.rawValue) and its record is read-only; correct it with Amend (a quality manager's recorded and signed amendment)"
             )
         }
     }
@@ -159,7 +159,7 @@ public enum BatchRules {
         for (index, text) in lots.enumerated() {
             let lot = try FieldRules.code(text, field: "lots[\(index)]", maxLength: 64)
             guard received.contains(lot) else {
-                throw DomainError.notFound("lot \(lot) was never received; record its receipt first ('conform receipt record')")
+                throw DomainError.notFound("lot \(lot) was never received; record its receipt first (the supplier service's RecordReceipt)")
             }
             if !batch.lots.contains(lot), !new.contains(lot) { new.append(lot) }
         }

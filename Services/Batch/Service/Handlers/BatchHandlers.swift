@@ -41,7 +41,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
     func getOrder(request: Conform_Batch_V1_GetOrderRequest, context: ServerContext) async throws -> Conform_Batch_V1_Order {
         let call = try CallContext.required()
         guard let (order, micros, by) = try await OrderStore.find(request.reference, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("no order \(request.reference); 'conform order list' shows the orders there are")
+            throw DomainError.notFound("no order \(request.reference); ListOrders shows the orders there are")
         }
         return order.message(createdAtMicros: micros, createdBy: by)
     }
@@ -81,7 +81,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         )
         if !new.order.isEmpty {
             guard let (order, _, _) = try await OrderStore.find(new.order, in: self.database, logger: call.logger) else {
-                throw DomainError.notFound("no order \(new.order); add it with 'conform order add' or leave the order out")
+                throw DomainError.notFound("no order \(new.order); create it with CreateOrder, or leave order out")
             }
             try BatchRules.check(order: order, customer: new.customer, product: new.product, quantity: new.quantity)
         }
@@ -219,7 +219,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         let call = try CallContext.required()
         let number = try Self.number(text)
         guard let stored = try await BatchStore.find(number, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("no batch \(number); 'conform batch list' shows the batches there are")
+            throw DomainError.notFound("no batch \(number); ListBatches shows the batches there are")
         }
         return stored
     }
@@ -238,7 +238,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
     ) async throws -> Conform_Batch_V1_Batch {
         try await self.writes.write(request) { transaction in
             guard let before = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {
-                throw DomainError.notFound("no batch \(number); 'conform batch list' shows the batches there are")
+                throw DomainError.notFound("no batch \(number); ListBatches shows the batches there are")
             }
             // A legal hold is not part of the record a release signs; everything else is.
             if fencedByRelease { try BatchRules.checkNoRelease(inFlight: before.releaseInFlight, batch: number) }
@@ -291,7 +291,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         }
         guard !links.isEmpty else {
             throw DomainError.failedPrecondition(
-                "customer \(customer) does not order product \(product); record that it does with 'conform customer link \(customer) \(product)'"
+                "customer \(customer) does not order product \(product); the requirement service's LinkProduct records that it does"
             )
         }
     }

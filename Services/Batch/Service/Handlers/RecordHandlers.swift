@@ -10,7 +10,7 @@ extension BatchHandlers {
         let reason = try FieldRules.text(request.reason, field: "reason", maxLength: 2_000)
         return try await self.change(number, request: request, event: "batch.amended") { stored, transaction in
             guard stored.batch.isComplete else {
-                throw DomainError.failedPrecondition("batch \(number) is open: change its record directly ('conform batch record'); amendments correct completed records")
+                throw DomainError.failedPrecondition("batch \(number) is open: change its record directly (RecordFields); amendments correct completed records")
             }
             let values = try BatchRules.fieldValues(request.values, for: stored.batch).filter { stored.batch.fields[$0.key] != $0.value }
             guard !values.isEmpty else {

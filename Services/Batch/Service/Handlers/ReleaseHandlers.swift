@@ -23,7 +23,7 @@ extension BatchHandlers {
         _ = try await self.change(number, request: request, event: "batch.requirement-waived") { stored, transaction in
             try BatchRules.checkOpen(stored.batch)
             guard stored.batch.requirements.contains(where: { $0.customer == customer && $0.id == id }) else {
-                throw DomainError.notFound("batch \(number) does not carry \(customer)/\(id); 'conform batch compliance \(number)' lists what it carries")
+                throw DomainError.notFound("batch \(number) does not carry \(customer)/\(id); Compliance lists what it carries")
             }
             let waiver = Waiver(customer: customer, requirementID: id, reason: reason, approvalReference: approval, waivedBy: transaction.call.principal.name)
             try await WaiverStore.insert(waiver, batch: number, on: transaction.connection, logger: transaction.logger)

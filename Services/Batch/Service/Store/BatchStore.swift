@@ -53,7 +53,7 @@ enum BatchStore {
                 logger: logger
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
-            throw DomainError.alreadyExists("batch \(batch.number) exists already; 'conform batch get \(batch.number)' shows it")
+            throw DomainError.alreadyExists("batch \(batch.number) exists already; GetBatch shows it")
         }
     }
 

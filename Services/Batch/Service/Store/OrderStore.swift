@@ -15,7 +15,7 @@ enum OrderStore {
                 logger: logger
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
-            throw DomainError.alreadyExists("order \(order.reference) exists already; 'conform order get \(order.reference)' shows it")
+            throw DomainError.alreadyExists("order \(order.reference) exists already; GetOrder shows it")
         }
     }
 

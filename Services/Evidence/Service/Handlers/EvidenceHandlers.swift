@@ -149,7 +149,7 @@ struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtoc
     func item(_ id: UInt64) async throws -> EvidenceItem {
         let call = try CallContext.required()
         guard id > 0, let item = try await ItemStore.find(Int64(id), in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("no evidence item \(id); 'conform evidence list --batch NUMBER' shows a batch's items")
+            throw DomainError.notFound("no evidence item \(id); ListItems shows a batch's items")
         }
         return item
     }

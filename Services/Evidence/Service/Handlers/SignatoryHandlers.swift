@@ -31,7 +31,7 @@ extension EvidenceHandlers {
         let given = request.qualification
         return try await self.writes.write(request) { transaction in
             guard var signatory = try await SignatoryStore.find(principal, on: transaction.connection, logger: transaction.logger) else {
-                throw DomainError.notFound("\(principal) is not a registered signatory; register them first with 'conform signatory add'")
+                throw DomainError.notFound("\(principal) is not a registered signatory; register them first with RegisterSignatory")
             }
             let qualification = try SignatoryRules.qualification(
                 kind: Qualification.Kind(given.kind), name: given.name, validFrom: given.validFrom, validTo: given.validTo,
@@ -50,7 +50,7 @@ extension EvidenceHandlers {
     func getSignatory(request: Conform_Evidence_V1_GetSignatoryRequest, context: ServerContext) async throws -> Conform_Evidence_V1_Signatory {
         let call = try CallContext.required()
         guard let signatory = try await SignatoryStore.find(request.principal, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("\(request.principal) is not a registered signatory; 'conform signatory list' shows who is")
+            throw DomainError.notFound("\(request.principal) is not a registered signatory; ListSignatories shows who is")
         }
         return signatory.message
     }

@@ -34,7 +34,7 @@ extension EvidenceHandlers {
         }
         try SignatureProof.checkFresh(manifest, nowMicros: Timestamps.nowMicros())
         guard let signatory = try await SignatoryStore.find(manifest.signer, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("\(manifest.signer) is not a registered signatory; a quality manager registers them with 'conform signatory add'")
+            throw DomainError.notFound("\(manifest.signer) is not a registered signatory; a quality manager registers them with RegisterSignatory")
         }
         guard manifest.printedName == signatory.printedName else {
             throw DomainError.invalid(field: "manifest", reason: "printed-name is '\(manifest.printedName)', but \(signatory.principal) is registered as '\(signatory.printedName)'")

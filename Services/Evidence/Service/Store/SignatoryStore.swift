@@ -16,7 +16,7 @@ enum SignatoryStore {
                 logger: logger
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
-            throw DomainError.alreadyExists("\(signatory.principal) is registered as a signatory already; 'conform signatory get \(signatory.principal)' shows them")
+            throw DomainError.alreadyExists("\(signatory.principal) is registered as a signatory already; GetSignatory shows them")
         }
     }
 

@@ -18,7 +18,7 @@ extension ReportingHandlers {
 
     func acknowledgeAlert(request: Conform_Reporting_V1_AcknowledgeAlertRequest, context: ServerContext) async throws -> Conform_Reporting_V1_Alert {
         guard let id = Int64(exactly: request.id), id > 0 else {
-            throw DomainError.invalid(field: "id", reason: "name the alert to acknowledge (`conform alert list` shows ids)")
+            throw DomainError.invalid(field: "id", reason: "name the alert to acknowledge (ListAlerts shows their ids)")
         }
         let note = try FieldRules.text(request.note, field: "note", maxLength: 2_000)
         guard note.count >= 5 else {

@@ -63,7 +63,7 @@ extension ReportingHandlers {
         let customer = try FieldRules.code(request.customer, field: "customer", maxLength: 32)
         try call.requireAccess(toCustomer: customer)
         guard !request.name.isEmpty else {
-            throw DomainError.invalid(field: "name", reason: "is required: which of the customer's exports (`conform export definitions` lists them)")
+            throw DomainError.invalid(field: "name", reason: "is required: which of the customer's exports (ListExportDefinitions lists them)")
         }
         let period: ExportPeriod
         if request.period.isEmpty {

@@ -85,7 +85,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let validations = try await self.validations()
         return try await self.writes.write(request) { transaction in
             guard try await Self.customerExists(customer, on: transaction) else {
-                throw DomainError.notFound("no customer \(customer); add it first with 'conform customer add'")
+                throw DomainError.notFound("no customer \(customer); create it first with CreateCustomer")
             }
             try await RequirementStore.insert(requirement, by: transaction.call.principal.name, on: transaction.connection, logger: transaction.logger)
             let message = requirement.message(on: Day.today, validations: validations)
@@ -180,7 +180,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let day = request.date.isEmpty ? Day.today : try Day.parse(request.date, field: "date")
         try call.requireAccess(toCustomer: customer)
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("no product \(code); 'conform product list' shows the products there are")
+            throw DomainError.notFound("no product \(code); ListProducts shows the products there are")
         }
         let standing = try await CatalogStore.standing(customer: customer, product: product.code, in: self.database, logger: call.logger)
         try CatalogRules.checkOrders(customer: customer, known: standing.known, orders: standing.orders, product: product.code)
@@ -247,7 +247,7 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let code = try Codes.product(code)
         let day = date.isEmpty ? Day.today : try Day.parse(date, field: "date")
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("no product \(code); 'conform product list' shows the products there are")
+            throw DomainError.notFound("no product \(code); ListProducts shows the products there are")
         }
         let links = try await CatalogStore.links(customer: nil, product: product.code, in: self.database, logger: call.logger)
         let validations = try await self.validations()

@@ -19,7 +19,7 @@ extension CatalogHandlers {
             .filter { $0.contractReference == contract }
         guard !links.isEmpty else {
             throw DomainError.failedPrecondition(
-                "customer \(customer) orders no product under '\(contract)'; link them first with 'conform customer link \(customer) PRODUCT --contract \"\(contract)\"'"
+                "customer \(customer) orders no product under '\(contract)'; link them first with LinkProduct (contract_reference \"\(contract)\")"
             )
         }
         let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)

@@ -45,7 +45,7 @@ extension CatalogHandlers {
             let outcome = try await self.writes.write { transaction in
                 var problems = found
                 guard try await Self.customerExists(customer, on: transaction) else {
-                    throw DomainError.notFound("no customer \(customer); add it with 'conform customer add' before importing its requirements")
+                    throw DomainError.notFound("no customer \(customer); create it with CreateCustomer before importing its requirements")
                 }
                 let stored = Dictionary(
                     try await RequirementStore.listForUpdate(customer: customer, on: transaction.connection, logger: transaction.logger).map { ($0.id, $0) },

@@ -41,7 +41,7 @@ struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServ
         let code = try FieldRules.code(request.code, field: "code", maxLength: CustomerRules.maxCodeLength)
         try call.requireAccess(toCustomer: code)
         guard let customer = try await CustomerStore.find(code: code, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("no customer with code '\(code)'; 'conform customer list' shows the customers there are")
+            throw DomainError.notFound("no customer with code '\(code)'; ListCustomers shows the customers there are")
         }
         return Conform_Requirement_V1_Customer(customer)
     }
@@ -80,7 +80,7 @@ struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServ
         let call = try CallContext.required()
         let code = try FieldRules.code(request.code, field: "code", maxLength: ProductRules.maxCodeLength)
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
-            throw DomainError.notFound("no product with code '\(code)'; 'conform product list' shows the products there are")
+            throw DomainError.notFound("no product with code '\(code)'; ListProducts shows the products there are")
         }
         return Conform_Requirement_V1_Product(product)
     }

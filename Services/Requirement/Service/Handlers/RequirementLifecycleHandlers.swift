@@ -84,7 +84,7 @@ extension CatalogHandlers {
         guard let requirement = try await RequirementStore.findForUpdate(
             customer: customer, id: id, on: transaction.connection, logger: transaction.logger
         ) else {
-            throw DomainError.notFound("customer \(customer) has no requirement \(id); 'conform requirement list --customer \(customer)' shows its requirements")
+            throw DomainError.notFound("customer \(customer) has no requirement \(id); ListRequirements shows its requirements")
         }
         return requirement
     }

@@ -90,7 +90,7 @@ enum CatalogStore {
                 logger: logger
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
-            throw DomainError.alreadyExists("capability \(validation.capability) is already validated; 'conform validation list' shows when and by whom")
+            throw DomainError.alreadyExists("capability \(validation.capability) is already validated; ListValidations shows when and by whom")
         }
         return micros
     }

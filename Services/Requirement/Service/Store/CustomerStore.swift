@@ -19,7 +19,7 @@ enum CustomerStore {
                 logger: logger
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
-            throw DomainError.alreadyExists("a customer with code '\(customer.code)' already exists; choose another code, or get it with 'conform customer get \(customer.code)'")
+            throw DomainError.alreadyExists("a customer with code '\(customer.code)' already exists; choose another code, or read it with GetCustomer")
         }
         return Customer(
             code: customer.code,

@@ -17,7 +17,7 @@ enum ProductStore {
                 logger: logger
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
-            throw DomainError.alreadyExists("a product with code '\(product.code)' already exists; choose another code, or get it with 'conform product get \(product.code)'")
+            throw DomainError.alreadyExists("a product with code '\(product.code)' already exists; choose another code, or read it with GetProduct")
         }
         return Product(
             code: product.code,

@@ -25,7 +25,7 @@ enum RequirementStore {
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
             throw DomainError.alreadyExists(
-                "customer \(requirement.customer) already has requirement \(requirement.id); add a version to it with 'conform requirement revise'"
+                "customer \(requirement.customer) already has requirement \(requirement.id); add a version to it with AddRequirementVersion"
             )
         }
         for version in requirement.versions {

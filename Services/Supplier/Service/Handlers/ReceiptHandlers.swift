@@ -127,14 +127,14 @@ extension SupplierHandlers {
         let call = try CallContext.required()
         let lot = try Self.lot(text)
         guard let receipt = try await ReceiptStore.list(lots: [lot], supplier: nil, in: self.database, logger: call.logger).first else {
-            throw DomainError.notFound("no lot \(lot) was received; 'conform receipt list' shows the receipts")
+            throw DomainError.notFound("no lot \(lot) was received; ListReceipts shows the receipts")
         }
         return receipt
     }
 
     private static func receiptForUpdate(_ lot: String, in transaction: WriteTransaction) async throws -> Receipt {
         guard let receipt = try await ReceiptStore.find(lot, forUpdate: true, on: transaction.connection, logger: transaction.logger) else {
-            throw DomainError.notFound("no lot \(lot) was received; 'conform receipt list' shows the receipts")
+            throw DomainError.notFound("no lot \(lot) was received; ListReceipts shows the receipts")
         }
         return receipt
     }

@@ -38,7 +38,7 @@ struct SupplierHandlers: Conform_Supplier_V1_SupplierService.SimpleServiceProtoc
         let call = try CallContext.required()
         let code = try Self.code(request.code)
         guard let (supplier, micros, by) = try await SupplierStore.suppliers(code: code, in: self.database, logger: call.logger).first else {
-            throw DomainError.notFound("no supplier \(code); 'conform supplier list' shows the suppliers there are")
+            throw DomainError.notFound("no supplier \(code); ListSuppliers shows the suppliers there are")
         }
         return supplier.message(createdAtMicros: micros, createdBy: by)
     }
@@ -53,7 +53,7 @@ struct SupplierHandlers: Conform_Supplier_V1_SupplierService.SimpleServiceProtoc
         let code = try Self.code(request.supplier)
         return try await self.writes.write(request) { transaction in
             guard try await SupplierStore.exists(code, on: transaction.connection, logger: transaction.logger) else {
-                throw DomainError.notFound("no supplier \(code); add it first with 'conform supplier add'")
+                throw DomainError.notFound("no supplier \(code); create it first with CreateSupplier")
             }
             let entry = try SupplierRules.entry(
                 supplier: code, status: ApprovalStatus(request.status), scope: request.scope, approvedOn: request.approvedOn,
@@ -79,7 +79,7 @@ struct SupplierHandlers: Conform_Supplier_V1_SupplierService.SimpleServiceProtoc
         let code = try Self.code(request.supplier)
         return try await self.writes.write(request) { transaction in
             guard try await SupplierStore.exists(code, on: transaction.connection, logger: transaction.logger) else {
-                throw DomainError.notFound("no supplier \(code); add it first with 'conform supplier add'")
+                throw DomainError.notFound("no supplier \(code); create it first with CreateSupplier")
             }
             var audit = try SupplierRules.audit(
                 supplier: code, date: request.date, type: request.type, auditor: request.auditor, result: AuditResult(request.result),

@@ -20,7 +20,7 @@ enum ReceiptStore {
                 logger: logger
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
-            throw DomainError.alreadyExists("lot \(receipt.lot) was received already; 'conform receipt get \(receipt.lot)' shows it")
+            throw DomainError.alreadyExists("lot \(receipt.lot) was received already; GetReceipt shows it")
         }
     }
 

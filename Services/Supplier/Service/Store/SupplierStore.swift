@@ -17,7 +17,7 @@ enum SupplierStore {
                 logger: logger
             )
         } catch let error as PSQLError where DatabaseError(classifying: error).kind == .uniqueViolation {
-            throw DomainError.alreadyExists("supplier \(supplier.code) exists already; 'conform supplier get \(supplier.code)' shows it")
+            throw DomainError.alreadyExists("supplier \(supplier.code) exists already; GetSupplier shows it")
         }
     }
 

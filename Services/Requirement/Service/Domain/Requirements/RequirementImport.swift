@@ -134,7 +134,7 @@ public enum RequirementImport {
         if stored.requiredCapabilities != imported.requiredCapabilities { fields.append("required capabilities") }
         // A draft published since it was first imported is the same version.
         if stored.isDraft && !imported.isDraft {
-            fields.append("draft state (it is stored as a draft: publish it with 'conform requirement publish')")
+            fields.append("draft state (it is stored as a draft: publish it with PublishVersion)")
         }
         if stored.evidenceRules != imported.evidenceRules { fields.append("evidence rules") }
         return fields
