@@ -50,7 +50,7 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         let call = try CallContext.required()
         let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: 32)
         let orders = try await OrderStore.list(reference: nil, customer: customer, in: self.database, logger: call.logger)
-        if orders.isEmpty, let customer { try await self.checkCustomerExists(customer) }
+        if orders.isEmpty, let customer { try await self.peers.checkCustomerExists(customer) }
         return .with { $0.orders = orders.map { $0.0.message(createdAtMicros: $0.1, createdBy: $0.2) } }
     }
 
@@ -115,8 +115,8 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         let product = request.product.isEmpty ? nil : try FieldRules.code(request.product, field: "product", maxLength: 64)
         let batches = try await BatchStore.list(customer: customer, product: product, in: self.database, logger: call.logger)
         // No batches is an answer only for a customer that exists.
-        if batches.isEmpty, let customer { try await self.checkCustomerExists(customer) }
-        if batches.isEmpty, let product { try await self.checkProductExists(product) }
+        if batches.isEmpty, let customer { try await self.peers.checkCustomerExists(customer) }
+        if batches.isEmpty, let product { try await self.peers.checkProductExists(product) }
         return .with { $0.batches = batches.map(\.message) }
     }
 
@@ -253,32 +253,6 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
                 try await transaction.publish(type: event, subject: "batch:\(number)", payload: message)
             }
             return message
-        }
-    }
-
-    /// NOT_FOUND for a customer code the requirement service does not know.
-    private func checkCustomerExists(_ customer: String) async throws {
-        do {
-            _ = try await self.peers.call(.requirement) { client, metadata, options in
-                try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).getCustomer(
-                    .with { $0.code = customer }, metadata: metadata, options: options
-                )
-            }
-        } catch let error as RPCError where error.code == .notFound {
-            throw DomainError.notFound("no customer \(customer) (customer); the requirement service's ListCustomers shows the customers there are")
-        }
-    }
-
-    /// NOT_FOUND for a product code the requirement service does not know.
-    private func checkProductExists(_ product: String) async throws {
-        do {
-            _ = try await self.peers.call(.requirement) { client, metadata, options in
-                try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).getProduct(
-                    .with { $0.code = product }, metadata: metadata, options: options
-                )
-            }
-        } catch let error as RPCError where error.code == .notFound {
-            throw DomainError.notFound("no product \(product) (product); the requirement service's ListProducts shows the products there are")
         }
     }
 

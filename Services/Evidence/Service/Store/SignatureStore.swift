@@ -31,8 +31,8 @@ enum SignatureStore {
             )
             return (record, true)
         }
-        let existing = try await Self.load(id: nil, targets: [manifest.target], on: connection, logger: logger)
-        guard let first = existing.first(where: { $0.manifest == manifest }) else {
+        let existing = try await Self.load(id: nil, targets: [manifest.target], manifest: manifest.text, on: connection, logger: logger)
+        guard let first = existing.first else {
             throw DatabaseError(.failed, "signature of \(manifest.signer) on \(manifest.target) vanished")
         }
         guard first.signature == signature else {
@@ -50,8 +50,8 @@ enum SignatureStore {
     }
 
     static func find(manifest: SignatureManifest, signature: Data, on connection: PostgresConnection, logger: Logger) async throws -> SignatureRecord? {
-        try await Self.load(id: nil, targets: [manifest.target], on: connection, logger: logger)
-            .first { $0.manifest == manifest && $0.signature == signature }
+        try await Self.load(id: nil, targets: [manifest.target], manifest: manifest.text, on: connection, logger: logger)
+            .first { $0.signature == signature }
     }
 
     static func find(_ id: Int64, in database: Database, logger: Logger) async throws -> SignatureRecord? {
@@ -67,11 +67,14 @@ enum SignatureStore {
         }
     }
 
-    private static func load(id: Int64?, targets: [String]?, on connection: PostgresConnection, logger: Logger) async throws -> [SignatureRecord] {
+    private static func load(
+        id: Int64?, targets: [String]?, manifest: String? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [SignatureRecord] {
         let rows = try await connection.query(
             """
             SELECT id, manifest, signature, key_fingerprint, roles_held, certifications_held, target FROM signatures
             WHERE (\(id)::bigint IS NULL OR id = \(id)) AND (\(targets)::text[] IS NULL OR target = ANY(\(targets)))
+              AND (\(manifest)::text IS NULL OR manifest = \(manifest))
             ORDER BY id
             """,
             logger: logger

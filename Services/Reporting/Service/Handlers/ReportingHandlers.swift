@@ -22,33 +22,17 @@ struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServicePro
     var writes: Writes { Writes(database: self.database) }
 
     /// NOT_FOUND for a customer code that names no customer, so that an unknown customer gets
-    /// an error rather than an empty, green answer. A customer newer than the feed read so far
-    /// is asked of the requirement service.
+    /// an error rather than an empty, green answer. The read model answers for one it has
+    /// seen; one newer than the feed read so far is asked of the requirement service.
     func checkCustomerExists(_ customer: String, call: CallContext) async throws {
-        if try await ReadModelStore.knowsCustomer(customer, in: self.database, logger: call.logger) { return }
-        do {
-            _ = try await self.peers.call(.requirement) { client, metadata, options in
-                try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).getCustomer(
-                    .with { $0.code = customer }, metadata: metadata, options: options
-                )
-            }
-        } catch let error as RPCError where error.code == .notFound {
-            throw DomainError.notFound("no customer \(customer) (customer); the requirement service's ListCustomers shows the customers there are")
-        }
+        if try await ReadModelStore.knows(.customer, customer, in: self.database, logger: call.logger) { return }
+        try await self.peers.checkCustomerExists(customer)
     }
 
-    /// NOT_FOUND for a product code that names no product, the way `checkCustomerExists` does.
+    /// NOT_FOUND for a product code that names no product, the same way.
     func checkProductExists(_ product: String, call: CallContext) async throws {
-        if try await ReadModelStore.knowsProduct(product, in: self.database, logger: call.logger) { return }
-        do {
-            _ = try await self.peers.call(.requirement) { client, metadata, options in
-                try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).getProduct(
-                    .with { $0.code = product }, metadata: metadata, options: options
-                )
-            }
-        } catch let error as RPCError where error.code == .notFound {
-            throw DomainError.notFound("no product \(product) (product); the requirement service's ListProducts shows the products there are")
-        }
+        if try await ReadModelStore.knows(.product, product, in: self.database, logger: call.logger) { return }
+        try await self.peers.checkProductExists(product)
     }
 
     func feedStatus(request: Conform_Reporting_V1_FeedStatusRequest, context: ServerContext) async throws -> Conform_Reporting_V1_FeedStatusResponse {

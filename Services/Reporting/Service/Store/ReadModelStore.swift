@@ -14,28 +14,24 @@ enum ReadModelStore {
         }
     }
 
-    /// Whether the feeds read so far show customer `code`: its creation, or a batch for it.
-    static func knowsCustomer(_ code: String, in database: Database, logger: Logger) async throws -> Bool {
-        try await database.read(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT EXISTS (SELECT 1 FROM feed_events WHERE type = 'customer.created' AND source = 'requirement' AND subject = \("customer:" + code))
-                    OR EXISTS (SELECT 1 FROM batch_summaries WHERE customer = \(code))
-                """,
-                logger: logger
-            )
-            for try await known in rows.decode(Bool.self) { return known }
-            return false
-        }
+    /// What `knows` is asked about: the requirement service's event that creates one, and the
+    /// batch summaries' column naming it.
+    enum CatalogCode {
+        case customer, product
+
+        fileprivate var created: String { self == .customer ? "customer.created" : "product.created" }
+        fileprivate var subject: String { self == .customer ? "customer:" : "product:" }
+        /// The batch summaries' column, a fixed identifier.
+        fileprivate var column: String { self == .customer ? "customer" : "product" }
     }
 
-    /// Whether the feeds read so far show product `code`: its creation, or a batch of it.
-    static func knowsProduct(_ code: String, in database: Database, logger: Logger) async throws -> Bool {
+    /// Whether the feeds read so far show customer or product `code`: its creation, or a batch for it.
+    static func knows(_ kind: CatalogCode, _ code: String, in database: Database, logger: Logger) async throws -> Bool {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT EXISTS (SELECT 1 FROM feed_events WHERE type = 'product.created' AND source = 'requirement' AND subject = \("product:" + code))
-                    OR EXISTS (SELECT 1 FROM batch_summaries WHERE product = \(code))
+                SELECT EXISTS (SELECT 1 FROM feed_events WHERE type = \(kind.created) AND source = 'requirement' AND subject = \(kind.subject + code))
+                    OR EXISTS (SELECT 1 FROM batch_summaries WHERE \(unescaped: kind.column) = \(code))
                 """,
                 logger: logger
             )
