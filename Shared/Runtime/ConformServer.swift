@@ -10,15 +10,16 @@ public import NIOPosix
 public final class ConformServer: Sendable {
     public let wireTransport: ConformWireServerTransport
     public let grpcTransport: HTTP2ServerTransport.Posix
+    /// Admission on the HTTP/2 port; the wire port's is `wireTransport.connectionGuard`.
+    public let grpcGuard: ConnectionGuard
     private let wireServer: GRPCServer<ConformWireServerTransport>
     private let grpcServer: GRPCServer<HTTP2ServerTransport.Posix>
 
     /// - Parameters:
     ///   - wirePort: the Conform wire port (0 picks a free one).
     ///   - grpcPort: the HTTP/2 gRPC port (0 picks a free one).
-    ///   - requireClientCertificateOnWire: false lets certificate-less clients reach the
-    ///     interceptors on the Conform wire, which then refuse and audit each call. (The
-    ///     HTTP/2 transport always requires a certificate during the handshake.)
+    ///   - limits: what one caller may hold on either port; both ports follow the same rules.
+    ///   - wireConfig: the wire's connection settings in full, instead of those `limits` implies.
     public init(
         services: [any RegistrableRPCService],
         interceptors: [any ServerInterceptor] = [],
@@ -26,22 +27,26 @@ public final class ConformServer: Sendable {
         wirePort: Int,
         grpcPort: Int,
         tls: ServiceTLS,
-        requireClientCertificateOnWire: Bool = true,
-        wireConfig: WireConnectionConfig = WireConnectionConfig(),
+        limits: ConnectionLimits = ConnectionLimits(),
+        wireConfig: WireConnectionConfig? = nil,
         eventLoopGroup: MultiThreadedEventLoopGroup = .singletonMultiThreadedEventLoopGroup,
         logger: Logger = Logger(label: "conform.server")
     ) throws {
         self.wireTransport = ConformWireServerTransport(
             host: host,
             port: wirePort,
-            tls: try tls.wireServer(requireClientCertificate: requireClientCertificateOnWire),
-            config: wireConfig,
+            tls: try tls.wireServer(),
+            config: wireConfig ?? limits.wire,
+            connectionLimits: limits.admission,
             eventLoopGroup: eventLoopGroup,
             logger: logger
         )
+        let grpcGuard = ConnectionGuard(port: "grpc", limits: limits.admission, logger: logger)
+        self.grpcGuard = grpcGuard
         self.grpcTransport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: grpcPort),
             transportSecurity: tls.http2Server(),
+            config: limits.http2(guard: grpcGuard),
             eventLoopGroup: eventLoopGroup
         )
         self.wireServer = GRPCServer(transport: self.wireTransport, services: services, interceptors: interceptors)
@@ -64,8 +69,10 @@ public final class ConformServer: Sendable {
         }
     }
 
-    /// Stops accepting calls on both transports and lets in-flight calls finish.
+    /// Stops accepting calls on both transports and lets in-flight calls finish; connections
+    /// with no call open, or still in their handshake, close at once.
     public func beginGracefulShutdown() {
+        self.grpcGuard.beginClosing()
         self.wireServer.beginGracefulShutdown()
         self.grpcServer.beginGracefulShutdown()
     }

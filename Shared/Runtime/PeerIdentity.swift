@@ -12,6 +12,7 @@ public enum PeerIdentity {
             return wire.peerCertificate
         case let http2 as HTTP2ServerTransport.Posix.Context:
             return http2.peerCertificate
+                ?? AuthenticatedPeers.certificate(local: context.localPeer, remote: context.remotePeer)
         default:
             return nil
         }

@@ -16,14 +16,13 @@ public struct ServiceTLS: Sendable {
         self.trustRootsPEM = trustRootsPEM
     }
 
-    /// Server side of the Conform wire: client certificates verified against the trust roots,
-    /// and, unless `requireClientCertificate` is false, required during the handshake.
-    public func wireServer(requireClientCertificate: Bool = true) throws -> WireServerTLS {
+    /// Server side of the Conform wire: a client certificate that chains to the trust roots
+    /// is required during the handshake.
+    public func wireServer() throws -> WireServerTLS {
         WireServerTLS(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(self.certificateChainPEM.utf8)),
             privateKey: try NIOSSLPrivateKey(bytes: Array(self.privateKeyPEM.utf8), format: .pem),
-            clientTrustRoots: try NIOSSLCertificate.fromPEMBytes(Array(self.trustRootsPEM.utf8)),
-            requireClientCertificate: requireClientCertificate
+            clientTrustRoots: try NIOSSLCertificate.fromPEMBytes(Array(self.trustRootsPEM.utf8))
         )
     }
 

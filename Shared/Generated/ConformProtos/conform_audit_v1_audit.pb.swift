@@ -153,7 +153,8 @@ public nonisolated struct Conform_Audit_V1_VerifyAuditTrailResponse: Sendable {
   /// What is wrong, in words, e.g. "content does not match its sealed hash"; "" when intact.
   public var problem: String = String()
 
-  /// The hash of the last entry checked (hex), a value an auditor can write down and compare later.
+  /// The hash of the last entry checked (64 lowercase hex digits, without the "sha256:" prefix
+  /// record digests carry), a value an auditor can write down and compare later.
   public var headHash: String = String()
 
   /// The sequence number of the last entry checked: the chain's length when intact.
@@ -231,7 +232,8 @@ public nonisolated struct Conform_Audit_V1_AuditEntry: Sendable {
   /// The request id of the call that made this entry.
   public var requestID: String = String()
 
-  /// The hash of the entry before and this entry's hash, hex ("" while unsealed).
+  /// The hash of the entry before and this entry's hash, 64 lowercase hex digits without a
+  /// prefix ("" while unsealed; the first entry's previous hash is 64 zeros).
   public var previousHash: String = String()
 
   public var hash: String = String()
@@ -281,7 +283,7 @@ public nonisolated struct Conform_Audit_V1_AuditCheckpoint: Sendable {
   /// It covers entries 1 to `size`.
   public var size: UInt64 = 0
 
-  /// The hash of entry `size` (hex).
+  /// The hash of entry `size` (64 lowercase hex digits, no prefix, as signed below).
   public var headHash: String = String()
 
   public var signedAtMicros: Int64 = 0

@@ -363,7 +363,8 @@ public nonisolated struct Conform_Batch_V1_Amendment: Sendable {
   /// What changed, field by field, e.g. "smelter-production-date: 2025-01-03 -> 2025-01-04".
   public var changes: [String] = []
 
-  /// The record's digest before and after it ("" for amendments recorded before digests were).
+  /// The record's digest before and after it, "sha256:HEX" like record_digest ("" for
+  /// amendments recorded before digests were).
   public var digestBefore: String = String()
 
   public var digestAfter: String = String()
@@ -458,7 +459,9 @@ public nonisolated struct Conform_Batch_V1_Batch: @unchecked Sendable {
     set {_uniqueStorage()._serials = newValue}
   }
 
-  /// "sha256:HEX" of the record (identity, fields, serials): what a signature on it binds.
+  /// "sha256:" + 64 lowercase hex digits: the SHA-256 of the record's canonical text
+  /// conform-batch-record/1 (identity, fields, serials with QR payload and NFC tag, lots;
+  /// docs/SIGNATURES.md gives the bytes): what a signature on batch:NUMBER binds.
   public var recordDigest: String {
     get {_storage._recordDigest}
     set {_uniqueStorage()._recordDigest = newValue}
@@ -681,7 +684,8 @@ public nonisolated struct Conform_Batch_V1_Genealogy: Sendable {
 
   public var requirements: [String] = []
 
-  /// Evidence items of the batch, e.g. "#12 certificate-of-analysis sha256:…".
+  /// Evidence items of the batch, e.g. "#12 certificate-of-analysis sha256:HEX" (the item's
+  /// digest, as a signature on it binds it).
   public var evidence: [String] = []
 
   /// Material lots it was made from, e.g. "HT-2025-118 (ALU-NORD, 6061-T6 bar)".
@@ -863,7 +867,8 @@ public nonisolated struct Conform_Batch_V1_ReleaseRecord: Sendable {
   /// Why it was abandoned ("" otherwise).
   public var problem: String = String()
 
-  /// The fingerprint of the evidence the decision saw (see the evidence service's SignRequest).
+  /// The fingerprint of the evidence the decision saw, "sha256:HEX" (see the evidence
+  /// service's SignRequest; docs/SIGNATURES.md, "The release basis").
   public var basis: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -943,6 +948,7 @@ public nonisolated struct Conform_Batch_V1_BatchChecklist: Sendable {
 
   public var status: Conform_Batch_V1_BatchStatus = .unspecified
 
+  /// "sha256:HEX", as Batch.record_digest.
   public var recordDigest: String = String()
 
   public var manufactureDate: String = String()

@@ -133,7 +133,8 @@ public nonisolated struct Conform_Evidence_V1_Signatory: Sendable {
 
   public var publicKeyPem: String = String()
 
-  /// SHA-256 of the key's DER form, hex: how exports name the key.
+  /// SHA-256 of the public key's DER form (SubjectPublicKeyInfo), as 64 lowercase hex digits
+  /// without a "sha256:" prefix: how exports name the key.
   public var keyFingerprint: String = String()
 
   public var qualifications: [Conform_Evidence_V1_Qualification] = []
@@ -316,7 +317,8 @@ public nonisolated struct Conform_Evidence_V1_EvidenceItem: @unchecked Sendable 
     set {_uniqueStorage()._fileName = newValue}
   }
 
-  /// Hex SHA-256 of the content.
+  /// SHA-256 of the content, as 64 lowercase hex digits without a prefix. The item's digest,
+  /// what a signature on evidence:ID binds, is "sha256:" followed by these digits.
   public var sha256: String {
     get {_storage._sha256}
     set {_uniqueStorage()._sha256 = newValue}
@@ -570,10 +572,10 @@ public nonisolated struct Conform_Evidence_V1_Signature: Sendable {
 
   public var id: UInt64 = 0
 
-  /// "batch:NUMBER" or "evidence:ID".
+  /// "batch:NUMBER", "evidence:ID" or "lot:LOT" (docs/SIGNATURES.md).
   public var target: String = String()
 
-  /// "sha256:HEX" of exactly what was signed.
+  /// "sha256:" + 64 lowercase hex digits: the digest of exactly what was signed.
   public var digest: String = String()
 
   public var meaning: Conform_Evidence_V1_SignatureMeaning = .unspecified
@@ -594,6 +596,7 @@ public nonisolated struct Conform_Evidence_V1_Signature: Sendable {
 
   public var signature: Data = Data()
 
+  /// The signing key's fingerprint, as Signatory.key_fingerprint (bare lowercase hex).
   public var keyFingerprint: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -656,7 +659,8 @@ public nonisolated struct Conform_Evidence_V1_SignatureExport: Sendable {
 
   public var publicKeyPem: String = String()
 
-  /// The record's digest now: equal to the manifest's unless the record changed after signing.
+  /// The record's digest now ("sha256:HEX"): equal to the manifest's unless the record
+  /// changed after signing.
   public var currentDigest: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -706,6 +710,7 @@ public nonisolated struct Conform_Evidence_V1_VerifySignaturesResponse: Sendable
 
   public var target: String = String()
 
+  /// The target's digest now, "sha256:HEX".
   public var currentDigest: String = String()
 
   public var checks: [Conform_Evidence_V1_SignatureCheck] = []
@@ -722,7 +727,8 @@ public nonisolated struct Conform_Evidence_V1_BatchEvidenceRequest: Sendable {
 
   public var batch: String = String()
 
-  /// The batch record's digest now, so signatures on it can be checked against it.
+  /// The batch record's digest now ("sha256:HEX"), so signatures on it can be checked
+  /// against it.
   public var recordDigest: String = String()
 
   /// The digests the completed record had before each amendment (as completed, then after

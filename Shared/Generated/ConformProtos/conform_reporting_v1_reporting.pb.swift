@@ -734,7 +734,7 @@ public nonisolated struct Conform_Reporting_V1_ReportedSignature: Sendable {
 
   public var signedAtMicros: Int64 = 0
 
-  /// "authored", "reviewed", "approved" or "responsible".
+  /// "authored", "reviewed", "approved", "responsible" or "amended".
   public var meaning: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -757,6 +757,8 @@ public nonisolated struct Conform_Reporting_V1_ArchivedItem: Sendable {
 
   public var mediaType: String = String()
 
+  /// SHA-256 of the content, 64 lowercase hex digits without a prefix (as
+  /// EvidenceItem.sha256); the item's digest is "sha256:" followed by them.
   public var sha256: String = String()
 
   public var size: UInt64 = 0
@@ -1113,6 +1115,7 @@ public nonisolated struct Conform_Reporting_V1_CustomerExport: @unchecked Sendab
     set {_uniqueStorage()._fileName = newValue}
   }
 
+  /// SHA-256 of the file's content, 64 lowercase hex digits without a prefix.
   public var sha256: String {
     get {_storage._sha256}
     set {_uniqueStorage()._sha256 = newValue}

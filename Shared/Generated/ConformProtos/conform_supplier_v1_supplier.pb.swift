@@ -691,7 +691,9 @@ public nonisolated struct Conform_Supplier_V1_ReceiptDigestResponse: Sendable {
 
   public var lot: String = String()
 
-  /// "sha256:HEX" of the receipt with its exception request: what an approval signs.
+  /// "sha256:" + 64 lowercase hex digits: the SHA-256 of the receipt's canonical text
+  /// conform-receipt/1 with its exception request (docs/SIGNATURES.md gives the bytes): what
+  /// an approval on lot:LOT signs.
   public var digest: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

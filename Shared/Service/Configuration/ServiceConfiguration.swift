@@ -1,3 +1,5 @@
+public import ConformRuntime
+public import ConformWire
 public import ConformStorage
 public import Foundation
 public import Logging
@@ -175,5 +177,29 @@ extension ServiceConfiguration {
     public var auditSealingDeadline: Duration {
         let milliseconds = self.environment["CONFORM_AUDIT_SEALING_DEADLINE_MS"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil } ?? 30_000
         return .milliseconds(milliseconds)
+    }
+}
+
+extension ServiceConfiguration {
+    /// What one caller may hold on either port (CONFORM_MAX_CONNECTIONS, default 4,096 per
+    /// port; CONFORM_HANDSHAKE_TIMEOUT_MS, 10 s; CONFORM_IDLE_TIMEOUT_MS, 5 minutes;
+    /// CONFORM_MAX_CONCURRENT_CALLS, 100 per connection; CONFORM_MAX_MESSAGE_BYTES, 4 MiB).
+    public func connectionLimits() throws -> ConnectionLimits {
+        func setting(_ name: String, default value: Int) throws -> Int {
+            guard let text = self.environment[name] else { return value }
+            guard let number = Int(text), number > 0 else {
+                throw ConfigurationError("\(name) is '\(text)'; it must be a whole number greater than 0")
+            }
+            return number
+        }
+        return ConnectionLimits(
+            admission: ConnectionGuard.Limits(
+                maxConnections: try setting("CONFORM_MAX_CONNECTIONS", default: 4096),
+                handshakeTimeout: .milliseconds(try setting("CONFORM_HANDSHAKE_TIMEOUT_MS", default: 10_000))
+            ),
+            maxConcurrentCalls: try setting("CONFORM_MAX_CONCURRENT_CALLS", default: 100),
+            idleTimeout: .milliseconds(try setting("CONFORM_IDLE_TIMEOUT_MS", default: 300_000)),
+            maxMessageBytes: try setting("CONFORM_MAX_MESSAGE_BYTES", default: 4 * 1024 * 1024)
+        )
     }
 }

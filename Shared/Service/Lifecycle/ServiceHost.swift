@@ -76,8 +76,7 @@ public final class ServiceHost: Sendable {
             wirePort: configuration.wirePort,
             grpcPort: configuration.grpcPort,
             tls: tls,
-            // Calls without a certificate reach AccessInterceptor, which refuses and audits them.
-            requireClientCertificateOnWire: false,
+            limits: try configuration.connectionLimits(),
             logger: logger
         )
         self.server = server

@@ -13,6 +13,22 @@ public struct WireConnectionConfig: Sendable {
     public var keepalive: Keepalive?
     /// How long the peer has, from TCP connect, to complete TLS and the preface exchange.
     public var handshakeTimeout: Duration
+    /// Servers: a connection with no call open for this long is drained (GOAWAY, then close).
+    /// `nil` keeps idle connections open.
+    public var idleTimeout: Duration?
+    /// How many PINGs the peer may send: a burst, then so many per second. More is answered
+    /// with GOAWAY ENHANCE_YOUR_CALM.
+    public var pingLimit: PingLimit
+
+    public struct PingLimit: Sendable {
+        public var burst: Int
+        public var perSecond: Int
+
+        public init(burst: Int = 10, perSecond: Int = 1) {
+            self.burst = burst
+            self.perSecond = perSecond
+        }
+    }
 
     public struct Keepalive: Sendable {
         public var interval: Duration
@@ -27,15 +43,19 @@ public struct WireConnectionConfig: Sendable {
     public init(
         maxFrameSize: Int = WireProtocol.defaultMaxFrameSize,
         initialStreamWindow: Int = WireProtocol.defaultInitialStreamWindow,
-        maxConcurrentStreams: Int = 1024,
+        maxConcurrentStreams: Int = 100,
         keepalive: Keepalive? = Keepalive(interval: .seconds(30), timeout: .seconds(10)),
-        handshakeTimeout: Duration = .seconds(10)
+        handshakeTimeout: Duration = .seconds(10),
+        idleTimeout: Duration? = nil,
+        pingLimit: PingLimit = PingLimit()
     ) {
         self.maxFrameSize = maxFrameSize
         self.initialStreamWindow = initialStreamWindow
         self.maxConcurrentStreams = maxConcurrentStreams
         self.keepalive = keepalive
         self.handshakeTimeout = handshakeTimeout
+        self.idleTimeout = idleTimeout
+        self.pingLimit = pingLimit
     }
 
     /// Checks the values against what the protocol allows.
@@ -45,6 +65,9 @@ public struct WireConnectionConfig: Sendable {
         }
         guard self.initialStreamWindow > 0, self.initialStreamWindow <= Int(Int32.max) else {
             throw WireConfigurationError("initialStreamWindow must be between 1 and \(Int32.max) bytes, got \(self.initialStreamWindow)")
+        }
+        guard self.pingLimit.burst > 0, self.pingLimit.perSecond > 0 else {
+            throw WireConfigurationError("pingLimit needs a positive burst and rate, got \(self.pingLimit.burst) and \(self.pingLimit.perSecond) per second")
         }
         guard self.maxConcurrentStreams > 0 else {
             throw WireConfigurationError("maxConcurrentStreams must be positive, got \(self.maxConcurrentStreams)")

@@ -40,6 +40,7 @@ extension WireConnectionHandler {
         stream.id = id
         stream.method = headers.method
         self.streams[id] = stream
+        self.updateIdleTimer()
         continuation.yield(.metadata(metadata))
 
         if headers.timeoutMicros > 0, let loopBound = self.loopBound {
@@ -363,6 +364,7 @@ extension WireConnectionHandler {
         if !self.isServer {
             self.openQueuedStreams()
         }
+        self.updateIdleTimer()
         self.closeIfDrained()
     }
 

@@ -86,6 +86,11 @@ final class WireConnectionHandler: ChannelDuplexHandler {
     var keepaliveTask: RepeatedTask?
     var pingTimeout: Scheduled<Void>?
     var pingOpaque: UInt64 = 0
+    /// PINGs the peer may still send now; refilled at the configured rate.
+    var pingAllowance: Double = 0
+    var pingAllowanceUpdated = NIODeadline.now()
+    /// Server: runs out when no call has been open for the idle timeout.
+    var idleTimer: Scheduled<Void>?
     /// Why the connection is closing, for the errors its streams end with.
     var closeReason: String?
     var peerCertificate: Certificate?
@@ -97,6 +102,7 @@ final class WireConnectionHandler: ChannelDuplexHandler {
         self.role = role
         self.config = config
         self.logger = logger
+        self.pingAllowance = Double(config.pingLimit.burst)
     }
 
     var isServer: Bool {
@@ -160,6 +166,7 @@ final class WireConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.state = .closed
         self.handshakeTimer?.cancel()
+        self.idleTimer?.cancel()
         self.keepaliveTask?.cancel()
         self.pingTimeout?.cancel()
         let reason = self.closeReason.map { ": \($0)" } ?? ""
@@ -298,6 +305,7 @@ final class WireConnectionHandler: ChannelDuplexHandler {
         self.state = .active
         self.handshakeTimer?.cancel()
         self.startKeepalive()
+        self.updateIdleTimer()
         if case .client(let ready, _) = self.role {
             ready.succeed(peer)
         }
@@ -312,9 +320,42 @@ final class WireConnectionHandler: ChannelDuplexHandler {
                 self.pingTimeout = nil
             }
         } else {
+            try self.spendPingAllowance()
             var ack = ping
             ack.ack = true
             self.writeControl(.ping, streamID: 0, ack)
+        }
+    }
+
+    /// A token bucket: a peer may PING in bursts, not in a flood that keeps us answering.
+    private func spendPingAllowance() throws {
+        let limit = self.config.pingLimit
+        let now = NIODeadline.now()
+        let elapsed = Double((now - self.pingAllowanceUpdated).nanoseconds) / 1e9
+        self.pingAllowanceUpdated = now
+        self.pingAllowance = min(Double(limit.burst), self.pingAllowance + elapsed * Double(limit.perSecond))
+        guard self.pingAllowance >= 1 else {
+            throw WireProtocolError(
+                .enhanceYourCalm,
+                "too many PINGs: this peer answers a burst of \(limit.burst), then \(limit.perSecond) per second"
+            )
+        }
+        self.pingAllowance -= 1
+    }
+
+    /// Server: starts the idle clock when the last call ends, stops it when one opens.
+    func updateIdleTimer() {
+        guard self.isServer, let timeout = self.config.idleTimeout else { return }
+        guard self.state == .active, self.streams.isEmpty, let loopBound = self.loopBound else {
+            self.idleTimer?.cancel()
+            self.idleTimer = nil
+            return
+        }
+        guard self.idleTimer == nil else { return }
+        self.idleTimer = loopBound.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            let handler = loopBound.value
+            handler.idleTimer = nil
+            handler.drain(reason: "no call for \(timeout); open a new connection for the next one")
         }
     }
 
@@ -491,12 +532,7 @@ final class WireConnectionHandler: ChannelDuplexHandler {
     // MARK: Helpers
 
     static func describe(_ address: SocketAddress?) -> String {
-        guard let address else { return "unknown" }
-        switch address {
-        case .v4(let v4): return "ipv4:\(v4.host):\(address.port ?? 0)"
-        case .v6(let v6): return "ipv6:[\(v6.host)]:\(address.port ?? 0)"
-        case .unixDomainSocket: return "unix:\(address.pathname ?? "")"
-        }
+        PeerDescription.describe(address)
     }
 
     static func explain(_ error: any Error) -> String {

@@ -4,24 +4,18 @@ public import NIOSSL
 public struct WireServerTLS: Sendable {
     public var certificateChain: [NIOSSLCertificate]
     public var privateKey: NIOSSLPrivateKey
-    /// Certificate authorities whose client certificates are accepted.
+    /// Certificate authorities whose client certificates are accepted. A client must present
+    /// one that chains to them; without, the handshake fails, as on the HTTP/2 port.
     public var clientTrustRoots: [NIOSSLCertificate]
-    /// Refuse, during the handshake, clients that present no certificate. Either way a
-    /// certificate that is presented must chain to a trusted root; without this the server
-    /// lets certificate-less clients connect so that its interceptors can refuse, and record,
-    /// each of their calls.
-    public var requireClientCertificate: Bool
 
     public init(
         certificateChain: [NIOSSLCertificate],
         privateKey: NIOSSLPrivateKey,
-        clientTrustRoots: [NIOSSLCertificate],
-        requireClientCertificate: Bool = true
+        clientTrustRoots: [NIOSSLCertificate]
     ) {
         self.certificateChain = certificateChain
         self.privateKey = privateKey
         self.clientTrustRoots = clientTrustRoots
-        self.requireClientCertificate = requireClientCertificate
     }
 
     /// TLS 1.2 at least (1.3 is negotiated whenever the client offers it).
@@ -33,7 +27,7 @@ public struct WireServerTLS: Sendable {
         configuration.minimumTLSVersion = .tlsv12
         configuration.trustRoots = .certificates(self.clientTrustRoots)
         // Clients have no host name to check; their chain to a trusted root is what counts.
-        configuration.certificateVerification = self.requireClientCertificate ? .noHostnameVerification : .optionalVerification
+        configuration.certificateVerification = .noHostnameVerification
         return configuration
     }
 }

@@ -29,6 +29,8 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
     private let config: WireConnectionConfig
     private let group: MultiThreadedEventLoopGroup
     private let logger: Logger
+    /// Caps the port's connections and times their handshakes.
+    public let connectionGuard: ConnectionGuard
     private let state = Mutex(State())
     private let address: EventLoopPromise<SocketAddress>
 
@@ -40,9 +42,11 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
         port: Int,
         tls: WireServerTLS,
         config: WireConnectionConfig = WireConnectionConfig(),
+        connectionLimits: ConnectionGuard.Limits = ConnectionGuard.Limits(),
         eventLoopGroup: MultiThreadedEventLoopGroup = .singletonMultiThreadedEventLoopGroup,
         logger: Logger = Logger(label: "conform.wire.server")
     ) {
+        self.connectionGuard = ConnectionGuard(port: "wire", limits: connectionLimits, logger: logger)
         self.host = host
         self.port = port
         self.tls = tls
@@ -65,13 +69,14 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
             let config = try self.config.validated()
             let sslContext = try NIOSSLContext(configuration: self.tls.makeConfiguration())
             let logger = self.logger
+            let connectionGuard = self.connectionGuard
             listener = try await ServerBootstrap(group: self.group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: self.host, port: self.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try Self.configure(channel, sslContext: sslContext, config: config, logger: logger)
+                        try Self.configure(channel, sslContext: sslContext, config: config, connectionGuard: connectionGuard, logger: logger)
                     }
                 }
         } catch {
@@ -141,12 +146,18 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
         _ channel: any Channel,
         sslContext: NIOSSLContext,
         config: WireConnectionConfig,
+        connectionGuard: ConnectionGuard,
         logger: Logger
     ) throws -> AcceptedConnection {
+        guard connectionGuard.admit(channel) else {
+            throw ConnectionRefused()
+        }
         let (accepted, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
         let handler = WireConnectionHandler(role: .server(accepted: continuation), config: config, logger: logger)
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
+        let tlsHandler = NIOSSLServerHandler(context: sslContext)
+        try pipeline.addHandler(tlsHandler)
+        try connectionGuard.watchHandshake(on: channel, after: tlsHandler)
         try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: config.maxFrameSize)))
         try pipeline.addHandler(handler)
         return AcceptedConnection(handle: handler.handle, accepted: accepted)
@@ -170,9 +181,13 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
             state.shuttingDown = true
             return (state.listener, Array(state.connections.values))
         }
+        self.connectionGuard.beginClosing()
         listener?.close(promise: nil)
         for connection in connections {
             connection.execute { $0.drain(reason: "the server is shutting down") }
         }
     }
 }
+
+/// Ends the set-up of a connection the guard refused (it is closed already).
+private struct ConnectionRefused: Error {}

@@ -10,11 +10,12 @@ import GRPCNIOTransportHTTP2
 /// then drains it and waits until it has stopped.
 func withProbeServer<Result: Sendable>(
     wirePort: Int = 0,
-    wireConfig: WireConnectionConfig = WireConnectionConfig(),
+    wireConfig: WireConnectionConfig? = nil,
+    limits: ConnectionLimits = ConnectionLimits(),
     interceptors: [any ServerInterceptor] = [],
     _ body: (ConformServer) async throws -> Result
 ) async throws -> Result {
-    let running = try await RunningProbeServer.start(wirePort: wirePort, wireConfig: wireConfig, interceptors: interceptors)
+    let running = try await RunningProbeServer.start(wirePort: wirePort, wireConfig: wireConfig, limits: limits, interceptors: interceptors)
     let outcome: Swift.Result<Result, any Error>
     do {
         outcome = .success(try await body(running.server))
@@ -82,7 +83,8 @@ struct RunningProbeServer {
 
     static func start(
         wirePort: Int = 0,
-        wireConfig: WireConnectionConfig = WireConnectionConfig(),
+        wireConfig: WireConnectionConfig? = nil,
+        limits: ConnectionLimits = ConnectionLimits(),
         interceptors: [any ServerInterceptor] = []
     ) async throws -> RunningProbeServer {
         let pki = try TestPKI.shared()
@@ -93,6 +95,7 @@ struct RunningProbeServer {
             wirePort: wirePort,
             grpcPort: 0,
             tls: pki.server,
+            limits: limits,
             wireConfig: wireConfig
         )
         let task = Task { try await server.serve() }

@@ -26,16 +26,6 @@ struct TLSTests {
         }
     }
 
-    @Test("a client without a certificate is refused")
-    func noClientCertificate() async throws {
-        try await withProbeServer { server in
-            try await withWireProbeClient(port: try await server.wirePort, tls: try TestPKI.shared().anonymousClient()) { client in
-                let error = await #expect(throws: RPCError.self) { try await client.echo(.probe()) }
-                #expect(error?.code == .unavailable)
-            }
-        }
-    }
-
     @Test("a client whose certificate comes from another CA is refused")
     func foreignClientCertificate() async throws {
         try await withProbeServer { server in

@@ -50,7 +50,7 @@ struct DeliveryCourier: Service {
                 )
                 Counter(label: "conform_export_deliveries_total", dimensions: [("outcome", givingUp ? "failed" : "retrying")]).increment()
                 let reason = "cannot write \(place) in the drop folder: \(Self.reason(error))"
-                try await self.writes.write(as: self.context()) { transaction in
+                _ = try await self.writes.write(as: self.context()) { transaction in
                     try await ExportStore.failed(id: delivery.id, error: reason, nextAttemptAtMicros: next, givingUp: givingUp, in: transaction)
                 }
                 continue
