@@ -557,6 +557,16 @@ extension Conform_Batch_V1_BatchService {
 
         /// Handle the "Release" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases the batch under the quality manager's signature of its record digest.
+        /// > Refused with FAILED_PRECONDITION when a mandatory requirement is unmet or a consumed lot
+        /// > is blocked. The refusal carries google.rpc.Status details (trailer
+        /// > grpc-status-details-bin): ErrorInfo{reason: "RELEASE_BLOCKED", domain:
+        /// > "conform.batch.v1", metadata: {batch}}, a PreconditionFailure with one violation per
+        /// > cause (type REQUIREMENT_UNMET, subject "requirement:CUSTOMER/ID vVERSION"; or type
+        /// > LOT_BLOCKED, subject "lot:LOT"), and the ComplianceReport itself as an Any.
+        ///
         /// - Parameters:
         ///   - request: A streaming request of `Conform_Batch_V1_ReleaseRequest` messages.
         ///   - context: Context providing information about the RPC.
@@ -885,6 +895,16 @@ extension Conform_Batch_V1_BatchService {
 
         /// Handle the "Release" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases the batch under the quality manager's signature of its record digest.
+        /// > Refused with FAILED_PRECONDITION when a mandatory requirement is unmet or a consumed lot
+        /// > is blocked. The refusal carries google.rpc.Status details (trailer
+        /// > grpc-status-details-bin): ErrorInfo{reason: "RELEASE_BLOCKED", domain:
+        /// > "conform.batch.v1", metadata: {batch}}, a PreconditionFailure with one violation per
+        /// > cause (type REQUIREMENT_UNMET, subject "requirement:CUSTOMER/ID vVERSION"; or type
+        /// > LOT_BLOCKED, subject "lot:LOT"), and the ComplianceReport itself as an Any.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Batch_V1_ReleaseRequest` message.
         ///   - context: Context providing information about the RPC.
@@ -1210,6 +1230,16 @@ extension Conform_Batch_V1_BatchService {
         ) async throws -> Conform_Batch_V1_ComplianceReport
 
         /// Handle the "Release" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases the batch under the quality manager's signature of its record digest.
+        /// > Refused with FAILED_PRECONDITION when a mandatory requirement is unmet or a consumed lot
+        /// > is blocked. The refusal carries google.rpc.Status details (trailer
+        /// > grpc-status-details-bin): ErrorInfo{reason: "RELEASE_BLOCKED", domain:
+        /// > "conform.batch.v1", metadata: {batch}}, a PreconditionFailure with one violation per
+        /// > cause (type REQUIREMENT_UNMET, subject "requirement:CUSTOMER/ID vVERSION"; or type
+        /// > LOT_BLOCKED, subject "lot:LOT"), and the ComplianceReport itself as an Any.
         ///
         /// - Parameters:
         ///   - request: A `Conform_Batch_V1_ReleaseRequest` message.
@@ -2361,6 +2391,16 @@ extension Conform_Batch_V1_BatchService {
 
         /// Call the "Release" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases the batch under the quality manager's signature of its record digest.
+        /// > Refused with FAILED_PRECONDITION when a mandatory requirement is unmet or a consumed lot
+        /// > is blocked. The refusal carries google.rpc.Status details (trailer
+        /// > grpc-status-details-bin): ErrorInfo{reason: "RELEASE_BLOCKED", domain:
+        /// > "conform.batch.v1", metadata: {batch}}, a PreconditionFailure with one violation per
+        /// > cause (type REQUIREMENT_UNMET, subject "requirement:CUSTOMER/ID vVERSION"; or type
+        /// > LOT_BLOCKED, subject "lot:LOT"), and the ComplianceReport itself as an Any.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Batch_V1_ReleaseRequest` message.
         ///   - serializer: A serializer for `Conform_Batch_V1_ReleaseRequest` messages.
@@ -2956,6 +2996,16 @@ extension Conform_Batch_V1_BatchService {
 
         /// Call the "Release" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases the batch under the quality manager's signature of its record digest.
+        /// > Refused with FAILED_PRECONDITION when a mandatory requirement is unmet or a consumed lot
+        /// > is blocked. The refusal carries google.rpc.Status details (trailer
+        /// > grpc-status-details-bin): ErrorInfo{reason: "RELEASE_BLOCKED", domain:
+        /// > "conform.batch.v1", metadata: {batch}}, a PreconditionFailure with one violation per
+        /// > cause (type REQUIREMENT_UNMET, subject "requirement:CUSTOMER/ID vVERSION"; or type
+        /// > LOT_BLOCKED, subject "lot:LOT"), and the ComplianceReport itself as an Any.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Batch_V1_ReleaseRequest` message.
         ///   - serializer: A serializer for `Conform_Batch_V1_ReleaseRequest` messages.
@@ -3545,6 +3595,16 @@ extension Conform_Batch_V1_BatchService.ClientProtocol {
     }
 
     /// Call the "Release" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Releases the batch under the quality manager's signature of its record digest.
+    /// > Refused with FAILED_PRECONDITION when a mandatory requirement is unmet or a consumed lot
+    /// > is blocked. The refusal carries google.rpc.Status details (trailer
+    /// > grpc-status-details-bin): ErrorInfo{reason: "RELEASE_BLOCKED", domain:
+    /// > "conform.batch.v1", metadata: {batch}}, a PreconditionFailure with one violation per
+    /// > cause (type REQUIREMENT_UNMET, subject "requirement:CUSTOMER/ID vVERSION"; or type
+    /// > LOT_BLOCKED, subject "lot:LOT"), and the ComplianceReport itself as an Any.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Conform_Batch_V1_ReleaseRequest` message.
@@ -4155,6 +4215,16 @@ extension Conform_Batch_V1_BatchService.ClientProtocol {
     }
 
     /// Call the "Release" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Releases the batch under the quality manager's signature of its record digest.
+    /// > Refused with FAILED_PRECONDITION when a mandatory requirement is unmet or a consumed lot
+    /// > is blocked. The refusal carries google.rpc.Status details (trailer
+    /// > grpc-status-details-bin): ErrorInfo{reason: "RELEASE_BLOCKED", domain:
+    /// > "conform.batch.v1", metadata: {batch}}, a PreconditionFailure with one violation per
+    /// > cause (type REQUIREMENT_UNMET, subject "requirement:CUSTOMER/ID vVERSION"; or type
+    /// > LOT_BLOCKED, subject "lot:LOT"), and the ComplianceReport itself as an Any.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -809,11 +809,15 @@ public nonisolated struct Conform_Batch_V1_ReleaseRequest: Sendable {
   public init() {}
 }
 
+/// The answer to a release that was not refused.
 public nonisolated struct Conform_Batch_V1_ReleaseDecision: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// True once the batch is released. False only when the release was recorded but a step
+  /// is still to run: the batch service finishes it on its own, and the same request again
+  /// answers with the outcome.
   public var released: Bool = false
 
   public var batch: Conform_Batch_V1_Batch {

@@ -2,6 +2,8 @@ import ConformDomain
 import ConformProtos
 import Foundation
 import GRPCCore
+import GRPCProtobuf
+import SwiftProtobuf
 import Testing
 
 @Suite("Release: refused while a mandatory requirement is unmet, then signed; a completed record is read-only", .timeLimit(.minutes(2)))
@@ -37,6 +39,16 @@ struct ReleaseTests {
             #expect(refused?.message.contains("a certificate-of-analysis (application/pdf) with smelter-production-date") == true)
             #expect(refused?.message.contains("record field(s) smelter-production-date") == true)
             #expect(refused?.message.contains("day(s) overdue") == true)
+            // The same refusal, machine-readable, as google.rpc.Status details.
+            let status = try #require(try refused?.unpackGoogleRPCStatus())
+            #expect(status.code == .failedPrecondition)
+            #expect(status.details.compactMap(\.errorInfo).first?.reason == "RELEASE_BLOCKED")
+            let violations = status.details.compactMap(\.preconditionFailure).first?.violations ?? []
+            #expect(violations.map(\.subject) == ["requirement:A/CSR-AUTO-0847 v2.0"])
+            #expect(violations.first?.type == "REQUIREMENT_UNMET")
+            let packed = try #require(status.details.compactMap { $0.any }.first)
+            let attached = try Conform_Batch_V1_ComplianceReport(unpackingAny: packed)
+            #expect(attached.batch == "B-900" && !attached.releasable)
             #expect(try await stack.batch.events().map(\.type).contains("batch.release-refused"))
 
             // The evidence arrives: a CoA signed by the supplier quality representative, and the record field.

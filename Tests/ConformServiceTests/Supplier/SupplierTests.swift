@@ -2,6 +2,7 @@ import ConformDomain
 import ConformProtos
 import Foundation
 import GRPCCore
+import GRPCProtobuf
 import Testing
 
 @Suite("The ASL and the receiving gate, over the wire", .timeLimit(.minutes(2)))
@@ -236,6 +237,9 @@ struct SupplierTests {
             #expect(refused?.code == .failedPrecondition)
             #expect(refused?.message.contains("batch D-700 cannot be released: 1 blocked lot(s)") == true)
             #expect(refused?.message.contains("lot NO-1 from supplier NEW-CO") == true)
+            let violations = try refused?.unpackGoogleRPCStatus()?.details.compactMap(\.preconditionFailure).first?.violations
+            #expect(violations?.map(\.subject) == ["lot:NO-1"])
+            #expect(violations?.first?.type == "LOT_BLOCKED")
 
             try await stack.suppliers(as: "operator") { client in
                 _ = try await client.requestException(.with { $0.lot = "NO-1"; $0.justification = "Customer D accepted NEW-CO for this order in deviation DV-9." })

@@ -49,7 +49,7 @@ extension BatchHandlers {
                 try await transaction.recordChange(object: "batch:\(number)", before: nil, after: report)
                 try await transaction.publish(type: "batch.release-refused", subject: "batch:\(number)", payload: report)
             }
-            throw DomainError.failedPrecondition(Compliance.refusal(batch: number, blocking: blocking, blockedLots: blockedLots))
+            throw ReleaseRefusal.error(batch: number, blocking: blocking, blockedLots: evaluation.lots.filter(\.isBlocked), report: report)
         }
         let digest = BatchRules.recordDigest(stored.batch)
         try ReleaseRules.checkManifest(manifest, batch: number, digest: digest, caller: call.principal.name)
