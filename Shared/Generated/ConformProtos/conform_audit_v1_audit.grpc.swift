@@ -121,7 +121,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in chain order, a page at a time.
+        /// > Reads entries in chain order, a page at a time, optionally only those of one principal,
+        /// > RPC, outcome, time range or request id.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Conform_Audit_V1_ListAuditEntriesRequest` messages.
@@ -185,7 +186,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in chain order, a page at a time.
+        /// > Reads entries in chain order, a page at a time, optionally only those of one principal,
+        /// > RPC, outcome, time range or request id.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -247,7 +249,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in chain order, a page at a time.
+        /// > Reads entries in chain order, a page at a time, optionally only those of one principal,
+        /// > RPC, outcome, time range or request id.
         ///
         /// - Parameters:
         ///   - request: A `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -438,7 +441,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in chain order, a page at a time.
+        /// > Reads entries in chain order, a page at a time, optionally only those of one principal,
+        /// > RPC, outcome, time range or request id.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -536,7 +540,8 @@ extension Conform_Audit_V1_AuditTrail {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Reads entries in chain order, a page at a time.
+        /// > Reads entries in chain order, a page at a time, optionally only those of one principal,
+        /// > RPC, outcome, time range or request id.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -639,7 +644,8 @@ extension Conform_Audit_V1_AuditTrail.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Reads entries in chain order, a page at a time.
+    /// > Reads entries in chain order, a page at a time, optionally only those of one principal,
+    /// > RPC, outcome, time range or request id.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Conform_Audit_V1_ListAuditEntriesRequest` message.
@@ -735,7 +741,8 @@ extension Conform_Audit_V1_AuditTrail.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Reads entries in chain order, a page at a time.
+    /// > Reads entries in chain order, a page at a time, optionally only those of one principal,
+    /// > RPC, outcome, time range or request id.
     ///
     /// - Parameters:
     ///   - message: request message to send.

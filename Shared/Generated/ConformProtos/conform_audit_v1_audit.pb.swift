@@ -197,6 +197,26 @@ public nonisolated struct Conform_Audit_V1_ListAuditEntriesRequest: Sendable {
   /// sequence 0), oldest first, within the same limit.
   public var includeUnsealed: Bool = false
 
+  /// Filters: each one set must match; unset ones match every entry. Page with
+  /// after_sequence = the last returned entry's sequence, as without filters.
+  /// The principal's name, exactly as AuditEntry.principal.
+  public var principal: String = String()
+
+  /// The RPC, exactly as AuditEntry.action, e.g. "conform.batch.v1.BatchService/Release".
+  public var action: String = String()
+
+  /// UNSPECIFIED: any outcome.
+  public var outcome: Conform_Audit_V1_AuditOutcome = .unspecified
+
+  /// Recorded at or after this (UTC microseconds since the Unix epoch; 0: no lower bound).
+  public var recordedFromMicros: Int64 = 0
+
+  /// Recorded before this (0: no upper bound). Must be after recorded_from_micros.
+  public var recordedUntilMicros: Int64 = 0
+
+  /// The request id the call carried (x-request-id), as AuditEntry.request_id.
+  public var requestID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -458,7 +478,7 @@ nonisolated extension Conform_Audit_V1_VerifyAuditTrailResponse: SwiftProtobuf.M
 
 nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAuditEntriesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_sequence\0\u{1}limit\0\u{3}include_unsealed\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_sequence\0\u{1}limit\0\u{3}include_unsealed\0\u{1}principal\0\u{1}action\0\u{1}outcome\0\u{3}recorded_from_micros\0\u{3}recorded_until_micros\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -469,6 +489,12 @@ nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Me
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.afterSequence) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.includeUnsealed) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.principal) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.action) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.recordedFromMicros) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.recordedUntilMicros) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -484,6 +510,24 @@ nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Me
     if self.includeUnsealed != false {
       try visitor.visitSingularBoolField(value: self.includeUnsealed, fieldNumber: 3)
     }
+    if !self.principal.isEmpty {
+      try visitor.visitSingularStringField(value: self.principal, fieldNumber: 4)
+    }
+    if !self.action.isEmpty {
+      try visitor.visitSingularStringField(value: self.action, fieldNumber: 5)
+    }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 6)
+    }
+    if self.recordedFromMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.recordedFromMicros, fieldNumber: 7)
+    }
+    if self.recordedUntilMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.recordedUntilMicros, fieldNumber: 8)
+    }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -491,6 +535,12 @@ nonisolated extension Conform_Audit_V1_ListAuditEntriesRequest: SwiftProtobuf.Me
     if lhs.afterSequence != rhs.afterSequence {return false}
     if lhs.limit != rhs.limit {return false}
     if lhs.includeUnsealed != rhs.includeUnsealed {return false}
+    if lhs.principal != rhs.principal {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.recordedFromMicros != rhs.recordedFromMicros {return false}
+    if lhs.recordedUntilMicros != rhs.recordedUntilMicros {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

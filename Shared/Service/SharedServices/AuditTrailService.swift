@@ -56,6 +56,7 @@ public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtoc
             after: Int64(request.afterSequence),
             limit: limit,
             includeUnsealed: request.includeUnsealed,
+            filter: try Self.filter(request),
             in: self.database,
             logger: call.logger
         )
@@ -98,6 +99,41 @@ public struct AuditTrailService: Conform_Audit_V1_AuditTrail.SimpleServiceProtoc
             $0.signature = Data(checkpoint.signature)
             $0.schema = self.database.settings.schema
         }
+    }
+}
+
+extension AuditTrailService {
+    /// The request's filters, checked.
+    static func filter(_ request: Conform_Audit_V1_ListAuditEntriesRequest) throws -> AuditFilter {
+        guard request.recordedFromMicros >= 0, request.recordedUntilMicros >= 0 else {
+            throw RPCError(code: .invalidArgument, message: "recorded_from_micros and recorded_until_micros are microseconds since 1970 and cannot be negative")
+        }
+        if request.recordedFromMicros > 0, request.recordedUntilMicros > 0, request.recordedUntilMicros <= request.recordedFromMicros {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "recorded_until_micros (\(request.recordedUntilMicros)) must be after recorded_from_micros (\(request.recordedFromMicros))"
+            )
+        }
+        let outcome: AuditRecord.Outcome?
+        switch request.outcome {
+        case .unspecified: outcome = nil
+        case .succeeded: outcome = .succeeded
+        case .denied: outcome = .denied
+        case .refused: outcome = .refused
+        case .failed: outcome = .failed
+        case .write: outcome = .write
+        case .allowed: outcome = .allowed
+        case .UNRECOGNIZED(let value):
+            throw RPCError(code: .invalidArgument, message: "outcome \(value) is not an AuditOutcome this service knows")
+        }
+        return AuditFilter(
+            principal: request.principal.isEmpty ? nil : request.principal,
+            action: request.action.isEmpty ? nil : request.action,
+            outcome: outcome,
+            recordedFromMicros: request.recordedFromMicros == 0 ? nil : request.recordedFromMicros,
+            recordedUntilMicros: request.recordedUntilMicros == 0 ? nil : request.recordedUntilMicros,
+            requestID: request.requestID.isEmpty ? nil : request.requestID
+        )
     }
 }
 

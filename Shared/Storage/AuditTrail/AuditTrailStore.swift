@@ -22,23 +22,73 @@ public enum AuditTrailStore {
         database.commits.signal()
     }
 
-    /// Sealed entries after position `sequence`, in chain order, at most `limit`; with
-    /// `includeUnsealed`, then those still waiting for the sealer (at most `limit` in all).
+    /// Sealed entries after position `sequence` that pass `filter`, in chain order, at most
+    /// `limit`; with `includeUnsealed`, then those still waiting for the sealer (at most
+    /// `limit` in all).
     public static func entries(
         after sequence: Int64,
         limit: Int,
         includeUnsealed: Bool = false,
+        filter: AuditFilter = AuditFilter(),
         in database: Database,
         logger: Logger
     ) async throws -> [AuditEntry] {
         // One snapshot: the sealer may move entries from unsealed to sealed between the two reads.
         try await database.snapshot(logger: logger) { connection in
-            var entries = try await Self.sealed(after: sequence, limit: limit, on: connection, logger: logger)
+            var entries =
+                filter.isEmpty
+                ? try await Self.sealed(after: sequence, limit: limit, on: connection, logger: logger)
+                : try await Self.sealed(after: sequence, limit: limit, filter: filter, on: connection, logger: logger)
             if includeUnsealed, entries.count < limit {
-                entries += try await Self.unsealed(limit: limit - entries.count, on: connection, logger: logger)
+                // The tail the sealer has not reached is short; it is filtered here.
+                let tail = try await Self.unsealed(limit: filter.isEmpty ? limit - entries.count : 10_000, on: connection, logger: logger)
+                entries += tail.filter(filter.admits).prefix(limit - entries.count)
             }
             return entries
         }
+    }
+
+    /// Sealed entries after `sequence` that pass `filter`, in chain order.
+    static func sealed(
+        after sequence: Int64,
+        limit: Int,
+        filter: AuditFilter,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [AuditEntry] {
+        let rows = try await connection.query(
+            """
+            SELECT s.sequence, s.entry_id, s.sealed_at_micros, s.previous_hash, s.hash,
+                   t.recorded_at_micros, t.principal, t.action, t.outcome, t.object, t.detail, t.request_id
+            FROM audit_seals s JOIN audit_trail t ON t.entry_id = s.entry_id
+            WHERE s.sequence > \(sequence)
+              AND (\(filter.principal)::text IS NULL OR t.principal = \(filter.principal))
+              AND (\(filter.action)::text IS NULL OR t.action = \(filter.action))
+              AND (\(filter.outcome?.rawValue)::text IS NULL OR t.outcome = \(filter.outcome?.rawValue))
+              AND (\(filter.recordedFromMicros)::bigint IS NULL OR t.recorded_at_micros >= \(filter.recordedFromMicros))
+              AND (\(filter.recordedUntilMicros)::bigint IS NULL OR t.recorded_at_micros < \(filter.recordedUntilMicros))
+              AND (\(filter.requestID)::text IS NULL OR t.request_id = \(filter.requestID))
+            ORDER BY s.sequence LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var entries: [AuditEntry] = []
+        for try await row in rows {
+            let (sequence, entryID, sealedAt, previousHash, hash, recordedAt, principal, action, outcome, object, detail, requestID) =
+                try row.decode((Int64, Int64, Int64, String, String, Int64, String, String, String, String, String, String).self)
+            entries.append(
+                AuditEntry(
+                    entryID: entryID,
+                    recordedAtMicros: recordedAt,
+                    record: AuditRecord(
+                        principal: principal, action: action, outcome: AuditRecord.Outcome(rawValue: outcome), object: object, detail: detail,
+                        requestID: requestID
+                    ),
+                    seal: AuditSeal(sequence: sequence, sealedAtMicros: sealedAt, previousHash: previousHash, hash: hash)
+                )
+            )
+        }
+        return entries
     }
 
     /// Sealed entries after position `sequence`, with the entry each seal names (nil where it is gone).

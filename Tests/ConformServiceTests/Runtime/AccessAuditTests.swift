@@ -23,6 +23,53 @@ struct AccessAuditTests {
         }
     }
 
+    @Test("the trail is read by principal, RPC, outcome, time range and request id, sealed or not, and pages on")
+    func filteredReads() async throws {
+        try await withRequirementService(suite: "auditfilter") { service in
+            try await service.requirement { client in
+                _ = try await client.createCustomer(CustomerTests.customerA(), metadata: ["x-request-id": "made-A"])
+                _ = try await client.listCustomers(.init(), metadata: ["x-request-id": "listed-1"])
+                _ = try await client.listCustomers(.init(), metadata: ["x-request-id": "listed-2"])
+            }
+            try await service.requirement(as: "operator") { client in
+                _ = await rpcError { try await client.createCustomer(CustomerTests.customerA(), metadata: ["x-request-id": "op-denied"]) }
+            }
+            try await service.sealed()
+            func read(_ configure: (inout Conform_Audit_V1_ListAuditEntriesRequest) -> Void) async throws -> [Conform_Audit_V1_AuditEntry] {
+                try await service.auditTrail { client in
+                    try await client.listEntries(.with { $0.includeUnsealed = true; configure(&$0) }).entries
+                }
+            }
+            let denied = try await read { $0.outcome = .denied }
+            #expect(denied.map(\.requestID) == ["op-denied"])
+            let byOperator = try await read { $0.principal = "operator" }
+            #expect(!byOperator.isEmpty && byOperator.allSatisfy { $0.principal == "operator" })
+            let lists = try await read { $0.action = "conform.requirement.v1.RequirementService/ListCustomers" }
+            #expect(lists.map(\.requestID) == ["listed-1", "listed-2"])
+            let made = try await read { $0.requestID = "made-A" }
+            #expect(made.contains { $0.outcome == .write } && made.contains { $0.outcome == .succeeded })
+            #expect(made.allSatisfy { $0.requestID == "made-A" })
+
+            // Paging with a filter: one at a time, after the last sequence seen.
+            let first = try await read { $0.action = lists[0].action; $0.limit = 1 }
+            let second = try await read { $0.action = lists[0].action; $0.limit = 1; $0.afterSequence = first[0].sequence }
+            #expect(first.map(\.requestID) == ["listed-1"] && second.map(\.requestID) == ["listed-2"])
+
+            let everything = try await service.auditEntries()
+            let cut = try #require(everything.first { $0.requestID == "listed-2" }).recordedAtMicros
+            let before = try await read { $0.recordedUntilMicros = cut }
+            let after = try await read { $0.recordedFromMicros = cut }
+            // Reading the trail is itself audited, so later entries may have joined `after`.
+            #expect(before.map(\.entryID) == everything.filter { $0.recordedAtMicros < cut }.map(\.entryID))
+            #expect(Set(everything.filter { $0.recordedAtMicros >= cut }.map(\.entryID)).isSubset(of: Set(after.map(\.entryID))))
+            #expect(before.allSatisfy { $0.recordedAtMicros < cut } && after.allSatisfy { $0.recordedAtMicros >= cut })
+
+            let backwards = await rpcError { _ = try await read { $0.recordedFromMicros = cut; $0.recordedUntilMicros = cut - 1 } }
+            #expect(backwards?.code == .invalidArgument)
+            #expect(backwards?.message.contains("recorded_until_micros") == true)
+        }
+    }
+
     @Test("a caller without a certificate is refused in the TLS handshake, as on the HTTP/2 port, and adds nothing to the trail")
     func noCertificate() async throws {
         try await withRequirementService(suite: "nocert") { service in
