@@ -19,6 +19,9 @@ extension EvidenceHandlers {
         }
         let manifest = try SignatureManifest.parse(request.manifest)
         call.audit.about(manifest.target)
+        // Signatures are kept and found by their target's text: one spelled otherwise would be
+        // stored but never found by verification, the release basis or compliance.
+        _ = try SignatureTarget.canonical(manifest.target, field: "manifest.target")
         // People sign as themselves; the batch service passes on a signature its caller made.
         if !call.principal.roles.contains(.service), manifest.signer != call.principal.name {
             throw DomainError.notEligible("the manifest names signer \(manifest.signer), but you are \(call.principal.name); sign as yourself")
@@ -275,34 +278,6 @@ struct SignedRecord {
     /// The batch's checklist (nil for a lot's receipt).
     var checklist: Checklist?
     var documentType: String?
-}
-
-/// What a signature is on: a batch record, an evidence item, or a lot's receipt (an
-/// exception's approval).
-enum SignatureTarget {
-    case batch(String)
-    case evidence(Int64)
-    case lot(String)
-
-    init(_ text: String) throws {
-        if text.hasPrefix("batch:"), let number = try? FieldRules.code(String(text.dropFirst(6)), field: "target", maxLength: 64) {
-            self = .batch(number)
-        } else if text.hasPrefix("evidence:"), let id = Int64(text.dropFirst(9)), id > 0 {
-            self = .evidence(id)
-        } else if text.hasPrefix("lot:"), let lot = try? FieldRules.code(String(text.dropFirst(4)), field: "target", maxLength: 64) {
-            self = .lot(lot)
-        } else {
-            throw DomainError.invalid(field: "target", reason: "'\(text)' must be batch:NUMBER, evidence:ID or lot:LOT")
-        }
-    }
-
-    var text: String {
-        switch self {
-        case .batch(let number): return "batch:\(number)"
-        case .evidence(let id): return "evidence:\(id)"
-        case .lot(let lot): return "lot:\(lot)"
-        }
-    }
 }
 
 /// The role a Conform service asks of the signer (nil: the records' own rules decide).

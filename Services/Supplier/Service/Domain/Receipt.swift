@@ -58,10 +58,10 @@ public struct Receipt: Sendable, Equatable {
         self.approvalSignatureID = approvalSignatureID
     }
 
-    /// "sha256:HEX" of what an exception approval signs: the receipt, its verdict and the
-    /// written justification.
-    public var digest: String {
-        let text = [
+    /// The canonical text an exception approval signs, `conform-receipt/1`
+    /// (docs/SIGNATURES.md): the receipt, its verdict and the written justification.
+    public var canonicalText: String {
+        [
             "conform-receipt/1",
             "lot: \(self.lot)",
             "supplier: \(self.supplier)",
@@ -70,7 +70,11 @@ public struct Receipt: Sendable, Equatable {
             "received-on: \(self.receivedOn)",
             "verdict: \(self.verdict.rawValue)",
         ].map { $0 + "\n" }.joined() + self.reasons.map { "reason: \($0)\n" }.joined() + "justification: \(self.justification)\n"
-        return "sha256:" + Hex.lowercase(SHA256.hash(data: Data(text.utf8)))
+    }
+
+    /// "sha256:HEX" of `canonicalText`.
+    public var digest: String {
+        "sha256:" + Hex.lowercase(SHA256.hash(data: Data(self.canonicalText.utf8)))
     }
 }
 
