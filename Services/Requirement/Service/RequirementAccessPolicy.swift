@@ -16,7 +16,8 @@ enum RequirementAccessPolicy {
         service + "GetCustomer": .roles(internalReaders.union(Role.customerScoped)),
         service + "ListCustomers": .roles(internalReaders.union(Role.customerScoped)),
         service + "CreateProduct": .roles([.qualityEngineer, .admin]),
-        service + "GetProduct": .roles(internalReaders),
+        // A customer's principal: only products its customer orders (checked per object).
+        service + "GetProduct": .roles(internalReaders.union(Role.customerScoped)),
         service + "ListProducts": .roles(internalReaders),
         catalog + "LinkProduct": .roles([.qualityEngineer, .admin]),
         catalog + "ListCustomerProducts": .roles(internalReaders.union(Role.customerScoped)),
@@ -31,7 +32,8 @@ enum RequirementAccessPolicy {
         catalog + "RecordValidation": .roles([.qualityEngineer]),
         catalog + "ListValidations": .roles(internalReaders),
         catalog + "Resolve": .roles(internalReaders.union(Role.customerScoped)),
-        catalog + "DescribeProduct": .roles(internalReaders),
+        // A customer's principal: only products its customer orders, and only its own requirements.
+        catalog + "DescribeProduct": .roles(internalReaders.union(Role.customerScoped)),
         catalog + "ConsolidateProduct": .roles(internalReaders),
         catalog + "StartContractReview": .roles([.qualityEngineer, .qualityManager]),
         catalog + "DecideReviewItem": .roles([.qualityEngineer, .qualityManager]),

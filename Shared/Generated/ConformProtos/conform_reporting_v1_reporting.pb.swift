@@ -349,14 +349,16 @@ public nonisolated struct Conform_Reporting_V1_FeedStatusResponse: Sendable {
   public init() {}
 }
 
+/// Exactly one of customer and product is required (INVALID_ARGUMENT otherwise).
 public nonisolated struct Conform_Reporting_V1_DashboardRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// A customer's dashboard (customer), or a product's across its customers (product).
+  /// A customer's dashboard: its active batches and requirements.
   public var customer: String = String()
 
+  /// A product's dashboard across the customers who order it.
   public var product: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -56,6 +56,42 @@ struct RequirementCatalogTests {
         }
     }
 
+    @Test("a customer's principal reads the products its customer orders, with only its own requirements, and no other product")
+    func customerScopedProducts() async throws {
+        try await withRequirementService(suite: "prodscope") { service in
+            try await Self.seed(service)
+            try await service.catalog { client in
+                _ = try await client.createRequirement(.with {
+                    $0.customer = "A"; $0.requirementID = "CSR-A-1"; $0.category = .traceability; $0.strength = .mandatory
+                    $0.scope = .with { $0.allProducts = true }; $0.firstVersion = Self.version("1.0", from: "2024-06-15")
+                })
+                _ = try await client.createRequirement(.with {
+                    $0.customer = "B"; $0.requirementID = "CSR-B-1"; $0.category = .traceability; $0.strength = .mandatory
+                    $0.scope = .with { $0.allProducts = true }; $0.firstVersion = Self.version("1.0", from: "2024-06-15")
+                })
+            }
+            try await service.requirement(as: "customer-d-auditor") { client throws in
+                #expect(try await client.getProduct(.with { $0.code = "ABC" }).code == "ABC")
+                let notOrdered = await rpcError { try await client.getProduct(.with { $0.code = "FAST-M8" }) }
+                #expect(notOrdered?.code == .permissionDenied)
+                #expect(notOrdered?.message.contains("does not order product FAST-M8") == true)
+                let unknown = await rpcError { try await client.getProduct(.with { $0.code = "NOPE" }) }
+                #expect(unknown?.code == .permissionDenied, "a scoped caller must not learn which products exist")
+            }
+            try await service.catalog(as: "customer-a-auditor") { client throws in
+                let described = try await client.describeProduct(.with { $0.product = "ABC"; $0.date = "2025-01-01" })
+                #expect(described.customers.map(\.customer) == ["A"])
+                #expect(described.customers.first?.requirements.map(\.requirementID) == ["CSR-A-1"])
+            }
+            try await service.catalog { client in
+                let described = try await client.describeProduct(.with { $0.product = "ABC"; $0.date = "2025-01-01" })
+                #expect(described.customers.map(\.customer) == ["A", "B", "D"])
+            }
+            let denied = try await service.auditEntries().filter { $0.outcome == .denied }
+            #expect(denied.contains { $0.principal == "customer-d-auditor" && $0.object == "product:FAST-M8" })
+        }
+    }
+
     @Test("who orders what: links by customer and by product; duplicates and unknowns are refused")
     func links() async throws {
         try await withRequirementService(suite: "links") { service in

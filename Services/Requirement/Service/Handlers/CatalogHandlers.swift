@@ -246,10 +246,12 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let call = try CallContext.required()
         let code = try Codes.product(code)
         let day = date.isEmpty ? Day.today : try Day.parse(date, field: "date")
+        try await ProductScope.requireAccess(toProduct: code, call: call, database: self.database)
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no product \(code); ListProducts shows the products there are")
         }
-        let links = try await CatalogStore.links(customer: nil, product: product.code, in: self.database, logger: call.logger)
+        // A customer's principal sees its own customer's requirements on the product, no other's.
+        let links = try await CatalogStore.links(customer: call.principal.customerScope, product: product.code, in: self.database, logger: call.logger)
         let validations = try await self.validations()
         var customers: [(code: String, contracts: [String], resolved: [ResolvedRequirement])] = []
         for (customer, customerLinks) in Dictionary(grouping: links, by: \.customer).sorted(by: { $0.key < $1.key }) {

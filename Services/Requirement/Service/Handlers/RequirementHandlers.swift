@@ -79,6 +79,7 @@ struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServ
     ) async throws -> Conform_Requirement_V1_Product {
         let call = try CallContext.required()
         let code = try FieldRules.code(request.code, field: "code", maxLength: ProductRules.maxCodeLength)
+        try await ProductScope.requireAccess(toProduct: code, call: call, database: self.database)
         guard let product = try await ProductStore.find(code: code, in: self.database, logger: call.logger) else {
             throw DomainError.notFound("no product with code '\(code)'; ListProducts shows the products there are")
         }
