@@ -50,7 +50,7 @@ public final class ServiceHost: Sendable {
             database: database, peers: peers, logger: logger, settings: configuration.environment, replica: replica, feedChanges: feedChanges
         )
         let health = HealthService(database: database, serviceNames: Set(definition.grpcServiceNames), logger: logger)
-        let services: [any RegistrableRPCService] = definition.makeHandlers(resources) + [
+        var services: [any RegistrableRPCService] = definition.makeHandlers(resources) + [
             health,
             EventFeedService(database: database, serviceName: definition.name, changes: feedChanges),
             AuditTrailService(
@@ -58,6 +58,8 @@ public final class ServiceHost: Sendable {
                 sealingDeadline: configuration.auditSealingDeadline
             ),
         ]
+        let served = ReflectionService.serviceNames(of: services)
+        services += [ReflectionService(serviceNames: served), ReflectionServiceV1Alpha(serviceNames: served)]
         let ordering: [any Service] = [
             SealerService(
                 database: database, signer: try CheckpointSigner(tls: tls), replica: replica, logger: logger,

@@ -8,6 +8,9 @@ public enum SharedAccessRules {
     public static let policy = AccessPolicy([
         healthCheck: .anyPrincipal,
         healthWatch: .anyPrincipal,
+        // Reflection describes the APIs, never data: any principal may discover them.
+        "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": .anyPrincipal,
+        "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": .anyPrincipal,
         // Reporting consumes every feed; auditors may read them too.
         "conform.events.v1.EventFeed/Subscribe": .roles([.service, .auditor, .admin]),
         "conform.audit.v1.AuditTrail/Verify": .roles([.auditor, .admin, .qualityManager]),
