@@ -185,21 +185,43 @@ extension ServiceConfiguration {
     /// port; CONFORM_HANDSHAKE_TIMEOUT_MS, 10 s; CONFORM_IDLE_TIMEOUT_MS, 5 minutes;
     /// CONFORM_MAX_CONCURRENT_CALLS, 100 per connection; CONFORM_MAX_MESSAGE_BYTES, 4 MiB).
     public func connectionLimits() throws -> ConnectionLimits {
-        func setting(_ name: String, default value: Int) throws -> Int {
-            guard let text = self.environment[name] else { return value }
-            guard let number = Int(text), number > 0 else {
-                throw ConfigurationError("\(name) is '\(text)'; it must be a whole number greater than 0")
-            }
-            return number
-        }
+        let setting = EnvironmentSetting(self.environment)
         return ConnectionLimits(
             admission: ConnectionGuard.Limits(
-                maxConnections: try setting("CONFORM_MAX_CONNECTIONS", default: 4096),
-                handshakeTimeout: .milliseconds(try setting("CONFORM_HANDSHAKE_TIMEOUT_MS", default: 10_000))
+                maxConnections: try setting.positive("CONFORM_MAX_CONNECTIONS", default: 4096),
+                handshakeTimeout: .milliseconds(try setting.positive("CONFORM_HANDSHAKE_TIMEOUT_MS", default: 10_000))
             ),
-            maxConcurrentCalls: try setting("CONFORM_MAX_CONCURRENT_CALLS", default: 100),
-            idleTimeout: .milliseconds(try setting("CONFORM_IDLE_TIMEOUT_MS", default: 300_000)),
-            maxMessageBytes: try setting("CONFORM_MAX_MESSAGE_BYTES", default: 4 * 1024 * 1024)
+            maxConcurrentCalls: try setting.positive("CONFORM_MAX_CONCURRENT_CALLS", default: 100),
+            idleTimeout: .milliseconds(try setting.positive("CONFORM_IDLE_TIMEOUT_MS", default: 300_000)),
+            maxMessageBytes: try setting.positive("CONFORM_MAX_MESSAGE_BYTES", default: 4 * 1024 * 1024)
         )
+    }
+
+    /// How long idempotency keys are kept (CONFORM_IDEMPOTENCY_KEY_DAYS, default 30), and how
+    /// often expired ones and other leftovers are swept (CONFORM_HOUSEKEEPING_MS, default 1 hour).
+    public func housekeeping() throws -> (keysKeptFor: Duration, interval: Duration) {
+        let setting = EnvironmentSetting(self.environment)
+        return (
+            .seconds(try setting.positive("CONFORM_IDEMPOTENCY_KEY_DAYS", default: 30) * 86_400),
+            .milliseconds(try setting.positive("CONFORM_HOUSEKEEPING_MS", default: 3_600_000))
+        )
+    }
+}
+
+/// A whole-number setting from the environment, checked: a value that is not one is an
+/// error naming the variable, never silently the default.
+public struct EnvironmentSetting: Sendable {
+    let environment: [String: String]
+
+    public init(_ environment: [String: String]) {
+        self.environment = environment
+    }
+
+    public func positive(_ name: String, default value: Int) throws -> Int {
+        guard let text = self.environment[name] else { return value }
+        guard let number = Int(text), number > 0 else {
+            throw ConfigurationError("\(name) is '\(text)'; it must be a whole number greater than 0")
+        }
+        return number
     }
 }

@@ -32,6 +32,9 @@ public struct ServiceDefinition: Sendable {
     public var peers: [PeerService]
     /// Builds the service's own handlers.
     public var makeHandlers: @Sendable (ServiceResources) -> [any RegistrableRPCService]
+    /// Refuses settings only this service reads (from its environment) that cannot work,
+    /// before anything starts.
+    public var checkSettings: @Sendable ([String: String]) throws -> Void
     /// Work the service does on its own while it runs (e.g. reading other services' feeds);
     /// it stops before the database pool closes.
     public var makeBackground: @Sendable (ServiceResources) -> [any Service]
@@ -44,6 +47,7 @@ public struct ServiceDefinition: Sendable {
         grpcServiceNames: [String],
         peers: [PeerService] = [],
         makeHandlers: @escaping @Sendable (ServiceResources) -> [any RegistrableRPCService],
+        checkSettings: @escaping @Sendable ([String: String]) throws -> Void = { _ in },
         makeBackground: @escaping @Sendable (ServiceResources) -> [any Service] = { _ in [] }
     ) {
         self.name = name
@@ -53,6 +57,7 @@ public struct ServiceDefinition: Sendable {
         self.grpcServiceNames = grpcServiceNames
         self.peers = peers
         self.makeHandlers = makeHandlers
+        self.checkSettings = checkSettings
         self.makeBackground = makeBackground
     }
 

@@ -37,6 +37,7 @@ public final class ServiceHost: Sendable {
         let metricsBound = Latch<Int>()
         self.ready = ready
         self.metricsBound = metricsBound
+        try definition.checkSettings(configuration.environment)
         let database = Database(settings: configuration.database, logger: logger)
         self.database = database
         let tls = try tls ?? ServiceTLS.load(from: configuration.tlsDirectory, service: definition.name)
@@ -59,6 +60,7 @@ public final class ServiceHost: Sendable {
             ),
         ]
         let served = ReflectionService.serviceNames(of: services)
+        let housekeeping = try configuration.housekeeping()
         services += [ReflectionService(serviceNames: served), ReflectionServiceV1Alpha(serviceNames: served)]
         let ordering: [any Service] = [
             SealerService(
@@ -66,6 +68,15 @@ public final class ServiceHost: Sendable {
                 checkpointInterval: configuration.auditCheckpointInterval
             ),
             FeedListener(database: database, signal: feedChanges, logger: logger),
+            LeasedService(
+                lease: WorkLease(name: "\(definition.name):idempotency-expiry", holder: replica),
+                database: database,
+                work: IdempotencyKeyExpiry(
+                    service: definition.name, database: database, logger: logger,
+                    interval: housekeeping.interval, keptFor: housekeeping.keysKeptFor
+                ),
+                logger: logger
+            ),
         ]
         let interceptors: [any ServerInterceptor] = [
             MetricsInterceptor(service: definition.name),

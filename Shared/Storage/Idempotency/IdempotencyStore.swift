@@ -81,3 +81,23 @@ public struct IdempotencyKeyReused: Error, CustomStringConvertible, Sendable {
             + "use a new key for a new request, and the same key only to retry the same request"
     }
 }
+
+extension IdempotencyStore {
+    /// Deletes at most `limit` keys created before `cutoffMicros`; returns how many.
+    public static func expire(createdBefore cutoffMicros: Int64, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            WITH gone AS (
+                DELETE FROM idempotency_keys WHERE ctid IN (
+                    SELECT ctid FROM idempotency_keys
+                    WHERE created_at < to_timestamp(\(Double(cutoffMicros) / 1_000_000)) LIMIT \(limit)
+                ) RETURNING 1
+            )
+            SELECT count(*)::bigint FROM gone
+            """,
+            logger: logger
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+}

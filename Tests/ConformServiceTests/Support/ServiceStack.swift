@@ -53,12 +53,13 @@ func withServiceStack<Result: Sendable>(
     reporting: Bool = false,
     reportingSettings: [String: String] = [:],
     batchSettings: [String: String] = [:],
+    evidenceSettings: [String: String] = [:],
     _ body: (ServiceStack) async throws -> Result
 ) async throws -> Result {
     var attempt = 1
     while true {
         do {
-            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", reporting: reporting, reportingSettings: reportingSettings, batchSettings: batchSettings, body)
+            return try await startServiceStack(suite: "\(suite)\(attempt > 1 ? "_\(attempt)" : "")", reporting: reporting, reportingSettings: reportingSettings, batchSettings: batchSettings, evidenceSettings: evidenceSettings, body)
         } catch let error as PortTaken where attempt < 3 {
             FileHandle.standardError.write(Data("stack \(suite): \(error), starting again\n".utf8))
             attempt += 1
@@ -76,6 +77,7 @@ private func startServiceStack<Result: Sendable>(
     reporting withReporting: Bool,
     reportingSettings: [String: String],
     batchSettings: [String: String],
+    evidenceSettings: [String: String],
     _ body: (ServiceStack) async throws -> Result
 ) async throws -> Result {
     let pki = try ServicePKI.shared()
@@ -94,7 +96,8 @@ private func startServiceStack<Result: Sendable>(
                 environment: batchSettings
             ) { batch in
                 try await withRequirementService(
-                    suite: suite, definition: .evidence, wirePort: ports[2], peerAddresses: addresses, tls: pki.services["evidence"]
+                    suite: suite, definition: .evidence, wirePort: ports[2], peerAddresses: addresses, tls: pki.services["evidence"],
+                    environment: evidenceSettings
                 ) { evidence in
                     try await withRequirementService(
                         suite: suite, definition: .supplier, wirePort: ports[3], peerAddresses: addresses, tls: pki.services["supplier"]

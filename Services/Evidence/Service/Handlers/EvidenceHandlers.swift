@@ -11,14 +11,14 @@ import NIOCore
 struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtocol {
     /// The largest chunk an upload may send.
     static let maxChunkBytes = 1 << 20
-    /// The largest item: 4 GiB.
-    static let maxItemBytes: Int64 = 4 << 30
-
+    /// The largest item (CONFORM_MAX_UPLOAD_BYTES, default 4 GiB).
+    let maxItemBytes: Int64
     let database: Database
     let peers: Peers
     let writes: Writes
 
     init(resources: ServiceResources) {
+        self.maxItemBytes = EvidenceSettings.resolved(resources.settings).maxItemBytes
         self.database = resources.database
         self.peers = resources.peers
         self.writes = Writes(database: resources.database)
@@ -69,8 +69,8 @@ struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtoc
                     }
                 }
                 size += Int64(data.count)
-                guard size <= Self.maxItemBytes else {
-                    throw DomainError.invalid(field: "content", reason: "is larger than \(Self.maxItemBytes) bytes; split it into several items")
+                guard size <= self.maxItemBytes else {
+                    throw DomainError.invalid(field: "chunk", reason: "takes the item past \(self.maxItemBytes) bytes, the most one item may hold here; split the content into several items")
                 }
                 hasher.update(data: data)
                 try await ContentStore.stage(upload: upload, seq: chunks, data: ByteBuffer(data: data), in: self.database, logger: call.logger)

@@ -8,5 +8,6 @@ enum EvidenceMigrations {
         SharedMigrations.sealedFeedAndLeases(version: 3),
         SealReleasedBatches.migration,
         TagItemsWithWhatTheyConcern.migration,
+        DateStagedChunks.migration,
     ]
 }

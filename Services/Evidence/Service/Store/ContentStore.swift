@@ -1,3 +1,4 @@
+import ConformDomain
 import ConformStorage
 import Foundation
 import Logging
@@ -11,7 +12,10 @@ enum ContentStore {
     static func stage(upload: String, seq: Int, data: ByteBuffer, in database: Database, logger: Logger) async throws {
         _ = try await database.transaction(logger: logger) { connection in
             try await connection.query(
-                "INSERT INTO content_chunks (blob, seq, data) VALUES (\(Self.blob(upload)), \(seq), \(data))",
+                """
+                INSERT INTO content_chunks (blob, seq, data, staged_at_micros)
+                VALUES (\(Self.blob(upload)), \(seq), \(data), \(Timestamps.nowMicros()))
+                """,
                 logger: logger
             )
         }
@@ -35,7 +39,18 @@ enum ContentStore {
         var isNew = false
         for try await _ in inserted { isNew = true }
         if isNew {
-            try await connection.query("UPDATE content_chunks SET blob = \(sha256) WHERE blob = \(Self.blob(upload))", logger: logger)
+            let moved = try await connection.query(
+                "UPDATE content_chunks SET blob = \(sha256) WHERE blob = \(Self.blob(upload)) RETURNING seq",
+                logger: logger
+            )
+            var count = 0
+            for try await _ in moved { count += 1 }
+            guard count == chunks else {
+                // The sweeper took an upload that had been silent too long: nothing is kept.
+                throw DomainError.failedPrecondition(
+                    "the upload's content arrived too slowly: \(chunks - count) of its \(chunks) chunks were swept as abandoned; upload it again"
+                )
+            }
         } else {
             try await connection.query("DELETE FROM content_chunks WHERE blob = \(Self.blob(upload))", logger: logger)
         }
@@ -65,6 +80,30 @@ enum ContentStore {
             for try await data in rows.decode(ByteBuffer.self) { return data }
             throw DatabaseError(.failed, "chunk \(seq) of content \(sha256) is missing")
         }
+    }
+
+    /// Drops uploads none of whose chunks arrived since `cutoffMicros`: left by a crash or a
+    /// client that went away mid-upload. At most `limit` uploads at a time.
+    ///
+    /// - Returns: how many uploads and chunks went.
+    static func sweepOrphanedUploads(stagedBefore cutoffMicros: Int64, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> (uploads: Int, chunks: Int) {
+        let rows = try await connection.query(
+            """
+            WITH orphans AS (
+                SELECT blob FROM content_chunks WHERE blob LIKE 'upload:%'
+                GROUP BY blob HAVING coalesce(max(staged_at_micros), 0) < \(cutoffMicros)
+                LIMIT \(limit)
+            ), gone AS (
+                DELETE FROM content_chunks WHERE blob IN (SELECT blob FROM orphans) RETURNING blob
+            )
+            SELECT count(DISTINCT blob)::bigint, count(*)::bigint FROM gone
+            """,
+            logger: logger
+        )
+        for try await (uploads, chunks) in rows.decode((Int64, Int64).self) {
+            return (Int(uploads), Int(chunks))
+        }
+        return (0, 0)
     }
 
     private static func blob(_ upload: String) -> String { "upload:\(upload)" }
