@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test of the project: the compose file and shell scripts, a private throwaway
-# PostgreSQL, the build, then XCTest and Swift Testing.
+# Runs every test of the project: the compose file and shell scripts, the build, the worked
+# example of the partner API (a stock Python gRPC client against the demo, dev/partner-example.sh),
+# then XCTest and Swift Testing against a private throwaway PostgreSQL. Each stage prints its time.
 #
 # Usage: dev/test.sh [--check-generated] [-- SWIFT-TEST-ARGS...]
 #   --check-generated  also fail if Shared/Generated/ drifted from Protos/ (always on in CI;
 #                      installs protoc and builds the two plugins on first use).
-# Extra arguments after `--` go to `swift test` (e.g. -- --filter Customer).
+# Extra arguments after `--` go to `swift test` (e.g. -- --filter Customer); the partner example
+# then does not run.
 # PostgreSQL (Debian's package, installed when missing) runs from .conform/test-postgres on
 # 127.0.0.1:${CONFORM_TEST_PG_PORT:-7499} for the run and is deleted afterwards.
 set -euo pipefail
@@ -26,29 +28,52 @@ while [ $# -gt 0 ]; do
     shift
 done
 
+# Each stage says how long the one before it took, and the run ends with the whole time.
+began=$SECONDS
+stage_began=$SECONDS
+stage_name=""
+stage() {
+    if [ -n "$stage_name" ]; then echo "-- $stage_name: $((SECONDS - stage_began)) s"; fi
+    stage_name="$1"
+    stage_began=$SECONDS
+    echo "== $1"
+}
+finish() {
+    local status=$?
+    if [ -n "$stage_name" ]; then echo "-- $stage_name: $((SECONDS - stage_began)) s"; fi
+    echo "-- dev/test.sh: $((SECONDS - began)) s in all"
+    return $status
+}
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "dev/test.sh: no 'swift' on PATH; install the Swift 6 toolchain first" >&2
     exit 1
 fi
 
 if $check_generated; then
-    echo "== generated code matches Protos/"
+    stage "generated code matches Protos/"
     dev/check-generated-code.sh
 fi
 
-echo "== docker-compose deployment and shell scripts"
+stage "docker-compose deployment and shell scripts"
 dev/check-compose.sh
 
-echo "== build (debug, with tests)"
+stage "build (debug, with tests)"
 swift build --build-tests
 
-echo "== PostgreSQL for the tests"
 pg_dir="$root/.conform/test-postgres"
+trap 'finish; dev/postgres.sh destroy "$pg_dir" >/dev/null 2>&1 || true' EXIT
+
+if [ ${#extra[@]} -eq 0 ]; then
+    stage "the partner API from a stock Python gRPC client (examples/python)"
+    dev/partner-example.sh
+fi
+
+stage "PostgreSQL for the tests"
 dev/postgres.sh destroy "$pg_dir" >/dev/null 2>&1 || true
 CONFORM_PG_FAST=1 dev/postgres.sh start "$pg_dir" "${CONFORM_TEST_PG_PORT:-7499}"
-trap 'dev/postgres.sh destroy "$pg_dir" >/dev/null 2>&1 || true' EXIT
 eval "$(dev/postgres.sh env "$pg_dir")"
 export CONFORM_PG_FAST=1
 
-echo "== tests"
+stage "tests"
 swift test --skip-build "${extra[@]}"

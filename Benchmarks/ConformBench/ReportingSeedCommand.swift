@@ -128,7 +128,7 @@ struct ReportingSeedCommand: AsyncParsableCommand {
                 try await connection.query(
                     """
                     INSERT INTO evidence_items (id, batch, type, file_name, media_type, sha256, size, uploaded_by, uploaded_at_micros,
-                                                satisfies, requirement_ids, supersedes)
+                                                concerns, requirement_ids, supersedes)
                     SELECT \(idBase) + i::bigint * 16 + k,
                            'BENCH-B-' || lpad(i::text, 8, '0'),
                            (ARRAY['certificate-of-analysis', 'ndt-photo', 'inspection-record', 'declaration-of-conformity', 'ndt-photo'])[k % 5 + 1],

@@ -47,7 +47,9 @@ public struct ConnectionLimits: Sendable {
         let maxMessageBytes = self.maxMessageBytes
         config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
             channel.eventLoop.makeCompletedFuture {
-                guard connectionGuard.admit(channel) else { return }
+                // Failing the initializer, not closing here: the transport waits for each channel
+                // it is handed to become active, and a closed one never would.
+                guard connectionGuard.admit(channel) else { throw ConnectionRefused() }
                 let tlsHandler = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
                 try connectionGuard.watchHandshake(on: channel, after: tlsHandler) { channel in
                     AuthenticatedPeers.record(channel)

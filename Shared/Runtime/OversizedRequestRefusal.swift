@@ -64,9 +64,10 @@ final class OversizedRequestRefusal: ChannelDuplexHandler, RemovableChannelHandl
             "grpc-message": Self.percentEncoded(message),
         ]
         let headers = HTTP2Frame.FramePayload.headers(.init(headers: trailers, endStream: true))
-        context.writeAndFlush(self.wrapOutboundOut(headers), promise: nil)
-        // The rest of the request is not wanted: reset the stream once the trailers are out.
-        context.close(promise: nil)
+        context.write(self.wrapOutboundOut(headers), promise: nil)
+        // The rest of the request is not wanted. NO_ERROR, not CANCEL: the answer is complete,
+        // and a stock client reports the status above rather than a cancelled stream (RFC 9113 8.1).
+        context.writeAndFlush(self.wrapOutboundOut(.rstStream(.noError)), promise: nil)
     }
 
     /// grpc-message is percent-encoded outside printable ASCII, and '%' itself.

@@ -13,6 +13,14 @@ extension ServiceDefinition {
         grpcServiceNames: [Conform_Batch_V1_BatchService.descriptor.fullyQualifiedService],
         peers: [.requirement, .evidence, .supplier],
         makeHandlers: { resources in [BatchHandlers(resources: resources)] },
+        checkSettings: { environment in
+            let setting = EnvironmentSetting(environment)
+            _ = try setting.positive("CONFORM_RELEASE_RECONCILE_MS", default: 5_000)
+            _ = try setting.positive("CONFORM_RELEASE_STALLED_AFTER_MS", default: 30_000)
+            if let url = environment["CONFORM_TRACE_BASE_URL"], url.isEmpty || url.contains(where: \.isWhitespace) {
+                throw ConfigurationError("CONFORM_TRACE_BASE_URL is '\(url)'; it must be a URL without spaces, e.g. https://trace.example.com/units/")
+            }
+        },
         makeBackground: { resources in
             let reconciler = ReleaseReconciler(
                 handlers: BatchHandlers(resources: resources), logger: resources.logger,
@@ -40,8 +48,8 @@ public enum BatchServiceDefaults {
     /// Where units' QR links point unless CONFORM_TRACE_BASE_URL says otherwise.
     public static let traceBaseURL = "https://trace.conform.example/units/"
 
-    /// A duration setting in milliseconds, or `fallback` when unset or not a positive number.
+    /// A duration setting in milliseconds, `fallback` when unset (checked when the service started).
     static func milliseconds(_ name: String, in settings: [String: String], default fallback: Int) -> Int {
-        settings[name].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? fallback
+        (try? EnvironmentSetting(settings).positive(name, default: fallback)) ?? fallback
     }
 }

@@ -35,25 +35,33 @@ struct AlertCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open alerts, newest first (--all: resolved ones too).")
         @Option(help: "Only this customer's batch alerts.") var customer: String = ""
-        @Flag(help: "Resolved alerts too (the 500 newest).") var all = false
+        @Flag(help: "Resolved alerts too.") var all = false
+        @Option(help: "Alerts per page (at most 500).") var pageSize: UInt32 = 50
+        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
+        @Flag(help: "Fetch every page.") var allPages = false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let response = try await self.connection.withClient(.reporting) { client in
-                try await AlertCommand.client(client).listAlerts(
-                    .with { $0.customer = self.customer; $0.includeResolved = self.all }, metadata: self.connection.metadata(), options: self.connection.callOptions()
-                )
+            let (alerts, token) = try await self.connection.withClient(.reporting) { client in
+                try await collectPages(after: self.pageToken, all: self.allPages) { token in
+                    let page = try await AlertCommand.client(client).listAlerts(
+                        .with { $0.customer = self.customer; $0.includeResolved = self.all; $0.pageSize = self.pageSize; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.alerts, page.nextPageToken)
+                }
             }
-            if self.connection.json { return try printJSON(response.alerts, asList: true) }
-            guard !response.alerts.isEmpty else { return print(self.all ? "No alerts." : "No open alerts.") }
+            if self.connection.json { return try printJSON(alerts, asList: true) }
+            guard !alerts.isEmpty else { return print(self.all ? "No alerts." : "No open alerts.") }
             var table = Table("ID", "TO", "DAYS OVERDUE", "ALERT", "STATE")
-            for alert in response.alerts {
+            for alert in alerts {
                 table.add(
                     "\(alert.id)", alert.level == .management ? "management" : "quality team", "\(alert.daysOverdue)", alert.message,
                     AlertCommand.state(alert, withNote: false)
                 )
             }
             print(table.render())
+            if !token.isEmpty { print("More: --page-token \(token) (or --all-pages)") }
         }
     }
 

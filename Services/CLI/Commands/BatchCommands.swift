@@ -72,13 +72,18 @@ struct BatchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List batches, of one customer or product or all.")
         @Option(help: "Only this customer's.") var customer: String = ""
         @Option(help: "Only of this product.") var product: String = ""
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let batches = try await BatchCommand.call(self.connection) { client in
-                try await client.listBatches(
-                    .with { $0.customer = self.customer; $0.product = self.product }, metadata: self.connection.metadata(), options: self.connection.callOptions()
-                ).batches
+            let (batches, token) = try await self.paging.collect { size, token in
+                let page = try await BatchCommand.call(self.connection) { client in
+                    try await client.listBatches(
+                        .with { $0.customer = self.customer; $0.product = self.product; $0.pageSize = size; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                }
+                return (page.batches, page.nextPageToken)
             }
             if self.connection.json { return try printJSON(batches, asList: true) }
             var table = Table("BATCH", "PRODUCT", "CUSTOMER", "MADE", "QTY", "STATUS", "REQUIREMENTS")
@@ -86,6 +91,7 @@ struct BatchCommand: AsyncParsableCommand {
                 table.add(batch.number, batch.product, batch.customer, batch.manufactureDate, "\(batch.quantity)", batch.status.label, "\(batch.requirements.count)")
             }
             print(table.render())
+            PageOptions.printMore(token)
         }
     }
 

@@ -33,14 +33,18 @@ struct CustomerProductsCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let response = try await self.connection.withClient(.requirement) { client in
-            try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).listCustomerProducts(
-                .with { $0.customer = self.customer }, metadata: self.connection.metadata(), options: self.connection.callOptions()
-            )
+        let links = try await self.connection.withClient(.requirement) { client in
+            try await collectPages(after: "", all: true) { token in
+                let page = try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).listCustomerProducts(
+                    .with { $0.customer = self.customer; $0.pageSize = 500; $0.pageToken = token },
+                    metadata: self.connection.metadata(), options: self.connection.callOptions()
+                )
+                return (page.links, page.nextPageToken)
+            }.items
         }
-        if self.connection.json { return try printJSON(response.links, asList: true) }
+        if self.connection.json { return try printJSON(links, asList: true) }
         var table = Table("PRODUCT", "CONTRACT")
-        for link in response.links { table.add(link.product, link.contractReference) }
+        for link in links { table.add(link.product, link.contractReference) }
         print(table.render())
     }
 }
@@ -134,14 +138,17 @@ struct ValidationCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let response = try await self.connection.withClient(.requirement) { client in
-                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).listValidations(
-                    .init(), metadata: self.connection.metadata(), options: self.connection.callOptions()
-                )
+            let validations = try await self.connection.withClient(.requirement) { client in
+                try await collectPages(after: "", all: true) { token in
+                    let page = try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).listValidations(
+                        .with { $0.pageSize = 500; $0.pageToken = token }, metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.validations, page.nextPageToken)
+                }.items
             }
-            if self.connection.json { return try printJSON(response.validations, asList: true) }
+            if self.connection.json { return try printJSON(validations, asList: true) }
             var table = Table("CAPABILITY", "VALIDATED ON", "BY", "EVIDENCE")
-            for validation in response.validations {
+            for validation in validations {
                 table.add(validation.capability, validation.validatedOn, validation.validatedBy, validation.evidenceReference)
             }
             print(table.render())

@@ -112,23 +112,16 @@ struct CustomerCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List customers, ordered by code.")
 
-        @Option(help: "Customers per page (at most 500).")
-        var pageSize: UInt32 = 50
-
-        @Option(help: "Continue from this token (printed after a page).")
-        var pageToken: String = ""
-
-        @Flag(help: "Fetch every page.")
-        var all = false
+        @OptionGroup var paging: PageOptions
 
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let (customers, token) = try await collectPages(after: self.pageToken, all: self.all) { token in
+            let (customers, token) = try await self.paging.collect { pageSize, token in
                 let page = try await self.connection.withClient(.requirement) { client in
                     try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).listCustomers(
                         .with {
-                            $0.pageSize = self.pageSize
+                            $0.pageSize = pageSize
                             $0.pageToken = token
                         },
                         metadata: self.connection.metadata(),
@@ -143,7 +136,7 @@ struct CustomerCommand: AsyncParsableCommand {
                 table.add(customer.code, customer.name, customer.industry.label, "\(customer.contacts.count)")
             }
             print(table.render())
-            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
+            PageOptions.printMore(token)
         }
     }
 }

@@ -152,8 +152,15 @@ struct EvidenceCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let items = try await SignatoryCommand.call(self.connection) { client in
-                try await client.listItems(.with { $0.batch = self.batch; $0.includeSuperseded = self.history }, metadata: self.connection.metadata(), options: self.connection.callOptions()).items
+            // A batch's evidence is shown whole, every page of it.
+            let (items, _) = try await collectPages(after: "", all: true) { token in
+                let page = try await SignatoryCommand.call(self.connection) { client in
+                    try await client.listItems(
+                        .with { $0.batch = self.batch; $0.includeSuperseded = self.history; $0.pageSize = 500; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                }
+                return (page.items, page.nextPageToken)
             }
             if self.connection.json { return try printJSON(items, asList: true) }
             print(EvidenceCommand.table(items))

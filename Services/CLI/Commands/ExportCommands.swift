@@ -77,14 +77,18 @@ struct ExportCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let response = try await self.connection.withClient(.reporting) { client in
-                try await ExportCommand.client(client).listExportDefinitions(
-                    .with { $0.customer = self.customer }, metadata: self.connection.metadata(), options: self.connection.callOptions()
-                )
+            let definitions = try await self.connection.withClient(.reporting) { client in
+                try await collectPages(after: "", all: true) { token in
+                    let page = try await ExportCommand.client(client).listExportDefinitions(
+                        .with { $0.customer = self.customer; $0.pageSize = 500; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.definitions, page.nextPageToken)
+                }.items
             }
-            if self.connection.json { return try printJSON(response.definitions, asList: true) }
+            if self.connection.json { return try printJSON(definitions, asList: true) }
             var table = Table("CUSTOMER", "NAME", "VERSION", "SCHEDULE", "LAYOUT")
-            for definition in response.definitions {
+            for definition in definitions {
                 let layout = "<\(definition.rootElement)><\(definition.recordElement)>" + definition.fields.map { "<\($0.element)>=\($0.source)" }.joined(separator: " ")
                 table.add(definition.customer, definition.name, "\(definition.version)", definition.schedule.label, layout)
             }
@@ -115,20 +119,28 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Generated exports, newest period first, with their delivery.")
+        static let configuration = CommandConfiguration(abstract: "Generated exports, newest first, with their delivery.")
         @Option(help: "Only this customer's.") var customer: String = ""
+        @Option(help: "Exports per page (at most 500).") var pageSize: UInt32 = 50
+        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
+        @Flag(help: "Fetch every page.") var all = false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let response = try await self.connection.withClient(.reporting) { client in
-                try await ExportCommand.client(client).listExports(
-                    .with { $0.customer = self.customer }, metadata: self.connection.metadata(), options: self.connection.callOptions()
-                )
+            let (exports, token) = try await self.connection.withClient(.reporting) { client in
+                try await collectPages(after: self.pageToken, all: self.all) { token in
+                    let page = try await ExportCommand.client(client).listExports(
+                        .with { $0.customer = self.customer; $0.pageSize = self.pageSize; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.exports, page.nextPageToken)
+                }
             }
-            if self.connection.json { return try printJSON(response.exports, asList: true) }
+            if self.connection.json { return try printJSON(exports, asList: true) }
             var table = Table("ID", "CUSTOMER", "NAME", "PERIOD", "REVISION", "LAYOUT", "RECORDS", "FILE", "DELIVERY")
-            for export in response.exports { table.add(ExportCommand.row(export)) }
+            for export in exports { table.add(ExportCommand.row(export)) }
             print(table.render())
+            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
         }
     }
 
@@ -156,21 +168,29 @@ struct ExportCommand: AsyncParsableCommand {
     struct Deliveries: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The delivery queue: each export revision, its attempts and status.")
         @Option(help: "Only this customer's.") var customer: String = ""
+        @Option(help: "Deliveries per page (at most 500).") var pageSize: UInt32 = 50
+        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
+        @Flag(help: "Fetch every page.") var all = false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let response = try await self.connection.withClient(.reporting) { client in
-                try await ExportCommand.client(client).listDeliveries(
-                    .with { $0.customer = self.customer }, metadata: self.connection.metadata(), options: self.connection.callOptions()
-                )
+            let (deliveries, token) = try await self.connection.withClient(.reporting) { client in
+                try await collectPages(after: self.pageToken, all: self.all) { token in
+                    let page = try await ExportCommand.client(client).listDeliveries(
+                        .with { $0.customer = self.customer; $0.pageSize = self.pageSize; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.deliveries, page.nextPageToken)
+                }
             }
-            if self.connection.json { return try printJSON(response.deliveries, asList: true) }
+            if self.connection.json { return try printJSON(deliveries, asList: true) }
             var table = Table("ID", "CUSTOMER", "FILE", "STATUS", "ATTEMPTS", "WHERE / LAST ERROR")
-            for delivery in response.deliveries {
+            for delivery in deliveries {
                 table.add("\(delivery.id)", delivery.customer, delivery.fileName, delivery.status.label, "\(delivery.attempts)",
                           delivery.status == .delivered ? delivery.path : delivery.lastError)
             }
             print(table.render())
+            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
         }
     }
 }

@@ -53,16 +53,22 @@ struct OrderCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List orders, of one customer or all.")
         @Option(help: "Only this customer's.") var customer: String = ""
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let orders = try await self.connection.withClient(.batch) { client in
-                try await Conform_Batch_V1_BatchService.Client(wrapping: client).listOrders(
-                    .with { $0.customer = self.customer }, metadata: self.connection.metadata(), options: self.connection.callOptions()
-                ).orders
+            let (orders, token) = try await self.paging.collect { size, token in
+                let page = try await self.connection.withClient(.batch) { client in
+                    try await Conform_Batch_V1_BatchService.Client(wrapping: client).listOrders(
+                        .with { $0.customer = self.customer; $0.pageSize = size; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                }
+                return (page.orders, page.nextPageToken)
             }
             if self.connection.json { return try printJSON(orders, asList: true) }
             print(OrderCommand.table(orders))
+            PageOptions.printMore(token)
         }
     }
 

@@ -84,23 +84,16 @@ struct ProductCommand: AsyncParsableCommand {
         @Option(help: "Only this product family.")
         var family: String = ""
 
-        @Option(help: "Products per page (at most 500).")
-        var pageSize: UInt32 = 50
-
-        @Option(help: "Continue from this token (printed after a page).")
-        var pageToken: String = ""
-
-        @Flag(help: "Fetch every page.")
-        var all = false
+        @OptionGroup var paging: PageOptions
 
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let (products, token) = try await collectPages(after: self.pageToken, all: self.all) { token in
+            let (products, token) = try await self.paging.collect { pageSize, token in
                 let page = try await self.connection.withClient(.requirement) { client in
                     try await Conform_Requirement_V1_RequirementService.Client(wrapping: client).listProducts(
                         .with {
-                            $0.pageSize = self.pageSize
+                            $0.pageSize = pageSize
                             $0.pageToken = token
                             $0.family = self.family
                         },
@@ -116,7 +109,7 @@ struct ProductCommand: AsyncParsableCommand {
                 table.add(product.code, product.name, product.family)
             }
             print(table.render())
-            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
+            PageOptions.printMore(token)
         }
     }
 }

@@ -252,14 +252,19 @@ struct RequirementCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let response = try await self.connection.withClient(.requirement) { client in
-                try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).listRequirements(
-                    .with { $0.customer = self.customer }, metadata: self.connection.metadata(), options: self.connection.callOptions()
-                )
+            // Every page: a customer's requirements are read as a whole.
+            let requirements = try await self.connection.withClient(.requirement) { client in
+                try await collectPages(after: "", all: true) { token in
+                    let page = try await Conform_Requirement_V1_RequirementCatalog.Client(wrapping: client).listRequirements(
+                        .with { $0.customer = self.customer; $0.pageSize = 500; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.requirements, page.nextPageToken)
+                }.items
             }
-            if self.connection.json { return try printJSON(response.requirements, asList: true) }
+            if self.connection.json { return try printJSON(requirements, asList: true) }
             var table = Table("ID", "CATEGORY", "STRENGTH", "SCOPE", "VERSIONS (STATUS TODAY)")
-            for requirement in response.requirements {
+            for requirement in requirements {
                 table.add(
                     requirement.requirementID, requirement.category.label, requirement.strength.label, requirement.scope.label,
                     requirement.versions.map { "\($0.number) (\($0.status))" }.joined(separator: ", ")

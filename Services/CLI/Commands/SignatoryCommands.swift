@@ -129,11 +129,15 @@ struct SignatoryCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List signatories.")
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let signatories = try await SignatoryCommand.call(self.connection) { client in
-                try await client.listSignatories(.init(), metadata: self.connection.metadata(), options: self.connection.callOptions()).signatories
+            let (signatories, token) = try await self.paging.collect { size, token in
+                let page = try await SignatoryCommand.call(self.connection) { client in
+                    try await client.listSignatories(.with { $0.pageSize = size; $0.pageToken = token }, metadata: self.connection.metadata(), options: self.connection.callOptions())
+                }
+                return (page.signatories, page.nextPageToken)
             }
             if self.connection.json { return try printJSON(signatories, asList: true) }
             var table = Table("PRINCIPAL", "PRINTED NAME", "KEY", "QUALIFICATIONS")
@@ -141,6 +145,7 @@ struct SignatoryCommand: AsyncParsableCommand {
                 table.add(signatory.principal, signatory.printedName, String(signatory.keyFingerprint.prefix(16)), signatory.qualifications.map(\.name).joined(separator: ", "))
             }
             print(table.render())
+            PageOptions.printMore(token)
         }
     }
 

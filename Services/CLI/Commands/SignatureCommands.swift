@@ -70,8 +70,15 @@ struct SignatureCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let signatures = try await SignatoryCommand.call(self.connection) { client in
-                try await client.listSignatures(.with { $0.target = self.target }, metadata: self.connection.metadata(), options: self.connection.callOptions()).signatures
+            // A record's signatures are shown whole, every page of them.
+            let (signatures, _) = try await collectPages(after: "", all: true) { token in
+                let page = try await SignatoryCommand.call(self.connection) { client in
+                    try await client.listSignatures(
+                        .with { $0.target = self.target; $0.pageSize = 500; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                }
+                return (page.signatures, page.nextPageToken)
             }
             if self.connection.json { return try printJSON(signatures, asList: true) }
             var table = Table("ID", "MEANING", "PRINTED NAME", "SIGNER", "SIGNED AT (UTC)", "ROLES", "CERTIFICATIONS")

@@ -53,9 +53,24 @@ struct SupplierCommand: AsyncParsableCommand {
         func run() async throws {
             let (supplier, entry, audits) = try await SupplierCommand.call(self.connection) { client in
                 let supplier = try await client.getSupplier(.with { $0.code = self.code }, metadata: self.connection.metadata(), options: self.connection.callOptions())
-                let entries = try await client.listAsl(.init(), metadata: self.connection.metadata(), options: self.connection.callOptions()).entries
-                let audits = try await client.listAudits(.with { $0.supplier = self.code }, metadata: self.connection.metadata(), options: self.connection.callOptions()).audits
-                return (supplier, entries.first { $0.supplier == supplier.code }, audits)
+                // The ASL page by page, until the supplier's entry is found or the list ends.
+                var entry: Conform_Supplier_V1_AslEntry?
+                var aslToken = ""
+                repeat {
+                    let page = try await client.listAsl(
+                        .with { $0.pageSize = 500; $0.pageToken = aslToken }, metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    entry = page.entries.first { $0.supplier == supplier.code }
+                    aslToken = page.nextPageToken
+                } while entry == nil && !aslToken.isEmpty
+                let audits = try await collectPages(after: "", all: true) { token in
+                    let page = try await client.listAudits(
+                        .with { $0.supplier = self.code; $0.pageSize = 500; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.audits, page.nextPageToken)
+                }.items
+                return (supplier, entry, audits)
             }
             if self.connection.json { return try printJSON([supplier], asList: false) }
             print("\(supplier.code) (\(supplier.name)), sites: \(supplier.sites.joined(separator: "; "))")
@@ -69,17 +84,26 @@ struct SupplierCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List suppliers.")
+        static let configuration = CommandConfiguration(abstract: "List suppliers, ordered by code.")
+        @Option(help: "Suppliers per page (at most 500).") var pageSize: UInt32 = 50
+        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
+        @Flag(help: "Fetch every page.") var all = false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let suppliers = try await SupplierCommand.call(self.connection) { client in
-                try await client.listSuppliers(.init(), metadata: self.connection.metadata(), options: self.connection.callOptions()).suppliers
+            let (suppliers, token) = try await SupplierCommand.call(self.connection) { client in
+                try await collectPages(after: self.pageToken, all: self.all) { token in
+                    let page = try await client.listSuppliers(
+                        .with { $0.pageSize = self.pageSize; $0.pageToken = token }, metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.suppliers, page.nextPageToken)
+                }
             }
             if self.connection.json { return try printJSON(suppliers, asList: true) }
             var table = Table("CODE", "NAME", "SITES")
             for supplier in suppliers { table.add(supplier.code, supplier.name, supplier.sites.joined(separator: "; ")) }
             print(table.render())
+            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
         }
     }
 
@@ -113,17 +137,26 @@ struct SupplierCommand: AsyncParsableCommand {
     }
 
     struct ASL: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "asl", abstract: "The Approved Supplier List.")
+        static let configuration = CommandConfiguration(commandName: "asl", abstract: "The Approved Supplier List, ordered by supplier.")
+        @Option(help: "Entries per page (at most 500).") var pageSize: UInt32 = 50
+        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
+        @Flag(help: "Fetch every page.") var all = false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let entries = try await SupplierCommand.call(self.connection) { client in
-                try await client.listAsl(.init(), metadata: self.connection.metadata(), options: self.connection.callOptions()).entries
+            let (entries, token) = try await SupplierCommand.call(self.connection) { client in
+                try await collectPages(after: self.pageToken, all: self.all) { token in
+                    let page = try await client.listAsl(
+                        .with { $0.pageSize = self.pageSize; $0.pageToken = token }, metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.entries, page.nextPageToken)
+                }
             }
             if self.connection.json { return try printJSON(entries, asList: true) }
             var table = Table("SUPPLIER", "STATUS", "SCOPE", "APPROVED", "BY", "VALID UNTIL")
             for entry in entries { table.add(entry.supplier, entry.status.label, entry.scope.joined(separator: ", "), entry.approvedOn, entry.approvedBy, entry.validUntil) }
             print(table.render())
+            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
         }
     }
 
@@ -161,14 +194,24 @@ struct SupplierCommand: AsyncParsableCommand {
     struct Audits: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A supplier's audits, newest first.")
         @Argument(help: "The supplier's code.") var code: String
+        @Option(help: "Audits per page (at most 500).") var pageSize: UInt32 = 50
+        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
+        @Flag(help: "Fetch every page.") var all = false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let audits = try await SupplierCommand.call(self.connection) { client in
-                try await client.listAudits(.with { $0.supplier = self.code }, metadata: self.connection.metadata(), options: self.connection.callOptions()).audits
+            let (audits, token) = try await SupplierCommand.call(self.connection) { client in
+                try await collectPages(after: self.pageToken, all: self.all) { token in
+                    let page = try await client.listAudits(
+                        .with { $0.supplier = self.code; $0.pageSize = self.pageSize; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    return (page.audits, page.nextPageToken)
+                }
             }
             if self.connection.json { return try printJSON(audits, asList: true) }
             print(SupplierCommand.auditTable(audits))
+            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
         }
     }
 
@@ -195,8 +238,21 @@ struct SupplierCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
+            // Every page: each reports on a page of suppliers.
             let due = try await SupplierCommand.call(self.connection) { client in
-                try await client.listDue(.with { $0.withinDays = self.within }, metadata: self.connection.metadata(), options: self.connection.callOptions())
+                var due = Conform_Supplier_V1_ListDueResponse()
+                var token = ""
+                repeat {
+                    let page = try await client.listDue(
+                        .with { $0.withinDays = self.within; $0.pageSize = 500; $0.pageToken = token },
+                        metadata: self.connection.metadata(), options: self.connection.callOptions()
+                    )
+                    due.audits += page.audits
+                    due.expiredApprovals += page.expiredApprovals
+                    token = page.nextPageToken
+                } while !token.isEmpty
+                due.audits.sort { ($0.nextDue, $0.supplier) < ($1.nextDue, $1.supplier) }
+                return due
             }
             if self.connection.json { return try printJSON([due], asList: false) }
             var table = Table("SUPPLIER", "AUDIT DUE", "DAYS LEFT")

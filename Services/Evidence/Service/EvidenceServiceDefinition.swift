@@ -15,15 +15,11 @@ extension ServiceDefinition {
         checkSettings: { environment in _ = try EvidenceSettings(environment) },
         makeBackground: { resources in
             let settings = EvidenceSettings.resolved(resources.settings)
+            // Not leased: replicas sweeping at once delete each upload once.
             return [
-                LeasedService(
-                    lease: WorkLease(name: "evidence:abandoned-uploads", holder: resources.replica),
-                    database: resources.database,
-                    work: OrphanedUploadSweeper(
-                        database: resources.database, logger: resources.logger,
-                        interval: settings.sweepInterval, abandonedAfter: settings.uploadAbandonedAfter
-                    ),
-                    logger: resources.logger
+                OrphanedUploadSweeper(
+                    database: resources.database, logger: resources.logger,
+                    interval: settings.sweepInterval, abandonedAfter: settings.uploadAbandonedAfter
                 )
             ]
         }

@@ -23,7 +23,13 @@ extension ServiceDefinition {
             accessPolicy: ReportingAccessPolicy.policy,
             grpcServiceNames: [Conform_Reporting_V1_ReportingService.descriptor.fullyQualifiedService],
             peers: ReportingSources.all,
-            makeHandlers: { resources in [ReportingHandlers(database: resources.database, peers: resources.peers, problems: problems, feedChanges: resources.feedChanges)] },
+            makeHandlers: { resources in
+                let slots = ReportSlots(limit: ReportingSettings.resolved(resources.settings).maxReports)
+                return [
+                    ReportingHandlers(database: resources.database, peers: resources.peers, problems: problems, reportSlots: slots, feedChanges: resources.feedChanges)
+                ]
+            },
+            checkSettings: { environment in _ = try ReportingSettings(environment) },
             makeBackground: { resources in
                 // One replica at a time does each of these (a lease each); the compliance
                 // refresher runs on every replica, each claiming its own batches.
@@ -45,7 +51,7 @@ extension ServiceDefinition {
                         )
                     )
                 }
-                let settings = ReportingSettings(resources.settings)
+                let settings = ReportingSettings.resolved(resources.settings)
                 return consumers + [
                     ComplianceRefresher(database: resources.database, peers: resources.peers, logger: resources.logger),
                     leased("alert-watchman", AlertWatchman(database: resources.database, peers: resources.peers, logger: resources.logger, interval: settings.tick)),
@@ -69,11 +75,22 @@ struct ReportingSettings {
     var tick: Duration
     /// How often the delivery queue is looked at: the tick, at most every 5 seconds.
     var deliveryTick: Duration
+    /// Audit reports built at once by one replica (CONFORM_REPORTING_MAX_REPORTS, default 2).
+    var maxReports: Int
 
-    init(_ environment: [String: String]) {
-        self.exportDirectory = environment["CONFORM_EXPORT_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "exports"
-        let milliseconds = environment["CONFORM_REPORTING_TICK_MS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 60_000
+    init(_ environment: [String: String]) throws {
+        if let directory = environment["CONFORM_EXPORT_DIR"], directory.isEmpty {
+            throw ConfigurationError("CONFORM_EXPORT_DIR is empty; name the folder deliveries go to, or leave it unset for ./exports")
+        }
+        self.exportDirectory = environment["CONFORM_EXPORT_DIR"] ?? "exports"
+        let milliseconds = try EnvironmentSetting(environment).positive("CONFORM_REPORTING_TICK_MS", default: 60_000)
         self.tick = .milliseconds(milliseconds)
         self.deliveryTick = .milliseconds(min(milliseconds, 5_000))
+        self.maxReports = try EnvironmentSetting(environment).positive("CONFORM_REPORTING_MAX_REPORTS", default: 2)
+    }
+
+    /// The settings of a service whose start checked them.
+    static func resolved(_ environment: [String: String]) -> ReportingSettings {
+        (try? ReportingSettings(environment)) ?? (try! ReportingSettings([:]))
     }
 }

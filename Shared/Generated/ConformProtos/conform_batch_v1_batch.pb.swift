@@ -225,6 +225,7 @@ public nonisolated struct Conform_Batch_V1_GetOrderRequest: Sendable {
   public init() {}
 }
 
+/// Orders in reference order, a page at a time.
 public nonisolated struct Conform_Batch_V1_ListOrdersRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -232,6 +233,12 @@ public nonisolated struct Conform_Batch_V1_ListOrdersRequest: Sendable {
 
   /// "" for every customer.
   public var customer: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -244,6 +251,9 @@ public nonisolated struct Conform_Batch_V1_ListOrdersResponse: Sendable {
   // methods supported on all messages.
 
   public var orders: [Conform_Batch_V1_Order] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -560,6 +570,7 @@ public nonisolated struct Conform_Batch_V1_BatchRequest: Sendable {
   public init() {}
 }
 
+/// Batches in number order, a page at a time.
 public nonisolated struct Conform_Batch_V1_ListBatchesRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -568,6 +579,13 @@ public nonisolated struct Conform_Batch_V1_ListBatchesRequest: Sendable {
   public var customer: String = String()
 
   public var product: String = String()
+
+  /// At most this many (0: 50; at most 500). A page also ends early when the batches, which
+  /// carry every serial, would make the answer larger than about 3 MiB.
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -580,6 +598,9 @@ public nonisolated struct Conform_Batch_V1_ListBatchesResponse: Sendable {
   // methods supported on all messages.
 
   public var batches: [Conform_Batch_V1_Batch] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1117,7 +1138,7 @@ nonisolated extension Conform_Batch_V1_GetOrderRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Conform_Batch_V1_ListOrdersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListOrdersRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1126,6 +1147,8 @@ nonisolated extension Conform_Batch_V1_ListOrdersRequest: SwiftProtobuf.Message,
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1135,11 +1158,19 @@ nonisolated extension Conform_Batch_V1_ListOrdersRequest: SwiftProtobuf.Message,
     if !self.customer.isEmpty {
       try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Batch_V1_ListOrdersRequest, rhs: Conform_Batch_V1_ListOrdersRequest) -> Bool {
     if lhs.customer != rhs.customer {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1147,7 +1178,7 @@ nonisolated extension Conform_Batch_V1_ListOrdersRequest: SwiftProtobuf.Message,
 
 nonisolated extension Conform_Batch_V1_ListOrdersResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListOrdersResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}orders\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}orders\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1156,6 +1187,7 @@ nonisolated extension Conform_Batch_V1_ListOrdersResponse: SwiftProtobuf.Message
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.orders) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1165,11 +1197,15 @@ nonisolated extension Conform_Batch_V1_ListOrdersResponse: SwiftProtobuf.Message
     if !self.orders.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.orders, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Batch_V1_ListOrdersResponse, rhs: Conform_Batch_V1_ListOrdersResponse) -> Bool {
     if lhs.orders != rhs.orders {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1805,7 +1841,7 @@ nonisolated extension Conform_Batch_V1_BatchRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Conform_Batch_V1_ListBatchesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListBatchesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1815,6 +1851,8 @@ nonisolated extension Conform_Batch_V1_ListBatchesRequest: SwiftProtobuf.Message
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1827,12 +1865,20 @@ nonisolated extension Conform_Batch_V1_ListBatchesRequest: SwiftProtobuf.Message
     if !self.product.isEmpty {
       try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Batch_V1_ListBatchesRequest, rhs: Conform_Batch_V1_ListBatchesRequest) -> Bool {
     if lhs.customer != rhs.customer {return false}
     if lhs.product != rhs.product {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1840,7 +1886,7 @@ nonisolated extension Conform_Batch_V1_ListBatchesRequest: SwiftProtobuf.Message
 
 nonisolated extension Conform_Batch_V1_ListBatchesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListBatchesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batches\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batches\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1849,6 +1895,7 @@ nonisolated extension Conform_Batch_V1_ListBatchesResponse: SwiftProtobuf.Messag
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.batches) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1858,11 +1905,15 @@ nonisolated extension Conform_Batch_V1_ListBatchesResponse: SwiftProtobuf.Messag
     if !self.batches.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.batches, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Batch_V1_ListBatchesResponse, rhs: Conform_Batch_V1_ListBatchesResponse) -> Bool {
     if lhs.batches != rhs.batches {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

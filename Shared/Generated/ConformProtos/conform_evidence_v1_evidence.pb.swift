@@ -259,10 +259,17 @@ public nonisolated struct Conform_Evidence_V1_GetSignatoryRequest: Sendable {
   public init() {}
 }
 
+/// Signatories by principal, a page at a time.
 public nonisolated struct Conform_Evidence_V1_ListSignatoriesRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -275,6 +282,9 @@ public nonisolated struct Conform_Evidence_V1_ListSignatoriesResponse: Sendable 
   // methods supported on all messages.
 
   public var signatories: [Conform_Evidence_V1_Signatory] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -511,6 +521,7 @@ public nonisolated struct Conform_Evidence_V1_GetItemRequest: Sendable {
   public init() {}
 }
 
+/// A batch's items in upload order, a page at a time.
 public nonisolated struct Conform_Evidence_V1_ListItemsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -520,6 +531,12 @@ public nonisolated struct Conform_Evidence_V1_ListItemsRequest: Sendable {
 
   /// Superseded items too, to see the history of corrections.
   public var includeSuperseded: Bool = false
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -532,6 +549,9 @@ public nonisolated struct Conform_Evidence_V1_ListItemsResponse: Sendable {
   // methods supported on all messages.
 
   public var items: [Conform_Evidence_V1_EvidenceItem] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -604,12 +624,19 @@ public nonisolated struct Conform_Evidence_V1_Signature: Sendable {
   public init() {}
 }
 
+/// The signatures on one record, oldest first, a page at a time.
 public nonisolated struct Conform_Evidence_V1_ListSignaturesRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var target: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -622,6 +649,9 @@ public nonisolated struct Conform_Evidence_V1_ListSignaturesResponse: Sendable {
   // methods supported on all messages.
 
   public var signatures: [Conform_Evidence_V1_Signature] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -990,18 +1020,34 @@ nonisolated extension Conform_Evidence_V1_GetSignatoryRequest: SwiftProtobuf.Mes
 
 nonisolated extension Conform_Evidence_V1_ListSignatoriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListSignatoriesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 1)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Evidence_V1_ListSignatoriesRequest, rhs: Conform_Evidence_V1_ListSignatoriesRequest) -> Bool {
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1009,7 +1055,7 @@ nonisolated extension Conform_Evidence_V1_ListSignatoriesRequest: SwiftProtobuf.
 
 nonisolated extension Conform_Evidence_V1_ListSignatoriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListSignatoriesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signatories\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signatories\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1018,6 +1064,7 @@ nonisolated extension Conform_Evidence_V1_ListSignatoriesResponse: SwiftProtobuf
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.signatories) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1027,11 +1074,15 @@ nonisolated extension Conform_Evidence_V1_ListSignatoriesResponse: SwiftProtobuf
     if !self.signatories.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.signatories, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Evidence_V1_ListSignatoriesResponse, rhs: Conform_Evidence_V1_ListSignatoriesResponse) -> Bool {
     if lhs.signatories != rhs.signatories {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1466,7 +1517,7 @@ nonisolated extension Conform_Evidence_V1_GetItemRequest: SwiftProtobuf.Message,
 
 nonisolated extension Conform_Evidence_V1_ListItemsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListItemsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{3}include_superseded\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batch\0\u{3}include_superseded\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1476,6 +1527,8 @@ nonisolated extension Conform_Evidence_V1_ListItemsRequest: SwiftProtobuf.Messag
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.batch) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.includeSuperseded) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1488,12 +1541,20 @@ nonisolated extension Conform_Evidence_V1_ListItemsRequest: SwiftProtobuf.Messag
     if self.includeSuperseded != false {
       try visitor.visitSingularBoolField(value: self.includeSuperseded, fieldNumber: 2)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Evidence_V1_ListItemsRequest, rhs: Conform_Evidence_V1_ListItemsRequest) -> Bool {
     if lhs.batch != rhs.batch {return false}
     if lhs.includeSuperseded != rhs.includeSuperseded {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1501,7 +1562,7 @@ nonisolated extension Conform_Evidence_V1_ListItemsRequest: SwiftProtobuf.Messag
 
 nonisolated extension Conform_Evidence_V1_ListItemsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListItemsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1510,6 +1571,7 @@ nonisolated extension Conform_Evidence_V1_ListItemsResponse: SwiftProtobuf.Messa
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1519,11 +1581,15 @@ nonisolated extension Conform_Evidence_V1_ListItemsResponse: SwiftProtobuf.Messa
     if !self.items.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.items, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Evidence_V1_ListItemsResponse, rhs: Conform_Evidence_V1_ListItemsResponse) -> Bool {
     if lhs.items != rhs.items {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1661,7 +1727,7 @@ nonisolated extension Conform_Evidence_V1_Signature: SwiftProtobuf.Message, Swif
 
 nonisolated extension Conform_Evidence_V1_ListSignaturesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListSignaturesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}target\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}target\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1670,6 +1736,8 @@ nonisolated extension Conform_Evidence_V1_ListSignaturesRequest: SwiftProtobuf.M
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.target) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1679,11 +1747,19 @@ nonisolated extension Conform_Evidence_V1_ListSignaturesRequest: SwiftProtobuf.M
     if !self.target.isEmpty {
       try visitor.visitSingularStringField(value: self.target, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Evidence_V1_ListSignaturesRequest, rhs: Conform_Evidence_V1_ListSignaturesRequest) -> Bool {
     if lhs.target != rhs.target {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1691,7 +1767,7 @@ nonisolated extension Conform_Evidence_V1_ListSignaturesRequest: SwiftProtobuf.M
 
 nonisolated extension Conform_Evidence_V1_ListSignaturesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListSignaturesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signatures\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signatures\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1700,6 +1776,7 @@ nonisolated extension Conform_Evidence_V1_ListSignaturesResponse: SwiftProtobuf.
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.signatures) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1709,11 +1786,15 @@ nonisolated extension Conform_Evidence_V1_ListSignaturesResponse: SwiftProtobuf.
     if !self.signatures.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.signatures, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Evidence_V1_ListSignaturesResponse, rhs: Conform_Evidence_V1_ListSignaturesResponse) -> Bool {
     if lhs.signatures != rhs.signatures {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

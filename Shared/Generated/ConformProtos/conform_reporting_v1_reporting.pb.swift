@@ -556,6 +556,7 @@ public nonisolated struct Conform_Reporting_V1_Alert: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// Alerts, newest first (by id), a page at a time.
 public nonisolated struct Conform_Reporting_V1_ListAlertsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -564,8 +565,14 @@ public nonisolated struct Conform_Reporting_V1_ListAlertsRequest: Sendable {
   /// One customer's alerts ("" for all; a customer's principal always gets its own).
   public var customer: String = String()
 
-  /// Resolved alerts too (newest first, at most 500).
+  /// Resolved alerts too.
   public var includeResolved: Bool = false
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -578,6 +585,9 @@ public nonisolated struct Conform_Reporting_V1_ListAlertsResponse: Sendable {
   // methods supported on all messages.
 
   public var alerts: [Conform_Reporting_V1_Alert] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1021,12 +1031,19 @@ public nonisolated struct Conform_Reporting_V1_DefineExportRequest: Sendable {
   fileprivate var _definition: Conform_Reporting_V1_ExportDefinition? = nil
 }
 
+/// Export definitions by customer, then name, a page at a time.
 public nonisolated struct Conform_Reporting_V1_ListExportDefinitionsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var customer: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1040,6 +1057,9 @@ public nonisolated struct Conform_Reporting_V1_ListExportDefinitionsResponse: Se
 
   /// The current version of each.
   public var definitions: [Conform_Reporting_V1_ExportDefinition] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1184,12 +1204,20 @@ public nonisolated struct Conform_Reporting_V1_RunExportRequest: Sendable {
   public init() {}
 }
 
+/// Exports, newest first (by id, which a period's export gets when first generated), each at
+/// its current revision, a page at a time.
 public nonisolated struct Conform_Reporting_V1_ListExportsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var customer: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1202,6 +1230,9 @@ public nonisolated struct Conform_Reporting_V1_ListExportsResponse: Sendable {
   // methods supported on all messages.
 
   public var exports: [Conform_Reporting_V1_CustomerExport] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1243,12 +1274,19 @@ public nonisolated struct Conform_Reporting_V1_ExportContent: Sendable {
   fileprivate var _export: Conform_Reporting_V1_CustomerExport? = nil
 }
 
+/// Deliveries, newest first (by id), a page at a time.
 public nonisolated struct Conform_Reporting_V1_ListDeliveriesRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var customer: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1261,6 +1299,9 @@ public nonisolated struct Conform_Reporting_V1_ListDeliveriesResponse: Sendable 
   // methods supported on all messages.
 
   public var deliveries: [Conform_Reporting_V1_Delivery] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1816,7 +1857,7 @@ nonisolated extension Conform_Reporting_V1_Alert: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Conform_Reporting_V1_ListAlertsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAlertsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}include_resolved\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}include_resolved\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1826,6 +1867,8 @@ nonisolated extension Conform_Reporting_V1_ListAlertsRequest: SwiftProtobuf.Mess
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.includeResolved) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1838,12 +1881,20 @@ nonisolated extension Conform_Reporting_V1_ListAlertsRequest: SwiftProtobuf.Mess
     if self.includeResolved != false {
       try visitor.visitSingularBoolField(value: self.includeResolved, fieldNumber: 2)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Reporting_V1_ListAlertsRequest, rhs: Conform_Reporting_V1_ListAlertsRequest) -> Bool {
     if lhs.customer != rhs.customer {return false}
     if lhs.includeResolved != rhs.includeResolved {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1851,7 +1902,7 @@ nonisolated extension Conform_Reporting_V1_ListAlertsRequest: SwiftProtobuf.Mess
 
 nonisolated extension Conform_Reporting_V1_ListAlertsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAlertsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}alerts\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}alerts\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1860,6 +1911,7 @@ nonisolated extension Conform_Reporting_V1_ListAlertsResponse: SwiftProtobuf.Mes
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.alerts) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1869,11 +1921,15 @@ nonisolated extension Conform_Reporting_V1_ListAlertsResponse: SwiftProtobuf.Mes
     if !self.alerts.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.alerts, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Reporting_V1_ListAlertsResponse, rhs: Conform_Reporting_V1_ListAlertsResponse) -> Bool {
     if lhs.alerts != rhs.alerts {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2807,7 +2863,7 @@ nonisolated extension Conform_Reporting_V1_DefineExportRequest: SwiftProtobuf.Me
 
 nonisolated extension Conform_Reporting_V1_ListExportDefinitionsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListExportDefinitionsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2816,6 +2872,8 @@ nonisolated extension Conform_Reporting_V1_ListExportDefinitionsRequest: SwiftPr
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -2825,11 +2883,19 @@ nonisolated extension Conform_Reporting_V1_ListExportDefinitionsRequest: SwiftPr
     if !self.customer.isEmpty {
       try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Reporting_V1_ListExportDefinitionsRequest, rhs: Conform_Reporting_V1_ListExportDefinitionsRequest) -> Bool {
     if lhs.customer != rhs.customer {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2837,7 +2903,7 @@ nonisolated extension Conform_Reporting_V1_ListExportDefinitionsRequest: SwiftPr
 
 nonisolated extension Conform_Reporting_V1_ListExportDefinitionsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListExportDefinitionsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}definitions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}definitions\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2846,6 +2912,7 @@ nonisolated extension Conform_Reporting_V1_ListExportDefinitionsResponse: SwiftP
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.definitions) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -2855,11 +2922,15 @@ nonisolated extension Conform_Reporting_V1_ListExportDefinitionsResponse: SwiftP
     if !self.definitions.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.definitions, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Reporting_V1_ListExportDefinitionsResponse, rhs: Conform_Reporting_V1_ListExportDefinitionsResponse) -> Bool {
     if lhs.definitions != rhs.definitions {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3146,7 +3217,7 @@ nonisolated extension Conform_Reporting_V1_RunExportRequest: SwiftProtobuf.Messa
 
 nonisolated extension Conform_Reporting_V1_ListExportsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListExportsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3155,6 +3226,8 @@ nonisolated extension Conform_Reporting_V1_ListExportsRequest: SwiftProtobuf.Mes
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -3164,11 +3237,19 @@ nonisolated extension Conform_Reporting_V1_ListExportsRequest: SwiftProtobuf.Mes
     if !self.customer.isEmpty {
       try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Reporting_V1_ListExportsRequest, rhs: Conform_Reporting_V1_ListExportsRequest) -> Bool {
     if lhs.customer != rhs.customer {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3176,7 +3257,7 @@ nonisolated extension Conform_Reporting_V1_ListExportsRequest: SwiftProtobuf.Mes
 
 nonisolated extension Conform_Reporting_V1_ListExportsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListExportsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}exports\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}exports\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3185,6 +3266,7 @@ nonisolated extension Conform_Reporting_V1_ListExportsResponse: SwiftProtobuf.Me
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.exports) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -3194,11 +3276,15 @@ nonisolated extension Conform_Reporting_V1_ListExportsResponse: SwiftProtobuf.Me
     if !self.exports.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.exports, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Reporting_V1_ListExportsResponse, rhs: Conform_Reporting_V1_ListExportsResponse) -> Bool {
     if lhs.exports != rhs.exports {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3275,7 +3361,7 @@ nonisolated extension Conform_Reporting_V1_ExportContent: SwiftProtobuf.Message,
 
 nonisolated extension Conform_Reporting_V1_ListDeliveriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListDeliveriesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3284,6 +3370,8 @@ nonisolated extension Conform_Reporting_V1_ListDeliveriesRequest: SwiftProtobuf.
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -3293,11 +3381,19 @@ nonisolated extension Conform_Reporting_V1_ListDeliveriesRequest: SwiftProtobuf.
     if !self.customer.isEmpty {
       try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Reporting_V1_ListDeliveriesRequest, rhs: Conform_Reporting_V1_ListDeliveriesRequest) -> Bool {
     if lhs.customer != rhs.customer {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3305,7 +3401,7 @@ nonisolated extension Conform_Reporting_V1_ListDeliveriesRequest: SwiftProtobuf.
 
 nonisolated extension Conform_Reporting_V1_ListDeliveriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListDeliveriesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}deliveries\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}deliveries\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3314,6 +3410,7 @@ nonisolated extension Conform_Reporting_V1_ListDeliveriesResponse: SwiftProtobuf
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.deliveries) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -3323,11 +3420,15 @@ nonisolated extension Conform_Reporting_V1_ListDeliveriesResponse: SwiftProtobuf
     if !self.deliveries.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.deliveries, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Reporting_V1_ListDeliveriesResponse, rhs: Conform_Reporting_V1_ListDeliveriesResponse) -> Bool {
     if lhs.deliveries != rhs.deliveries {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

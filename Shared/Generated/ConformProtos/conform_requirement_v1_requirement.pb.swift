@@ -703,6 +703,7 @@ public nonisolated struct Conform_Requirement_V1_LinkProductRequest: Sendable {
   public init() {}
 }
 
+/// Links by customer, product and contract reference, a page at a time.
 public nonisolated struct Conform_Requirement_V1_ListCustomerProductsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -712,6 +713,12 @@ public nonisolated struct Conform_Requirement_V1_ListCustomerProductsRequest: Se
   public var customer: String = String()
 
   public var product: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -724,6 +731,9 @@ public nonisolated struct Conform_Requirement_V1_ListCustomerProductsResponse: S
   // methods supported on all messages.
 
   public var links: [Conform_Requirement_V1_CustomerProduct] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1284,12 +1294,19 @@ public nonisolated struct Conform_Requirement_V1_GetRequirementRequest: Sendable
   public init() {}
 }
 
+/// A customer's requirements by id, each with every version, a page at a time.
 public nonisolated struct Conform_Requirement_V1_ListRequirementsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var customer: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1302,6 +1319,9 @@ public nonisolated struct Conform_Requirement_V1_ListRequirementsResponse: Senda
   // methods supported on all messages.
 
   public var requirements: [Conform_Requirement_V1_Requirement] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1600,10 +1620,17 @@ public nonisolated struct Conform_Requirement_V1_RecordValidationRequest: Sendab
   public init() {}
 }
 
+/// Validated capabilities by name, a page at a time.
 public nonisolated struct Conform_Requirement_V1_ListValidationsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1616,6 +1643,9 @@ public nonisolated struct Conform_Requirement_V1_ListValidationsResponse: Sendab
   // methods supported on all messages.
 
   public var validations: [Conform_Requirement_V1_CapabilityValidation] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2553,7 +2583,7 @@ nonisolated extension Conform_Requirement_V1_LinkProductRequest: SwiftProtobuf.M
 
 nonisolated extension Conform_Requirement_V1_ListCustomerProductsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCustomerProductsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}product\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2563,6 +2593,8 @@ nonisolated extension Conform_Requirement_V1_ListCustomerProductsRequest: SwiftP
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.product) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -2575,12 +2607,20 @@ nonisolated extension Conform_Requirement_V1_ListCustomerProductsRequest: SwiftP
     if !self.product.isEmpty {
       try visitor.visitSingularStringField(value: self.product, fieldNumber: 2)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Requirement_V1_ListCustomerProductsRequest, rhs: Conform_Requirement_V1_ListCustomerProductsRequest) -> Bool {
     if lhs.customer != rhs.customer {return false}
     if lhs.product != rhs.product {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2588,7 +2628,7 @@ nonisolated extension Conform_Requirement_V1_ListCustomerProductsRequest: SwiftP
 
 nonisolated extension Conform_Requirement_V1_ListCustomerProductsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCustomerProductsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}links\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}links\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2597,6 +2637,7 @@ nonisolated extension Conform_Requirement_V1_ListCustomerProductsResponse: Swift
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.links) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -2606,11 +2647,15 @@ nonisolated extension Conform_Requirement_V1_ListCustomerProductsResponse: Swift
     if !self.links.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.links, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Requirement_V1_ListCustomerProductsResponse, rhs: Conform_Requirement_V1_ListCustomerProductsResponse) -> Bool {
     if lhs.links != rhs.links {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3654,7 +3699,7 @@ nonisolated extension Conform_Requirement_V1_GetRequirementRequest: SwiftProtobu
 
 nonisolated extension Conform_Requirement_V1_ListRequirementsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListRequirementsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3663,6 +3708,8 @@ nonisolated extension Conform_Requirement_V1_ListRequirementsRequest: SwiftProto
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customer) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -3672,11 +3719,19 @@ nonisolated extension Conform_Requirement_V1_ListRequirementsRequest: SwiftProto
     if !self.customer.isEmpty {
       try visitor.visitSingularStringField(value: self.customer, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Requirement_V1_ListRequirementsRequest, rhs: Conform_Requirement_V1_ListRequirementsRequest) -> Bool {
     if lhs.customer != rhs.customer {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3684,7 +3739,7 @@ nonisolated extension Conform_Requirement_V1_ListRequirementsRequest: SwiftProto
 
 nonisolated extension Conform_Requirement_V1_ListRequirementsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListRequirementsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}requirements\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}requirements\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3693,6 +3748,7 @@ nonisolated extension Conform_Requirement_V1_ListRequirementsResponse: SwiftProt
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.requirements) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -3702,11 +3758,15 @@ nonisolated extension Conform_Requirement_V1_ListRequirementsResponse: SwiftProt
     if !self.requirements.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.requirements, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Requirement_V1_ListRequirementsResponse, rhs: Conform_Requirement_V1_ListRequirementsResponse) -> Bool {
     if lhs.requirements != rhs.requirements {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4251,18 +4311,34 @@ nonisolated extension Conform_Requirement_V1_RecordValidationRequest: SwiftProto
 
 nonisolated extension Conform_Requirement_V1_ListValidationsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListValidationsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 1)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Requirement_V1_ListValidationsRequest, rhs: Conform_Requirement_V1_ListValidationsRequest) -> Bool {
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4270,7 +4346,7 @@ nonisolated extension Conform_Requirement_V1_ListValidationsRequest: SwiftProtob
 
 nonisolated extension Conform_Requirement_V1_ListValidationsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListValidationsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}validations\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}validations\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4279,6 +4355,7 @@ nonisolated extension Conform_Requirement_V1_ListValidationsResponse: SwiftProto
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.validations) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -4288,11 +4365,15 @@ nonisolated extension Conform_Requirement_V1_ListValidationsResponse: SwiftProto
     if !self.validations.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.validations, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Requirement_V1_ListValidationsResponse, rhs: Conform_Requirement_V1_ListValidationsResponse) -> Bool {
     if lhs.validations != rhs.validations {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

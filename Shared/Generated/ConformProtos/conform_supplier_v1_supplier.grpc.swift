@@ -516,7 +516,7 @@ extension Conform_Supplier_V1_SupplierService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Audits coming due and approvals that have expired.
+        /// > Audits coming due and approvals that have expired, a page of suppliers at a time.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Conform_Supplier_V1_ListDueRequest` messages.
@@ -787,7 +787,7 @@ extension Conform_Supplier_V1_SupplierService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Audits coming due and approvals that have expired.
+        /// > Audits coming due and approvals that have expired, a page of suppliers at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Supplier_V1_ListDueRequest` message.
@@ -1056,7 +1056,7 @@ extension Conform_Supplier_V1_SupplierService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Audits coming due and approvals that have expired.
+        /// > Audits coming due and approvals that have expired, a page of suppliers at a time.
         ///
         /// - Parameters:
         ///   - request: A `Conform_Supplier_V1_ListDueRequest` message.
@@ -2014,7 +2014,7 @@ extension Conform_Supplier_V1_SupplierService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Audits coming due and approvals that have expired.
+        /// > Audits coming due and approvals that have expired, a page of suppliers at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Supplier_V1_ListDueRequest` message.
@@ -2543,7 +2543,7 @@ extension Conform_Supplier_V1_SupplierService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Audits coming due and approvals that have expired.
+        /// > Audits coming due and approvals that have expired, a page of suppliers at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Conform_Supplier_V1_ListDueRequest` message.
@@ -3007,7 +3007,7 @@ extension Conform_Supplier_V1_SupplierService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Audits coming due and approvals that have expired.
+    /// > Audits coming due and approvals that have expired, a page of suppliers at a time.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Conform_Supplier_V1_ListDueRequest` message.
@@ -3520,7 +3520,7 @@ extension Conform_Supplier_V1_SupplierService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Audits coming due and approvals that have expired.
+    /// > Audits coming due and approvals that have expired, a page of suppliers at a time.
     ///
     /// - Parameters:
     ///   - message: request message to send.

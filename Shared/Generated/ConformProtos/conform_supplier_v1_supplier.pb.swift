@@ -263,10 +263,17 @@ public nonisolated struct Conform_Supplier_V1_GetSupplierRequest: Sendable {
   public init() {}
 }
 
+/// Suppliers in code order, a page at a time.
 public nonisolated struct Conform_Supplier_V1_ListSuppliersRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -279,6 +286,9 @@ public nonisolated struct Conform_Supplier_V1_ListSuppliersResponse: Sendable {
   // methods supported on all messages.
 
   public var suppliers: [Conform_Supplier_V1_Supplier] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -335,10 +345,17 @@ public nonisolated struct Conform_Supplier_V1_SetAslEntryRequest: Sendable {
   public init() {}
 }
 
+/// ASL entries in supplier order, a page at a time.
 public nonisolated struct Conform_Supplier_V1_ListAslRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -351,6 +368,9 @@ public nonisolated struct Conform_Supplier_V1_ListAslResponse: Sendable {
   // methods supported on all messages.
 
   public var entries: [Conform_Supplier_V1_AslEntry] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -412,12 +432,19 @@ public nonisolated struct Conform_Supplier_V1_RecordAuditRequest: Sendable {
   public init() {}
 }
 
+/// A supplier's audits, newest first (by date, then id), a page at a time.
 public nonisolated struct Conform_Supplier_V1_ListAuditsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var supplier: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -430,6 +457,9 @@ public nonisolated struct Conform_Supplier_V1_ListAuditsResponse: Sendable {
   // methods supported on all messages.
 
   public var audits: [Conform_Supplier_V1_SupplierAudit] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -613,12 +643,19 @@ public nonisolated struct Conform_Supplier_V1_GetReceiptRequest: Sendable {
   public init() {}
 }
 
+/// Receipts in the order they were received (by date, then lot), a page at a time.
 public nonisolated struct Conform_Supplier_V1_ListReceiptsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var supplier: String = String()
+
+  /// At most this many (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -631,6 +668,9 @@ public nonisolated struct Conform_Supplier_V1_ListReceiptsResponse: Sendable {
   // methods supported on all messages.
 
   public var receipts: [Conform_Supplier_V1_Receipt] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -701,6 +741,8 @@ public nonisolated struct Conform_Supplier_V1_ReceiptDigestResponse: Sendable {
   public init() {}
 }
 
+/// What comes due, a page of suppliers at a time: each page reports on the suppliers it
+/// covers, in supplier code order; a caller that needs everything follows next_page_token.
 public nonisolated struct Conform_Supplier_V1_ListDueRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -708,6 +750,12 @@ public nonisolated struct Conform_Supplier_V1_ListDueRequest: Sendable {
 
   /// Audits due within this many days of today (default 30).
   public var withinDays: UInt32 = 0
+
+  /// At most this many suppliers per page (0: 50; at most 500).
+  public var pageSize: UInt32 = 0
+
+  /// "" for the first page, then the next_page_token of the page before, with the same filters.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -750,9 +798,13 @@ public nonisolated struct Conform_Supplier_V1_ListDueResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Of this page's suppliers: soonest due first.
   public var audits: [Conform_Supplier_V1_DueAudit] = []
 
   public var expiredApprovals: [Conform_Supplier_V1_ExpiredApproval] = []
+
+  /// Pass it as page_token for the next page; "" after the last.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1000,18 +1052,34 @@ nonisolated extension Conform_Supplier_V1_GetSupplierRequest: SwiftProtobuf.Mess
 
 nonisolated extension Conform_Supplier_V1_ListSuppliersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListSuppliersRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 1)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListSuppliersRequest, rhs: Conform_Supplier_V1_ListSuppliersRequest) -> Bool {
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1019,7 +1087,7 @@ nonisolated extension Conform_Supplier_V1_ListSuppliersRequest: SwiftProtobuf.Me
 
 nonisolated extension Conform_Supplier_V1_ListSuppliersResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListSuppliersResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}suppliers\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}suppliers\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1028,6 +1096,7 @@ nonisolated extension Conform_Supplier_V1_ListSuppliersResponse: SwiftProtobuf.M
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.suppliers) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1037,11 +1106,15 @@ nonisolated extension Conform_Supplier_V1_ListSuppliersResponse: SwiftProtobuf.M
     if !self.suppliers.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.suppliers, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListSuppliersResponse, rhs: Conform_Supplier_V1_ListSuppliersResponse) -> Bool {
     if lhs.suppliers != rhs.suppliers {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1164,18 +1237,34 @@ nonisolated extension Conform_Supplier_V1_SetAslEntryRequest: SwiftProtobuf.Mess
 
 nonisolated extension Conform_Supplier_V1_ListAslRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAslRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 1)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListAslRequest, rhs: Conform_Supplier_V1_ListAslRequest) -> Bool {
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1183,7 +1272,7 @@ nonisolated extension Conform_Supplier_V1_ListAslRequest: SwiftProtobuf.Message,
 
 nonisolated extension Conform_Supplier_V1_ListAslResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAslResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1192,6 +1281,7 @@ nonisolated extension Conform_Supplier_V1_ListAslResponse: SwiftProtobuf.Message
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1201,11 +1291,15 @@ nonisolated extension Conform_Supplier_V1_ListAslResponse: SwiftProtobuf.Message
     if !self.entries.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListAslResponse, rhs: Conform_Supplier_V1_ListAslResponse) -> Bool {
     if lhs.entries != rhs.entries {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1343,7 +1437,7 @@ nonisolated extension Conform_Supplier_V1_RecordAuditRequest: SwiftProtobuf.Mess
 
 nonisolated extension Conform_Supplier_V1_ListAuditsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAuditsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supplier\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supplier\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1352,6 +1446,8 @@ nonisolated extension Conform_Supplier_V1_ListAuditsRequest: SwiftProtobuf.Messa
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.supplier) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1361,11 +1457,19 @@ nonisolated extension Conform_Supplier_V1_ListAuditsRequest: SwiftProtobuf.Messa
     if !self.supplier.isEmpty {
       try visitor.visitSingularStringField(value: self.supplier, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListAuditsRequest, rhs: Conform_Supplier_V1_ListAuditsRequest) -> Bool {
     if lhs.supplier != rhs.supplier {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1373,7 +1477,7 @@ nonisolated extension Conform_Supplier_V1_ListAuditsRequest: SwiftProtobuf.Messa
 
 nonisolated extension Conform_Supplier_V1_ListAuditsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAuditsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}audits\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}audits\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1382,6 +1486,7 @@ nonisolated extension Conform_Supplier_V1_ListAuditsResponse: SwiftProtobuf.Mess
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.audits) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1391,11 +1496,15 @@ nonisolated extension Conform_Supplier_V1_ListAuditsResponse: SwiftProtobuf.Mess
     if !self.audits.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.audits, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListAuditsResponse, rhs: Conform_Supplier_V1_ListAuditsResponse) -> Bool {
     if lhs.audits != rhs.audits {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1750,7 +1859,7 @@ nonisolated extension Conform_Supplier_V1_GetReceiptRequest: SwiftProtobuf.Messa
 
 nonisolated extension Conform_Supplier_V1_ListReceiptsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListReceiptsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supplier\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supplier\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1759,6 +1868,8 @@ nonisolated extension Conform_Supplier_V1_ListReceiptsRequest: SwiftProtobuf.Mes
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.supplier) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1768,11 +1879,19 @@ nonisolated extension Conform_Supplier_V1_ListReceiptsRequest: SwiftProtobuf.Mes
     if !self.supplier.isEmpty {
       try visitor.visitSingularStringField(value: self.supplier, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListReceiptsRequest, rhs: Conform_Supplier_V1_ListReceiptsRequest) -> Bool {
     if lhs.supplier != rhs.supplier {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1780,7 +1899,7 @@ nonisolated extension Conform_Supplier_V1_ListReceiptsRequest: SwiftProtobuf.Mes
 
 nonisolated extension Conform_Supplier_V1_ListReceiptsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListReceiptsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}receipts\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}receipts\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1789,6 +1908,7 @@ nonisolated extension Conform_Supplier_V1_ListReceiptsResponse: SwiftProtobuf.Me
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.receipts) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1798,11 +1918,15 @@ nonisolated extension Conform_Supplier_V1_ListReceiptsResponse: SwiftProtobuf.Me
     if !self.receipts.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.receipts, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListReceiptsResponse, rhs: Conform_Supplier_V1_ListReceiptsResponse) -> Bool {
     if lhs.receipts != rhs.receipts {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1950,7 +2074,7 @@ nonisolated extension Conform_Supplier_V1_ReceiptDigestResponse: SwiftProtobuf.M
 
 nonisolated extension Conform_Supplier_V1_ListDueRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListDueRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}within_days\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}within_days\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1959,6 +2083,8 @@ nonisolated extension Conform_Supplier_V1_ListDueRequest: SwiftProtobuf.Message,
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.withinDays) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1968,11 +2094,19 @@ nonisolated extension Conform_Supplier_V1_ListDueRequest: SwiftProtobuf.Message,
     if self.withinDays != 0 {
       try visitor.visitSingularUInt32Field(value: self.withinDays, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListDueRequest, rhs: Conform_Supplier_V1_ListDueRequest) -> Bool {
     if lhs.withinDays != rhs.withinDays {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2055,7 +2189,7 @@ nonisolated extension Conform_Supplier_V1_ExpiredApproval: SwiftProtobuf.Message
 
 nonisolated extension Conform_Supplier_V1_ListDueResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListDueResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}audits\0\u{3}expired_approvals\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}audits\0\u{3}expired_approvals\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2065,6 +2199,7 @@ nonisolated extension Conform_Supplier_V1_ListDueResponse: SwiftProtobuf.Message
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.audits) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.expiredApprovals) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -2077,12 +2212,16 @@ nonisolated extension Conform_Supplier_V1_ListDueResponse: SwiftProtobuf.Message
     if !self.expiredApprovals.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.expiredApprovals, fieldNumber: 2)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Conform_Supplier_V1_ListDueResponse, rhs: Conform_Supplier_V1_ListDueResponse) -> Bool {
     if lhs.audits != rhs.audits {return false}
     if lhs.expiredApprovals != rhs.expiredApprovals {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

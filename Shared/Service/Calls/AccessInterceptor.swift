@@ -58,7 +58,7 @@ public struct AccessInterceptor: ServerInterceptor {
                 // The refusal stands either way; an unknown caller learns nothing about the database.
                 logger.error("could not record an unauthenticated attempt", metadata: ["error": "\(error)"])
             }
-            throw refusal
+            throw Self.tagged(refusal, requestID)
         }
         logger[metadataKey: "principal"] = "\(principal.name)"
 
@@ -66,7 +66,7 @@ public struct AccessInterceptor: ServerInterceptor {
             let refusal = RPCError(code: .permissionDenied, message: reason)
             try await self.record(principal: principal.name, method: method, requestID: requestID, ending: refusal, logger: logger)
             logger.notice("call denied", metadata: ["reason": "\(reason)"])
-            throw refusal
+            throw Self.tagged(refusal, requestID)
         }
 
         let call = CallContext(
@@ -85,12 +85,14 @@ public struct AccessInterceptor: ServerInterceptor {
         } catch {
             let status = ErrorStatus.rpcError(for: error, requestID: requestID, logger: logger)
             if audited { try await self.record(call, ending: status, cause: error) }
-            throw status
+            throw Self.tagged(status, requestID)
         }
         switch response.accepted {
         case .failure(let status):
             if audited { try await self.record(call, ending: status) }
         case .success(var contents):
+            // The caller finds its call on the audit trail by it, even when it sent none.
+            contents.metadata.addString(requestID, forKey: CallMetadata.requestID)
             if audited, !call.audit.isRecorded {
                 try await self.record(call, ending: nil)
                 call.audit.recorded()
@@ -113,7 +115,7 @@ public struct AccessInterceptor: ServerInterceptor {
                             logger.error("could not record how a stream ended", metadata: ["error": "\(error)", "status": "\(status)"])
                         }
                     }
-                    throw status
+                    throw Self.tagged(status, requestID)
                 }
             }
             response.accepted = .success(contents)
@@ -161,6 +163,15 @@ public struct AccessInterceptor: ServerInterceptor {
     }
 
     /// The caller's request id if it is sane, otherwise a new one.
+    /// The refusal with the call's request id in its trailers.
+    static func tagged(_ status: RPCError, _ requestID: String) -> RPCError {
+        var status = status
+        status.metadata.addString(requestID, forKey: CallMetadata.requestID)
+        return status
+    }
+
+    /// The caller's request id when it is one we keep (1 to 64 of A-Z a-z 0-9 - _ . :), else a
+    /// new one; either way the answer's metadata carries the id the trail records.
     static func requestID(from metadata: Metadata) -> String {
         if let given = metadata.firstString(CallMetadata.requestID),
            (1...64).contains(given.count),

@@ -29,7 +29,7 @@ public struct Writes: Sendable {
     ) async throws -> Response {
         let call = try CallContext.required()
         let key = try call.idempotencyKey.map(Self.validKey)
-        let digest = Data(SHA256.hash(data: try request.serializedBytes() as [UInt8]))
+        let digest = try Self.requestDigest(request)
         let entries = PendingEntries()
         do {
             let response = try await self.run(request, key: key, digest: digest, call: call, entries: entries, body)
@@ -104,7 +104,7 @@ public struct Writes: Sendable {
     ) async throws -> Response? {
         let call = try CallContext.required()
         guard let key = try call.idempotencyKey.map(Self.validKey) else { return nil }
-        let digest = Data(SHA256.hash(data: try request.serializedBytes() as [UInt8]))
+        let digest = try Self.requestDigest(request)
         let answer = try await self.database.read(logger: call.logger) { connection in
             try await IdempotencyStore.answer(
                 principal: call.principal.idempotencyOwner, key: key, method: call.method, requestDigest: digest, on: connection, logger: call.logger
@@ -119,6 +119,14 @@ public struct Writes: Sendable {
         as context: CallContext, _ body: @escaping @Sendable (WriteTransaction) async throws -> Result
     ) async throws -> Result {
         try await CallContext.$current.withValue(context) { try await self.write(body) }
+    }
+
+    /// The request's fingerprint for its idempotency key. Deterministic: map fields are
+    /// written in key order, so a retry to another replica, or after a restart, matches.
+    static func requestDigest(_ request: some SwiftProtobuf.Message) throws -> Data {
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        return Data(SHA256.hash(data: try request.serializedBytes(options: options) as [UInt8]))
     }
 
     static func validKey(_ key: String) throws -> String {

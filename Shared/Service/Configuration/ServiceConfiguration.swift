@@ -54,7 +54,7 @@ public struct ServiceConfiguration: Sendable {
 /// A setting that is missing or cannot be used.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 extension ServiceOptions {
@@ -89,7 +89,7 @@ extension ServiceOptions {
                 try settings.positive(self.dbConnectTimeoutMs, flag: "--db-connect-timeout-ms", env: "CONFORM_DB_CONNECT_TIMEOUT_MS", default: 5_000)
             ),
             applicationName: "conform-\(service.name)",
-            requireTLS: self.dbRequireTls ?? (environment["CONFORM_DB_REQUIRE_TLS"] == "1"),
+            requireTLS: try self.dbRequireTls ?? EnvironmentSetting(environment).flag("CONFORM_DB_REQUIRE_TLS"),
             tlsTrustRootsFile: self.dbTlsCaFile ?? environment["CONFORM_DB_TLS_CA_FILE"]
         )
         let levelText = self.logLevel ?? environment["CONFORM_LOG_LEVEL"] ?? "info"
@@ -166,17 +166,15 @@ private struct SettingReader {
 extension ServiceConfiguration {
     /// How often the sealer signs a checkpoint of the audit chain's head, if it grew
     /// (CONFORM_AUDIT_CHECKPOINT_MS, default 10 seconds; 0 signs after every round that grew).
-    public var auditCheckpointInterval: Duration {
-        let milliseconds = self.environment["CONFORM_AUDIT_CHECKPOINT_MS"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil } ?? 10_000
-        return .milliseconds(milliseconds)
+    public func auditCheckpointInterval() throws -> Duration {
+        .milliseconds(try EnvironmentSetting(self.environment).nonNegative("CONFORM_AUDIT_CHECKPOINT_MS", default: 10_000))
     }
 
     /// How long after it was recorded an entry may wait for the sealer before verification
     /// reports it, and a missing id is reported as a gap (CONFORM_AUDIT_SEALING_DEADLINE_MS,
     /// default 30 seconds).
-    public var auditSealingDeadline: Duration {
-        let milliseconds = self.environment["CONFORM_AUDIT_SEALING_DEADLINE_MS"].flatMap(Int.init).flatMap { $0 >= 0 ? $0 : nil } ?? 30_000
-        return .milliseconds(milliseconds)
+    public func auditSealingDeadline() throws -> Duration {
+        .milliseconds(try EnvironmentSetting(self.environment).nonNegative("CONFORM_AUDIT_SEALING_DEADLINE_MS", default: 30_000))
     }
 }
 
@@ -223,5 +221,23 @@ public struct EnvironmentSetting: Sendable {
             throw ConfigurationError("\(name) is '\(text)'; it must be a whole number greater than 0")
         }
         return number
+    }
+
+    public func nonNegative(_ name: String, default value: Int) throws -> Int {
+        guard let text = self.environment[name] else { return value }
+        guard let number = Int(text), number >= 0 else {
+            throw ConfigurationError("\(name) is '\(text)'; it must be a whole number, 0 or more")
+        }
+        return number
+    }
+
+    /// A switch: 1, true or yes turn it on; 0, false or no (or unset) leave it off.
+    public func flag(_ name: String) throws -> Bool {
+        guard let text = self.environment[name] else { return false }
+        switch text.lowercased() {
+        case "1", "true", "yes": return true
+        case "0", "false", "no", "": return false
+        default: throw ConfigurationError("\(name) is '\(text)'; it must be 1 or 0 (true or false)")
+        }
     }
 }

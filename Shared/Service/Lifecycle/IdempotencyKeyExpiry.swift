@@ -4,8 +4,8 @@ public import ServiceLifecycle
 import SwiftProtobuf
 
 /// Forgets idempotency keys older than `keptFor`: a retry comes within minutes, and the
-/// answers must not pile up for ever. A key used again after that is a new request. One
-/// replica at a time (a lease); each sweep that drops keys is on the audit trail.
+/// answers must not pile up for ever. A key used again after that is a new request. Each
+/// sweep that drops keys is on the audit trail; replicas may sweep at once.
 public struct IdempotencyKeyExpiry: Service {
     let service: String
     let database: Database

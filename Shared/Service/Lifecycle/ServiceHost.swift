@@ -56,7 +56,7 @@ public final class ServiceHost: Sendable {
             EventFeedService(database: database, serviceName: definition.name, changes: feedChanges),
             AuditTrailService(
                 database: database, checker: try CheckpointChecker(service: definition.name, tls: tls),
-                sealingDeadline: configuration.auditSealingDeadline
+                sealingDeadline: try configuration.auditSealingDeadline()
             ),
         ]
         let served = ReflectionService.serviceNames(of: services)
@@ -65,17 +65,14 @@ public final class ServiceHost: Sendable {
         let ordering: [any Service] = [
             SealerService(
                 database: database, signer: try CheckpointSigner(tls: tls), replica: replica, logger: logger,
-                checkpointInterval: configuration.auditCheckpointInterval
+                checkpointInterval: try configuration.auditCheckpointInterval()
             ),
             FeedListener(database: database, signal: feedChanges, logger: logger),
-            LeasedService(
-                lease: WorkLease(name: "\(definition.name):idempotency-expiry", holder: replica),
-                database: database,
-                work: IdempotencyKeyExpiry(
-                    service: definition.name, database: database, logger: logger,
-                    interval: housekeeping.interval, keptFor: housekeeping.keysKeptFor
-                ),
-                logger: logger
+            // Not leased: two replicas sweeping at once delete each key once, and a lease's
+            // renewals would cost more than the hourly sweep.
+            IdempotencyKeyExpiry(
+                service: definition.name, database: database, logger: logger,
+                interval: housekeeping.interval, keptFor: housekeeping.keysKeptFor
             ),
         ]
         let interceptors: [any ServerInterceptor] = [

@@ -83,6 +83,7 @@ final class WireConnectionHandler: ChannelDuplexHandler {
     var goAwayLastStreamID: UInt32?
     var flushPending = false
     var handshakeTimer: Scheduled<Void>?
+    private var becameActive = false
     var keepaliveTask: RepeatedTask?
     var pingTimeout: Scheduled<Void>?
     var pingOpaque: UInt64 = 0
@@ -131,25 +132,35 @@ final class WireConnectionHandler: ChannelDuplexHandler {
     }
 
     private func connectionBecameActive(context: ChannelHandlerContext) {
-        guard self.handshakeTimer == nil else { return }
+        guard !self.becameActive else { return }
+        self.becameActive = true
         self.remotePeer = Self.describe(context.channel.remoteAddress)
         self.localPeer = Self.describe(context.channel.localAddress)
         self.logger[metadataKey: "peer"] = "\(self.remotePeer)"
-        let loopBound = self.loopBound!
-        let timeout = self.config.handshakeTimeout
-        self.handshakeTimer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            let handler = loopBound.value
-            guard handler.state == .handshaking else { return }
-            handler.fail(WireProtocolError(.protocolError, "the peer did not complete the TLS handshake and preface exchange within \(timeout)"))
-        }
         if !self.isServer {
+            // A client times TLS and the preface together; a server's ConnectionGuard times
+            // TLS (and counts the refusal), then this handler the preface.
+            self.startHandshakeTimer(context: context, what: "the TLS handshake and preface exchange")
             // Writes queue in the TLS handler until its handshake is done.
             self.sendPrefaceAndSettings()
         }
     }
 
+    private func startHandshakeTimer(context: ChannelHandlerContext, what: String) {
+        guard self.handshakeTimer == nil, let loopBound = self.loopBound else { return }
+        let timeout = self.config.handshakeTimeout
+        self.handshakeTimer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            let handler = loopBound.value
+            guard handler.state == .handshaking else { return }
+            handler.fail(WireProtocolError(.protocolError, "the peer did not complete \(what) within \(timeout)"))
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            if self.isServer {
+                self.startHandshakeTimer(context: context, what: "the preface exchange after TLS")
+            }
             do {
                 if let certificate = try context.pipeline.syncOperations.nioSSL_peerCertificate() {
                     self.peerCertificate = try Certificate(derEncoded: try certificate.toDERBytes())

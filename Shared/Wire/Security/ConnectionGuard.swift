@@ -66,9 +66,11 @@ public final class ConnectionGuard: Sendable {
     /// Connections refused so far for `reason` (for tests and diagnostics; metrics carry the same).
     public func refusals(_ reason: Refusal) -> Int { self.state.withLock { $0.refusals[reason, default: 0] } }
 
-    /// Called on a newly accepted channel, on its event loop, before any other handler sees it.
-    /// Returns false, having closed the channel, when the port is full or stopping. Otherwise
-    /// the channel is counted until it closes and `watchHandshake` must follow once TLS is in place.
+    /// Called on a newly accepted channel, in its initializer, before any other handler sees it.
+    /// Returns false, having closed the channel, when the port is full or stopping: the caller
+    /// then fails the channel's initializer, so the transport never waits on a channel that will
+    /// not become active. Otherwise the channel is counted until it closes, and `watchHandshake`
+    /// must follow once TLS is in place.
     public func admit(_ channel: any Channel) -> Bool {
         let key = ObjectIdentifier(channel)
         let refusal: Refusal? = self.state.withLock { state in
@@ -119,9 +121,17 @@ public final class ConnectionGuard: Sendable {
             return Array(state.handshaking.values)
         }
         for channel in handshaking {
-            channel.close(promise: nil)
+            // Only an active channel is closed here, on its own event loop; one not active yet
+            // is closed by its HandshakeWatch as it becomes active. Closed before that, it would
+            // never become active, and the transports wait for each channel to do so.
+            channel.eventLoop.execute {
+                if channel.isActive { channel.close(promise: nil) }
+            }
         }
     }
+
+    /// Whether the port has stopped taking connections.
+    var isClosing: Bool { self.state.withLock { $0.closing } }
 
     fileprivate func established(_ channel: any Channel) {
         _ = self.state.withLock { $0.handshaking.removeValue(forKey: ObjectIdentifier(channel)) }
@@ -153,6 +163,12 @@ public final class ConnectionGuard: Sendable {
     }
 }
 
+/// Fails the initializer of a connection `ConnectionGuard.admit` refused; NIO closes it.
+public struct ConnectionRefused: Error, CustomStringConvertible {
+    public var description: String { "connection refused: the port is full or the server is stopping" }
+    public init() {}
+}
+
 /// Sits right after the TLS handler until the handshake is done: closes a connection that
 /// has not finished it by the deadline, and records why a handshake failed.
 private final class HandshakeWatch: ChannelInboundHandler, RemovableChannelHandler {
@@ -173,7 +189,8 @@ private final class HandshakeWatch: ChannelInboundHandler, RemovableChannelHandl
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         self.deadline = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             let (watch, context) = loopBound.value
-            guard !watch.settled else { return }
+            // Not active yet (a loaded machine): closed now it would never become active.
+            guard !watch.settled, context.channel.isActive else { return }
             watch.settled = true
             watch.connectionGuard.refuse(.handshakeTimeout, peer: context.channel.remoteAddress, detail: "no completed TLS handshake within \(timeout)")
             context.close(promise: nil)
@@ -182,6 +199,14 @@ private final class HandshakeWatch: ChannelInboundHandler, RemovableChannelHandl
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.deadline?.cancel()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        // The server began to stop between accepting this connection and its activation.
+        if self.connectionGuard.isClosing, !self.settled {
+            context.close(promise: nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

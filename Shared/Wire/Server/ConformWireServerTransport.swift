@@ -188,6 +188,3 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
         }
     }
 }
-
-/// Ends the set-up of a connection the guard refused (it is closed already).
-private struct ConnectionRefused: Error {}

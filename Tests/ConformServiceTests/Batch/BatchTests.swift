@@ -2,7 +2,7 @@ import ConformProtos
 import GRPCCore
 import Testing
 
-@Suite("Batches carry their customer's requirements from the moment they are made", .timeLimit(.minutes(2)))
+@Suite("Batches carry their customer's requirements from the moment they are made", .timeLimit(.minutes(5)))
 struct BatchTests {
     @Test("a batch made the day before a new version keeps the old one, the day of gets the new; later changes never rewrite it")
     func snapshotByManufactureDate() async throws {

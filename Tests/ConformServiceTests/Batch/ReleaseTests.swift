@@ -6,7 +6,7 @@ import GRPCProtobuf
 import SwiftProtobuf
 import Testing
 
-@Suite("Release: refused while a mandatory requirement is unmet, then signed; a completed record is read-only", .timeLimit(.minutes(2)))
+@Suite("Release: refused while a mandatory requirement is unmet, then signed; a completed record is read-only", .timeLimit(.minutes(5)))
 struct ReleaseTests {
     static func release(_ stack: ServiceStack, _ number: String, digest: String, as principal: String = "quality-manager") async throws -> Conform_Batch_V1_ReleaseDecision {
         let (key, name) = BatchScenario.signer(principal)

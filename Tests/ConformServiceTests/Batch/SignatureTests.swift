@@ -5,7 +5,7 @@ import Foundation
 import GRPCCore
 import Testing
 
-@Suite("Electronic signatures: who may sign, proven by their own key, bound to what they signed", .timeLimit(.minutes(2)))
+@Suite("Electronic signatures: who may sign, proven by their own key, bound to what they signed", .timeLimit(.minutes(5)))
 struct SignatureTests {
     static func batchForD(_ stack: ServiceStack) async throws -> Conform_Batch_V1_Batch {
         try await stack.batches { client in

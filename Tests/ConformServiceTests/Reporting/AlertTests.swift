@@ -195,6 +195,22 @@ struct AlertTests {
             #expect(left.map(\.subject) == ["OLD-CO"])
             let history = try await AlertTests.alerts(reporting, all: true)
             #expect(history.first { $0.id == due.id }?.resolution == "DUE-CO's next audit is no longer due within the alert window (an audit was recorded or the window changed)")
+
+            // Paging: one alert a page gives the same alerts, newest first; a token for all
+            // alerts is refused for open ones only.
+            let paged = try await reportingCall(reporting) { client in
+                try await readPages { size, token in
+                    let page = try await client.listAlerts(.with { $0.includeResolved = true; $0.pageSize = size; $0.pageToken = token })
+                    return (page.alerts.map(\.id), page.nextPageToken)
+                }
+            }
+            #expect(paged.items == history.map(\.id))
+            #expect(paged.items == paged.items.sorted(by: >) && paged.pages == 2)
+            try await reportingCall(reporting) { client in
+                let token = try await client.listAlerts(.with { $0.includeResolved = true; $0.pageSize = 1 }).nextPageToken
+                #expect(!token.isEmpty)
+                await expectPageTokenRefused { try await client.listAlerts(.with { $0.pageToken = token }) }
+            }
         }
     }
 }

@@ -196,4 +196,64 @@ struct ExportTests {
             #expect(later.map(\.revision) == [1])
         }
     }
+
+    @Test("definitions, exports and deliveries page with a keyset token, newest first where they are runs, and a token used with other filters is refused")
+    func paging() async throws {
+        let drop = FileManager.default.temporaryDirectory.appendingPathComponent("conform-exports-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: drop) }
+        try await withServiceStack(suite: "export_paging", reporting: true, reportingSettings: ["CONFORM_EXPORT_DIR": drop, "CONFORM_REPORTING_TICK_MS": "200"]) { stack in
+            let reporting = try #require(stack.reporting)
+            try await BatchScenario.seed(stack)
+            _ = try await Self.define(reporting, fields: [("LotNo", "batch.number")])
+            _ = try await reportingCall(reporting) { client in
+                try await client.defineExport(.with {
+                    $0.definition = .with {
+                        $0.customer = "A"; $0.name = "annual-summary"; $0.schedule = .onDemand; $0.rootElement = "Summary"; $0.recordElement = "Lot"
+                        $0.fields = [.with { $0.element = "LotNo"; $0.source = "batch.number" }]
+                    }
+                })
+            }
+            var runs: [UInt64] = []
+            for period in ["2025-01", "2025-02", "2025-03"] {
+                let run = try await Self.run(reporting, period: period)
+                runs.append(run.id)
+            }
+            let newestFirst = Array(runs.reversed())
+            try await reportingCall(reporting) { client in
+                let definitions = try await readPages { size, token in
+                    let page = try await client.listExportDefinitions(.with { $0.customer = "A"; $0.pageSize = size; $0.pageToken = token })
+                    return (page.definitions.map { "\($0.customer)/\($0.name)" }, page.nextPageToken)
+                }
+                #expect(definitions.items == ["A/annual-summary", "A/monthly-quality"])
+                #expect(definitions.pages == 2)
+
+                let exports = try await readPages { size, token in
+                    let page = try await client.listExports(.with { $0.customer = "A"; $0.pageSize = size; $0.pageToken = token })
+                    return (page.exports.map(\.id), page.nextPageToken)
+                }
+                let allExports = try await client.listExports(.init())
+                #expect(exports.items == newestFirst)
+                #expect(allExports.exports.map(\.id) == newestFirst && allExports.nextPageToken.isEmpty)
+                #expect(exports.pages == 3)
+
+                let deliveries = try await readPages { size, token in
+                    let page = try await client.listDeliveries(.with { $0.pageSize = size; $0.pageToken = token })
+                    return (page.deliveries.map(\.id), page.nextPageToken)
+                }
+                let allDeliveries = try await client.listDeliveries(.with { $0.customer = "A" })
+                #expect(deliveries.items.count == 3 && deliveries.items == deliveries.items.sorted(by: >))
+                #expect(allDeliveries.deliveries.map(\.id) == deliveries.items)
+
+                // A token belongs to its list and filters.
+                let definitionToken = try await client.listExportDefinitions(.with { $0.customer = "A"; $0.pageSize = 1 }).nextPageToken
+                let exportToken = try await client.listExports(.with { $0.customer = "A"; $0.pageSize = 1 }).nextPageToken
+                let deliveryToken = try await client.listDeliveries(.with { $0.pageSize = 1 }).nextPageToken
+                #expect(![definitionToken, exportToken, deliveryToken].contains(""))
+                await expectPageTokenRefused { try await client.listExportDefinitions(.with { $0.pageToken = definitionToken }) }
+                await expectPageTokenRefused { try await client.listExports(.with { $0.pageToken = exportToken }) }
+                await expectPageTokenRefused { try await client.listExports(.with { $0.pageToken = deliveryToken }) }
+                await expectPageTokenRefused { try await client.listDeliveries(.with { $0.customer = "A"; $0.pageToken = deliveryToken }) }
+            }
+        }
+    }
 }

@@ -100,7 +100,7 @@ struct ReadModelTests {
     }
 }
 
-@Suite("The reporting read model follows batch compliance", .timeLimit(.minutes(2)))
+@Suite("The reporting read model follows batch compliance", .timeLimit(.minutes(5)))
 struct ComplianceModelTests {
     /// What the read model holds for a batch: requirement -> state.
     static func states(_ reporting: RunningService, batch: String) async throws -> [String: String] {
@@ -151,7 +151,7 @@ struct ComplianceModelTests {
     }
 }
 
-@Suite("Dashboards from the read model", .timeLimit(.minutes(2)))
+@Suite("Dashboards from the read model", .timeLimit(.minutes(5)))
 struct DashboardTests {
     static func dashboard(_ reporting: RunningService, customer: String = "", product: String = "", as name: String = "quality-manager") async throws -> Conform_Reporting_V1_DashboardResponse {
         try await reporting.withClient(tls: try ServicePKI.shared().principal(name).wireClient()) { client in

@@ -2,7 +2,7 @@ import ConformProtos
 import GRPCCore
 import Testing
 
-@Suite("Contract review (ISO 9001 8.2.2 / 8.2.3) over the wire", .timeLimit(.minutes(2)))
+@Suite("Contract review (ISO 9001 8.2.2 / 8.2.3) over the wire", .timeLimit(.minutes(5)))
 struct ContractReviewTests {
     /// Customer B orders ABC under "Frame B-77"; B requires CSR-B-0156 (mandatory) and CSR-B-0892 (preferred).
     static func prepare(_ service: RunningService) async throws {

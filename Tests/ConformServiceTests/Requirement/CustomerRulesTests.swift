@@ -26,9 +26,22 @@ struct CustomerRulesTests {
         }
     }
 
-    @Test("a page token must be a code this service gave out")
+    @Test("a page token must be one this list gave out, for the same filters")
     func paging() throws {
-        #expect(try PageRequest.validate(pageSize: 0, pageToken: "", maxCodeLength: 32) == PageRequest(size: 50, afterCode: nil))
-        #expect(throws: DomainError.self) { try PageRequest.validate(pageSize: 10, pageToken: "'; drop", maxCodeLength: 32) }
+        let first = try KeysetPage(size: 0, token: "", scope: "ListCustomers|")
+        #expect(first.size == 50 && first.after == nil)
+        let (_, token) = first.finish(["A", "B"].map { $0 } + Array(repeating: "Z", count: 49)) { [$0] }
+        #expect(try KeysetPage(size: 0, token: token, scope: "ListCustomers|").after == ["Z"])
+        #expect(throws: DomainError.self) { try KeysetPage(size: 10, token: token, scope: "ListCustomers|A") }
+        #expect(throws: DomainError.self) { try KeysetPage(size: 10, token: "'; drop", scope: "ListCustomers|") }
+        #expect(throws: DomainError.self) { try KeysetPage(size: 10, token: "p1.!!!", scope: "ListCustomers|") }
+        #expect(throws: DomainError.self) { try KeysetPage(size: 501, token: "", scope: "ListCustomers|") }
+        // A token whose values do not fit the key's columns never reaches SQL.
+        #expect(throws: DomainError.self) { try KeysetPage(size: 0, token: token, scope: "ListCustomers|", keys: [.integer]) }
+        #expect(throws: DomainError.self) { try KeysetPage(size: 0, token: token, scope: "ListCustomers|", keys: [.text, .text]) }
+        let dated = try KeysetPage(size: 1, token: "", scope: "ListReceipts|", keys: [.date, .text])
+        let (_, next) = dated.finish(["x", "y"]) { _ in ["2025-01-31", "LOT-1"] }
+        #expect(try KeysetPage(size: 1, token: next, scope: "ListReceipts|", keys: [.date, .text]).after == ["2025-01-31", "LOT-1"])
+        #expect(throws: DomainError.self) { try KeysetPage(size: 1, token: next, scope: "ListReceipts|", keys: [.integer, .text]) }
     }
 }

@@ -2,7 +2,7 @@ import ConformProtos
 import GRPCCore
 import Testing
 
-@Suite("Customers over the wire", .timeLimit(.minutes(2)))
+@Suite("Customers over the wire", .timeLimit(.minutes(5)))
 struct CustomerTests {
     static func customerA() -> Conform_Requirement_V1_CreateCustomerRequest {
         .with {

@@ -2,7 +2,7 @@ import ConformProtos
 import GRPCCore
 import Testing
 
-@Suite("Products over the wire", .timeLimit(.minutes(2)))
+@Suite("Products over the wire", .timeLimit(.minutes(5)))
 struct ProductTests {
     @Test("products are created, read back, listed, and filtered by family")
     func createGetList() async throws {

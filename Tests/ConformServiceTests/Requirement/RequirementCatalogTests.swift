@@ -15,7 +15,7 @@ extension RunningService {
     }
 }
 
-@Suite("Requirements, versions and what applies, over the wire", .timeLimit(.minutes(2)))
+@Suite("Requirements, versions and what applies, over the wire", .timeLimit(.minutes(5)))
 struct RequirementCatalogTests {
     static func version(
         _ number: String,
@@ -115,6 +115,68 @@ struct RequirementCatalogTests {
                 #expect(try await client.listCustomerProducts(.with { $0.product = "ABC" }).links.count == 3)
                 #expect(await rpcError { try await client.listCustomerProducts(.with { $0.customer = "Z" }) }?.code == .notFound)
                 #expect(await rpcError { try await client.listCustomerProducts(.with { $0.product = "NOPE" }) }?.code == .notFound)
+            }
+        }
+    }
+
+    @Test("links, requirements and validations page with a keyset token, and a token used with other filters is refused")
+    func paging() async throws {
+        try await withRequirementService(suite: "catalog_paging") { service in
+            try await Self.seed(service)
+            try await service.catalog { client in
+                // A second contract for the same customer and product: the contract tells them apart.
+                _ = try await client.linkProduct(.with { $0.customer = "A"; $0.product = "ABC"; $0.contractReference = "PO-A-2" })
+                for id in ["CSR-B-3", "CSR-B-1", "CSR-B-2"] {
+                    _ = try await client.createRequirement(.with {
+                        $0.customer = "B"; $0.requirementID = id; $0.category = .traceability; $0.strength = .mandatory
+                        $0.scope = .with { $0.allProducts = true }; $0.firstVersion = Self.version("1.0", from: "2024-06-15")
+                    })
+                }
+                for capability in ["x-ray", "anodizing", "nfc-tagging"] {
+                    _ = try await client.recordValidation(.with { $0.capability = capability; $0.validatedOn = "2025-01-20"; $0.evidenceReference = "VAL-1" })
+                }
+            }
+            try await service.catalog { client throws in
+                let byProduct = try await readPages { size, token in
+                    let page = try await client.listCustomerProducts(.with { $0.product = "ABC"; $0.pageSize = size; $0.pageToken = token })
+                    return (page.links, page.nextPageToken)
+                }
+                let allByProduct = try await client.listCustomerProducts(.with { $0.product = "ABC" })
+                #expect(byProduct.items.map { "\($0.customer)/\($0.contractReference)" } == ["A/PO-A-1", "A/PO-A-2", "B/PO-B-1", "D/PO-D-1"])
+                #expect(byProduct.items == allByProduct.links && allByProduct.nextPageToken.isEmpty)
+                #expect(byProduct.pages == 4)
+                let byCustomer = try await readPages(size: 2) { size, token in
+                    let page = try await client.listCustomerProducts(.with { $0.customer = "A"; $0.pageSize = size; $0.pageToken = token })
+                    return (page.links, page.nextPageToken)
+                }
+                #expect(byCustomer.items.map { "\($0.product)/\($0.contractReference)" } == ["ABC/PO-A-1", "ABC/PO-A-2", "FAST-M8/"])
+                #expect(byCustomer.pages == 2)
+
+                let requirements = try await readPages { size, token in
+                    let page = try await client.listRequirements(.with { $0.customer = "B"; $0.pageSize = size; $0.pageToken = token })
+                    return (page.requirements, page.nextPageToken)
+                }
+                let allRequirements = try await client.listRequirements(.with { $0.customer = "B" })
+                #expect(requirements.items.map(\.requirementID) == ["CSR-B-1", "CSR-B-2", "CSR-B-3"])
+                #expect(requirements.items == allRequirements.requirements)
+
+                let validations = try await readPages { size, token in
+                    let page = try await client.listValidations(.with { $0.pageSize = size; $0.pageToken = token })
+                    return (page.validations, page.nextPageToken)
+                }
+                let allValidations = try await client.listValidations(.init())
+                #expect(validations.items.map(\.capability) == ["anodizing", "nfc-tagging", "x-ray"])
+                #expect(validations.items == allValidations.validations)
+
+                // A token belongs to its list and filters.
+                let linkToken = try await client.listCustomerProducts(.with { $0.product = "ABC"; $0.pageSize = 1 }).nextPageToken
+                let requirementToken = try await client.listRequirements(.with { $0.customer = "B"; $0.pageSize = 1 }).nextPageToken
+                let validationToken = try await client.listValidations(.with { $0.pageSize = 1 }).nextPageToken
+                #expect(![linkToken, requirementToken, validationToken].contains(""))
+                await expectPageTokenRefused { try await client.listCustomerProducts(.with { $0.customer = "A"; $0.pageToken = linkToken }) }
+                await expectPageTokenRefused { try await client.listCustomerProducts(.with { $0.customer = "A"; $0.product = "ABC"; $0.pageToken = linkToken }) }
+                await expectPageTokenRefused { try await client.listRequirements(.with { $0.customer = "A"; $0.pageToken = requirementToken }) }
+                await expectPageTokenRefused { try await client.listRequirements(.with { $0.customer = "B"; $0.pageToken = validationToken }) }
             }
         }
     }

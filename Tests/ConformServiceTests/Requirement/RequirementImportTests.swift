@@ -2,7 +2,7 @@ import ConformProtos
 import GRPCCore
 import Testing
 
-@Suite("Importing a customer's requirements, over the wire", .timeLimit(.minutes(2)))
+@Suite("Importing a customer's requirements, over the wire", .timeLimit(.minutes(5)))
 struct RequirementImportTests {
     typealias Entry = Conform_Requirement_V1_ImportedRequirement
 

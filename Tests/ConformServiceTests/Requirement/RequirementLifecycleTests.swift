@@ -2,7 +2,7 @@ import ConformProtos
 import GRPCCore
 import Testing
 
-@Suite("Publishing drafts and retiring requirements, over the wire", .timeLimit(.minutes(2)))
+@Suite("Publishing drafts and retiring requirements, over the wire", .timeLimit(.minutes(5)))
 struct RequirementLifecycleTests {
     static func create(_ client: CatalogClient, id: String, first: Conform_Requirement_V1_RequirementVersion) async throws {
         _ = try await client.createRequirement(.with {

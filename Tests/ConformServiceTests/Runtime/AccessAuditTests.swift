@@ -4,7 +4,7 @@ import GRPCCore
 import PostgresNIO
 import Testing
 
-@Suite("Authorization and the audit trail", .timeLimit(.minutes(2)))
+@Suite("Authorization and the audit trail", .timeLimit(.minutes(5)))
 struct AccessAuditTests {
     @Test("a principal without the role is denied, and the denial is in the audit trail")
     func wrongRole() async throws {

@@ -3,7 +3,7 @@ import ConformStorage
 import PostgresNIO
 import Testing
 
-@Suite("Audit trail verification", .timeLimit(.minutes(2)))
+@Suite("Audit trail verification", .timeLimit(.minutes(5)))
 struct AuditTamperTests {
     /// Four entries from three calls (a write's two, two reads'), sealed, then `tamper` as a superuser, then verify.
     func verifyAfter(suite: String, _ tamper: String...) async throws -> Conform_Audit_V1_VerifyAuditTrailResponse {

@@ -6,7 +6,7 @@ import Testing
 /// `conform certs` on the folder `dev/start.sh` makes: it holds signers' public keys beside the
 /// certificates, it is found through CONFORM_TLS_DIR like every other command's, and a
 /// customer's auditor gets a certificate that ends with the audit.
-@Suite("conform certs", .timeLimit(.minutes(2)))
+@Suite("conform certs", .timeLimit(.minutes(5)))
 struct CLICertsTests {
     @Test("list reads a folder holding public keys too, finds it through CONFORM_TLS_DIR, and issue --valid-until ends a certificate on a day")
     func certsFolder() async throws {

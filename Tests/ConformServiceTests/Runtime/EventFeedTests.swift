@@ -5,7 +5,7 @@ import Prometheus
 import RequirementService
 import Testing
 
-@Suite("Event feed (outbox)", .timeLimit(.minutes(2)))
+@Suite("Event feed (outbox)", .timeLimit(.minutes(5)))
 struct EventFeedTests {
     @Test("events come in commit order and a consumer resumes after its cursor")
     func orderAndResume() async throws {

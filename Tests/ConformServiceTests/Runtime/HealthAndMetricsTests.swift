@@ -6,7 +6,7 @@ import FoundationNetworking
 import GRPCCore
 import Testing
 
-@Suite("Health and metrics", .timeLimit(.minutes(2)))
+@Suite("Health and metrics", .timeLimit(.minutes(5)))
 struct HealthAndMetricsTests {
     @Test("grpc.health.v1 answers SERVING over both transports, NOT_FOUND for a service it does not serve")
     func health() async throws {

@@ -7,7 +7,7 @@ import GRPCCore
 import PostgresNIO
 import Testing
 
-@Suite("Nothing is kept for ever by accident: expired keys and abandoned uploads are swept", .timeLimit(.minutes(2)))
+@Suite("Nothing is kept for ever by accident: expired keys and abandoned uploads are swept", .timeLimit(.minutes(5)))
 struct HousekeepingTests {
     /// Runs `body` with a pool on the service's database, as the service's background work has.
     private static func withDatabase<Result: Sendable>(_ settings: DatabaseSettings, _ body: (Database) async throws -> Result) async throws -> Result {

@@ -2,7 +2,7 @@ import ConformProtos
 import GRPCCore
 import Testing
 
-@Suite("Idempotent writes", .timeLimit(.minutes(2)))
+@Suite("Idempotent writes", .timeLimit(.minutes(5)))
 struct IdempotencyTests {
     static func key(_ key: String) -> Metadata { ["idempotency-key": "\(key)"] }
 

@@ -4,7 +4,7 @@ import GRPCCore
 import SwiftProtobuf
 import Testing
 
-@Suite("Server reflection: a stock tool discovers every API without the protos", .timeLimit(.minutes(2)))
+@Suite("Server reflection: a stock tool discovers every API without the protos", .timeLimit(.minutes(5)))
 struct ReflectionTests {
     private typealias Request = Grpc_Reflection_V1_ServerReflectionRequest
     private typealias Response = Grpc_Reflection_V1_ServerReflectionResponse

@@ -5,7 +5,7 @@ import PostgresNIO
 import Synchronization
 import Testing
 
-@Suite("Scale out: no lock shared on the request path", .timeLimit(.minutes(2)))
+@Suite("Scale out: no lock shared on the request path", .timeLimit(.minutes(5)))
 struct ScaleOutTests {
     @Test("a live reader never skips an event whose transaction commits after later ones")
     func lateCommitIsNotSkipped() async throws {

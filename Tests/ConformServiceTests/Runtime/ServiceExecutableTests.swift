@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The service executables as an operator starts them: settings, failing fast, log format.
-@Suite("Service executables", .timeLimit(.minutes(2)))
+@Suite("Service executables", .timeLimit(.minutes(5)))
 struct ServiceExecutableTests {
     static let binaries = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -3,7 +3,7 @@ import Testing
 
 /// dev/backup.sh, the operators' backup and restore of one service's schema, round-tripped
 /// through a real service and a real PostgreSQL.
-@Suite("Backup and restore of a service's schema", .timeLimit(.minutes(2)))
+@Suite("Backup and restore of a service's schema", .timeLimit(.minutes(5)))
 struct BackupRestoreTests {
     static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

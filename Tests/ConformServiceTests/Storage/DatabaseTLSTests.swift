@@ -6,7 +6,7 @@ import Testing
 
 /// Services reach PostgreSQL over TLS verified against the deployment's CA when told to
 /// (CONFORM_DB_TLS_CA_FILE), as the compose deployment does.
-@Suite("TLS to PostgreSQL", .timeLimit(.minutes(2)))
+@Suite("TLS to PostgreSQL", .timeLimit(.minutes(5)))
 struct DatabaseTLSTests {
     @Test("with the deployment CA the connection is encrypted; with another CA it is refused")
     func verifiedTLS() async throws {

@@ -4,7 +4,7 @@ import PostgresNIO
 import RequirementService
 import Testing
 
-@Suite("Migrations", .timeLimit(.minutes(2)))
+@Suite("Migrations", .timeLimit(.minutes(5)))
 struct MigrationTests {
     @Test("migrations apply once, in order, and are recorded")
     func applyOnce() async throws {
@@ -76,7 +76,7 @@ struct MigrationTests {
     }
 }
 
-@Suite("The audit trail's earlier shape", .timeLimit(.minutes(2)))
+@Suite("The audit trail's earlier shape", .timeLimit(.minutes(5)))
 struct AuditTrailUpgradeTests {
     @Test("a trail chained under the earlier single-table shape is carried over whole, and new entries chain on from it")
     func earlierShapeCarriedOver() async throws {

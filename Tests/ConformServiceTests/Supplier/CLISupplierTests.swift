@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `conform supplier` and `conform receipt` against the running services.
-@Suite("conform supplier and receipt", .timeLimit(.minutes(2)))
+@Suite("conform supplier and receipt", .timeLimit(.minutes(5)))
 struct CLISupplierTests {
     @Test("the ASL, a blocked receipt in a clerk's words, its exception signed by a quality manager, and what comes due, as tables and JSON")
     func receivingGate() async throws {

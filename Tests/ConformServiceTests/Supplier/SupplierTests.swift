@@ -5,7 +5,7 @@ import GRPCCore
 import GRPCProtobuf
 import Testing
 
-@Suite("The ASL and the receiving gate, over the wire", .timeLimit(.minutes(2)))
+@Suite("The ASL and the receiving gate, over the wire", .timeLimit(.minutes(5)))
 struct SupplierTests {
     /// ALU-NORD approved for 6061-T6 bar until 2026-12-31, audited 2025-01-10; STEEL-SUD on the
     /// ASL for fasteners only; BAD-CO disqualified; NEW-CO not listed.
@@ -111,6 +111,89 @@ struct SupplierTests {
                 #expect(Set(due.audits.map(\.supplier)) == ["ALU-NORD", "STEEL-SUD", "BAD-CO"])
                 #expect(due.audits.allSatisfy { $0.daysLeft < 0 })
                 #expect(due.expiredApprovals.map(\.supplier) == ["STEEL-SUD"])
+            }
+        }
+    }
+
+    @Test("every list pages with a keyset token: page after page gives what one large page does, and a token used with other filters is refused")
+    func paging() async throws {
+        try await withServiceStack(suite: "supplier_paging") { stack in
+            try await Self.seed(stack)
+            try await stack.suppliers { client in
+                // Two of ALU-NORD's audits on one day: the id tells them apart.
+                for date in ["2025-01-10", "2025-03-01"] {
+                    _ = try await client.recordAudit(.with {
+                        $0.supplier = "ALU-NORD"; $0.date = date; $0.type = "system"; $0.auditor = "R. Auditor"; $0.result = .passed; $0.nextDue = "2026-01-10"
+                    })
+                }
+            }
+            try await stack.suppliers(as: "operator") { client in
+                // Two lots received on one day: the lot tells them apart.
+                for (lot, day) in [("P-2", "2025-06-02"), ("P-1", "2025-06-02"), ("P-3", "2025-06-01"), ("P-4", "2025-06-03")] {
+                    _ = try await Self.receive(client, lot: lot, supplier: "ALU-NORD", on: day)
+                }
+            }
+            try await stack.suppliers { client in
+                let suppliers = try await readPages { size, token in
+                    let page = try await client.listSuppliers(.with { $0.pageSize = size; $0.pageToken = token })
+                    return (page.suppliers, page.nextPageToken)
+                }
+                let allSuppliers = try await client.listSuppliers(.with { $0.pageSize = 500 })
+                #expect(suppliers.items.map(\.code) == ["ALU-NORD", "BAD-CO", "NEW-CO", "STEEL-SUD"])
+                #expect(suppliers.items == allSuppliers.suppliers && allSuppliers.nextPageToken.isEmpty)
+                #expect(suppliers.pages == 4)
+
+                let entries = try await readPages { size, token in
+                    let page = try await client.listAsl(.with { $0.pageSize = size; $0.pageToken = token })
+                    return (page.entries, page.nextPageToken)
+                }
+                let allEntries = try await client.listAsl(.init())
+                #expect(entries.items.map(\.supplier) == ["ALU-NORD", "BAD-CO", "STEEL-SUD"])
+                #expect(entries.items == allEntries.entries)
+
+                let audits = try await readPages { size, token in
+                    let page = try await client.listAudits(.with { $0.supplier = "ALU-NORD"; $0.pageSize = size; $0.pageToken = token })
+                    return (page.audits, page.nextPageToken)
+                }
+                let allAudits = try await client.listAudits(.with { $0.supplier = "alu-nord" })
+                try #require(audits.items.map(\.date) == ["2025-03-01", "2025-01-10", "2025-01-10"])
+                #expect(audits.items[1].id > audits.items[2].id)
+                #expect(audits.items == allAudits.audits)
+
+                let receipts = try await readPages { size, token in
+                    let page = try await client.listReceipts(.with { $0.supplier = "ALU-NORD"; $0.pageSize = size; $0.pageToken = token })
+                    return (page.receipts, page.nextPageToken)
+                }
+                let allReceipts = try await client.listReceipts(.with { $0.supplier = "ALU-NORD" })
+                #expect(receipts.items.map(\.lot) == ["P-3", "P-1", "P-2", "P-4"])
+                #expect(receipts.items == allReceipts.receipts)
+
+                // ListDue pages by supplier: one supplier a page, the same due items in all.
+                func dueItems(_ page: Conform_Supplier_V1_ListDueResponse) -> [String] {
+                    page.audits.map { "audit \($0.supplier) \($0.nextDue)" } + page.expiredApprovals.map { "expired \($0.supplier)" }
+                }
+                let due = try await readPages { size, token in
+                    let page = try await client.listDue(.with { $0.withinDays = 30; $0.pageSize = size; $0.pageToken = token })
+                    return (dueItems(page), page.nextPageToken)
+                }
+                let allDue = try await client.listDue(.with { $0.withinDays = 30 })
+                #expect(due.items.sorted() == dueItems(allDue).sorted())
+                #expect(due.pages == 4 && allDue.nextPageToken.isEmpty)
+
+                // A token belongs to its list and filters.
+                let auditToken = try await client.listAudits(.with { $0.supplier = "ALU-NORD"; $0.pageSize = 1 }).nextPageToken
+                let receiptToken = try await client.listReceipts(.with { $0.supplier = "ALU-NORD"; $0.pageSize = 1 }).nextPageToken
+                let dueToken = try await client.listDue(.with { $0.withinDays = 30; $0.pageSize = 1 }).nextPageToken
+                let supplierToken = try await client.listSuppliers(.with { $0.pageSize = 1 }).nextPageToken
+                #expect(![auditToken, receiptToken, dueToken, supplierToken].contains(""))
+                await expectPageTokenRefused { try await client.listAudits(.with { $0.supplier = "STEEL-SUD"; $0.pageToken = auditToken }) }
+                await expectPageTokenRefused { try await client.listReceipts(.with { $0.pageToken = receiptToken }) }
+                await expectPageTokenRefused { try await client.listDue(.with { $0.withinDays = 60; $0.pageToken = dueToken }) }
+                await expectPageTokenRefused { try await client.listAsl(.with { $0.pageToken = supplierToken }) }
+                await expectPageTokenRefused { try await client.listSuppliers(.with { $0.pageToken = "not-a-token" }) }
+                let tooLarge = await rpcError { try await client.listSuppliers(.with { $0.pageSize = 501 }) }
+                #expect(tooLarge?.code == .invalidArgument)
+                #expect(tooLarge?.message.hasPrefix("page_size ") == true)
             }
         }
     }

@@ -3,6 +3,10 @@ import Foundation
 
 /// Runs a program to completion without blocking a thread of the cooperative pool.
 enum ProcessRunner {
+    /// A hang guard, not a speed test: the whole suite in parallel on two cores can keep a
+    /// CLI waiting for CPU for a minute.
+    static let limit: Duration = .seconds(180)
+
     struct Result {
         var status: Int32
         /// Standard output and standard error, interleaved.
@@ -17,13 +21,13 @@ enum ProcessRunner {
         let ending = try await ChildProcess.run(
             executable, arguments: arguments,
             environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
-            output: outputPath, errors: nil, timeout: .seconds(60)
+            output: outputPath, errors: nil, timeout: Self.limit
         )
         let status: Int32
         switch ending {
         case .exited(let code): status = code
         case .signalled(let signal):
-            if signal == SIGKILL { throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) did not finish within 60 s and was killed") }
+            if signal == SIGKILL { throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Self.limit) and was killed") }
             status = 128 + signal
         }
         return Result(status: status, output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")

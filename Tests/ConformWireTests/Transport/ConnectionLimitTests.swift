@@ -103,13 +103,29 @@ struct ConnectionLimitTests {
         config.idleTimeout = .milliseconds(300)
         try await withProbeServer(wireConfig: config) { server in
             let raw = try await RawWireConnection.connect(port: try await server.wirePort)
-            try await raw.handshake()
-            try await raw.send(.headers, stream: 1, Self.headers("/conform.wire.v1.WireProbe/Echo"))
-            try await raw.send(.message, stream: 1, payload: ByteBuffer(bytes: try Conform_Wire_V1_ProbeRequest.probe(delayMillis: 800).serializedBytes() as [UInt8]))
-            try await raw.send(.halfClose, stream: 1, payload: ByteBuffer())
-            #expect(try await raw.wait { $0.frames.contains { $0.type == .trailers && $0.streamID == 1 } })
-            #expect(try raw.goAway() == nil, "the connection was drained while a call was open")
+            // SETTINGS and the call in one write: the server sees the call before its idle
+            // clock, which starts once SETTINGS arrive, could run out, however loaded the machine.
+            var settings = Conform_Wire_V1_Settings()
+            settings.maxFrameSize = 4 << 20
+            settings.initialStreamWindow = 1 << 20
+            let request = ByteBuffer(bytes: try Conform_Wire_V1_ProbeRequest.probe(delayMillis: 800).serializedBytes() as [UInt8])
+            var bytes = ByteBuffer()
+            FrameEncoder.writePreface(into: &bytes)
+            for frame in [
+                Frame(type: .settings, streamID: 0, payload: ByteBuffer(bytes: try settings.serializedBytes() as [UInt8])),
+                Frame(type: .headers, streamID: 1, payload: ByteBuffer(bytes: try Self.headers("/conform.wire.v1.WireProbe/Echo").serializedBytes() as [UInt8])),
+                Frame(type: .message, streamID: 1, payload: request),
+                Frame(type: .halfClose, streamID: 1, payload: ByteBuffer()),
+            ] {
+                var encoded = FrameEncoder.encode(frame, allocator: ByteBufferAllocator())
+                bytes.writeBuffer(&encoded)
+            }
+            try await raw.send(bytes)
             #expect(try await raw.wait { $0.isClosed })
+            // The call outlived the idle timeout: the drain came only after its answer.
+            let trailers = raw.frames.firstIndex { $0.type == .trailers && $0.streamID == 1 }
+            let goAway = raw.frames.firstIndex { $0.type == .goAway }
+            #expect(trailers != nil && goAway != nil && trailers! < goAway!, "the connection was drained while a call was open")
             #expect(try raw.goAway()?.message.contains("no call for") == true)
         }
     }

@@ -49,9 +49,14 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
     func listOrders(request: Conform_Batch_V1_ListOrdersRequest, context: ServerContext) async throws -> Conform_Batch_V1_ListOrdersResponse {
         let call = try CallContext.required()
         let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: 32)
-        let orders = try await OrderStore.list(reference: nil, customer: customer, in: self.database, logger: call.logger)
-        if orders.isEmpty, let customer { try await self.peers.checkCustomerExists(customer) }
-        return .with { $0.orders = orders.map { $0.0.message(createdAtMicros: $0.1, createdBy: $0.2) } }
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListOrders|\(customer ?? "")")
+        let rows = try await OrderStore.list(reference: nil, customer: customer, after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger)
+        if rows.isEmpty, page.after == nil, let customer { try await self.peers.checkCustomerExists(customer) }
+        let (orders, next) = page.finish(rows) { [$0.0.reference] }
+        return .with {
+            $0.orders = orders.map { $0.0.message(createdAtMicros: $0.1, createdBy: $0.2) }
+            $0.nextPageToken = next
+        }
     }
 
     func setProductMode(request: Conform_Batch_V1_SetProductModeRequest, context: ServerContext) async throws -> Conform_Batch_V1_ProductMode {
@@ -105,6 +110,10 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         }
     }
 
+    /// How large a list answer may grow before its page ends early: under the 4 MiB a stock
+    /// client accepts by default.
+    static let listResponseBudget = 3 << 20
+
     func getBatch(request: Conform_Batch_V1_BatchRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
         try await self.batch(request.number).message
     }
@@ -113,11 +122,27 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
         let call = try CallContext.required()
         let customer = request.customer.isEmpty ? nil : try FieldRules.code(request.customer, field: "customer", maxLength: 32)
         let product = request.product.isEmpty ? nil : try FieldRules.code(request.product, field: "product", maxLength: 64)
-        let batches = try await BatchStore.list(customer: customer, product: product, in: self.database, logger: call.logger)
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListBatches|\(customer ?? "")|\(product ?? "")")
+        let rows = try await BatchStore.list(customer: customer, product: product, after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger)
         // No batches is an answer only for a customer that exists.
-        if batches.isEmpty, let customer { try await self.peers.checkCustomerExists(customer) }
-        if batches.isEmpty, let product { try await self.peers.checkProductExists(product) }
-        return .with { $0.batches = batches.map(\.message) }
+        if rows.isEmpty, page.after == nil, let customer { try await self.peers.checkCustomerExists(customer) }
+        if rows.isEmpty, page.after == nil, let product { try await self.peers.checkProductExists(product) }
+        let (batches, next) = page.finish(rows) { [$0.batch.number] }
+        // A page also ends before its answer would outgrow what a client accepts in one message:
+        // a batch carries every serial.
+        var response = Conform_Batch_V1_ListBatchesResponse()
+        var bytes = 0
+        for stored in batches {
+            let message = stored.message
+            bytes += ((try? message.serializedBytes()) as [UInt8]?)?.count ?? 0
+            if bytes > Self.listResponseBudget, !response.batches.isEmpty {
+                response.nextPageToken = page.token(after: [response.batches[response.batches.count - 1].number])
+                return response
+            }
+            response.batches.append(message)
+        }
+        response.nextPageToken = next
+        return response
     }
 
     func recordFields(request: Conform_Batch_V1_RecordFieldsRequest, context: ServerContext) async throws -> Conform_Batch_V1_Batch {
@@ -175,10 +200,13 @@ struct BatchHandlers: Conform_Batch_V1_BatchService.SimpleServiceProtocol {
             throw DomainError.notFound("no unit has serial \(request.serial)")
         }
         let stored = try await self.batch(number)
-        let items = try await self.peers.call(.evidence) { client, metadata, options in
-            try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).listItems(
-                .with { $0.batch = number }, metadata: metadata, options: options
-            ).items
+        let items = try await allPages { token in
+            try await self.peers.call(.evidence) { client, metadata, options in
+                let page = try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).listItems(
+                    .with { $0.batch = number; $0.pageSize = UInt32(KeysetPage.maxSize); $0.pageToken = token }, metadata: metadata, options: options
+                )
+                return (page.items, page.nextPageToken)
+            }
         }
         let serial = stored.batch.serials.first { $0.serial == request.serial }
         return .with {

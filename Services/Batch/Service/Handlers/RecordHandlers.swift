@@ -63,13 +63,14 @@ extension BatchHandlers {
         guard !stored.batch.isComplete else {
             throw DomainError.failedPrecondition("batch \(number) is \(stored.batch.status.rawValue); a completed record is kept, never deleted")
         }
+        // One item is enough to keep the batch.
         let items = try await self.peers.call(.evidence) { client, metadata, options in
             try await Conform_Evidence_V1_EvidenceService.Client(wrapping: client).listItems(
-                .with { $0.batch = number; $0.includeSuperseded = true }, metadata: metadata, options: options
+                .with { $0.batch = number; $0.includeSuperseded = true; $0.pageSize = 1 }, metadata: metadata, options: options
             ).items
         }
         guard items.isEmpty else {
-            throw DomainError.failedPrecondition("batch \(number) has \(items.count) evidence item(s); a batch with evidence is kept (reject it instead)")
+            throw DomainError.failedPrecondition("batch \(number) has evidence; a batch with evidence is kept (reject it instead)")
         }
         return try await self.writes.write(request) { transaction in
             guard let current = try await BatchStore.findForUpdate(number, on: transaction.connection, logger: transaction.logger) else {

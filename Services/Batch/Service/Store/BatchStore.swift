@@ -68,9 +68,10 @@ enum BatchStore {
         }
     }
 
-    static func list(customer: String?, product: String?, in database: Database, logger: Logger) async throws -> [StoredBatch] {
+    /// Batches in number order after `after` (from the first when nil), at most `limit`.
+    static func list(customer: String?, product: String?, after: String?, limit: Int, in database: Database, logger: Logger) async throws -> [StoredBatch] {
         try await database.read(logger: logger) { connection in
-            try await Self.load(number: nil, customer: customer, product: product, lock: false, on: connection, logger: logger)
+            try await Self.load(number: nil, customer: customer, product: product, after: after, limit: limit, lock: false, on: connection, logger: logger)
         }
     }
 
@@ -173,7 +174,8 @@ enum BatchStore {
     /// Batches with everything recorded about them, in one statement (a batch is loaded on
     /// nearly every call, and each round trip costs more than the rows).
     private static func load(
-        number: String?, customer: String?, product: String?, lock: Bool, on connection: PostgresConnection, logger: Logger
+        number: String?, customer: String?, product: String?, after: String? = nil, limit: Int? = nil, lock: Bool,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> [StoredBatch] {
         if lock {
             // Locked first, on its own: the load below then starts after the lock is held, so a
@@ -207,8 +209,9 @@ enum BatchStore {
                    (SELECT r.id FROM releases r WHERE r.batch = b.number AND r.state IN ('requested', 'signed'))
             FROM batches b
             WHERE (\(number)::text IS NULL OR b.number = \(number)) AND (\(customer)::text IS NULL OR b.customer = \(customer))
-              AND (\(product)::text IS NULL OR b.product = \(product))
+              AND (\(product)::text IS NULL OR b.product = \(product)) AND (\(after)::text IS NULL OR b.number > \(after))
             ORDER BY b.number
+            LIMIT \(limit)
             """,
             logger: logger
         )

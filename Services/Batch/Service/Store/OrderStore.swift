@@ -23,13 +23,18 @@ enum OrderStore {
         try await Self.list(reference: reference, customer: nil, in: database, logger: logger).first
     }
 
-    static func list(reference: String?, customer: String?, in database: Database, logger: Logger) async throws -> [(Order, Int64, String)] {
+    /// Orders in reference order after `after` (from the first when nil), at most `limit` (all when nil).
+    static func list(
+        reference: String?, customer: String?, after: String? = nil, limit: Int? = nil, in database: Database, logger: Logger
+    ) async throws -> [(Order, Int64, String)] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT reference, customer, product, quantity, created_at_micros, created_by FROM orders
                 WHERE (\(reference)::text IS NULL OR reference = \(reference)) AND (\(customer)::text IS NULL OR customer = \(customer))
+                  AND (\(after)::text IS NULL OR reference > \(after))
                 ORDER BY reference
+                LIMIT \(limit)
                 """,
                 logger: logger
             )

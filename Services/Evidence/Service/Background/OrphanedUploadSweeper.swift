@@ -7,7 +7,7 @@ import SwiftProtobuf
 /// Sweeps the chunks of uploads that stopped arriving: a replica that crashed mid-upload
 /// cannot drop them itself. An upload counts as abandoned once none of its chunks arrived
 /// for `abandonedAfter`; were it to go on after that, its commit refuses it (ContentStore).
-/// One replica at a time (a lease); each sweep that drops anything is on the audit trail.
+/// Each sweep that drops anything is on the audit trail; replicas may sweep at once.
 struct OrphanedUploadSweeper: Service {
     let database: Database
     let logger: Logger

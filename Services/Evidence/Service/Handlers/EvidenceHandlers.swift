@@ -141,8 +141,24 @@ struct EvidenceHandlers: Conform_Evidence_V1_EvidenceService.SimpleServiceProtoc
     func listItems(request: Conform_Evidence_V1_ListItemsRequest, context: ServerContext) async throws -> Conform_Evidence_V1_ListItemsResponse {
         let call = try CallContext.required()
         let batch = try FieldRules.code(request.batch, field: "batch", maxLength: 64)
-        let items = try await ItemStore.list(batch: batch, includeSuperseded: request.includeSuperseded, in: self.database, logger: call.logger)
-        return .with { $0.items = items.map(\.message) }
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListItems|\(batch)|\(request.includeSuperseded)", keys: [.integer])
+        let rows = try await ItemStore.list(
+            batch: batch, includeSuperseded: request.includeSuperseded, after: try page.after(0).map { try Self.itemID($0) }, limit: page.readLimit,
+            in: self.database, logger: call.logger
+        )
+        let (items, next) = page.finish(rows) { [String($0.id)] }
+        return .with {
+            $0.items = items.map(\.message)
+            $0.nextPageToken = next
+        }
+    }
+
+    /// An item id read back from a page token.
+    static func itemID(_ text: String) throws -> Int64 {
+        guard let id = Int64(text) else {
+            throw DomainError.invalid(field: "page_token", reason: "is not a token this list gave out; pass \"\" for the first page")
+        }
+        return id
     }
 
     /// The item `id`, or NOT_FOUND.

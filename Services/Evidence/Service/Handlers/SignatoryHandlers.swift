@@ -60,7 +60,12 @@ extension EvidenceHandlers {
         context: ServerContext
     ) async throws -> Conform_Evidence_V1_ListSignatoriesResponse {
         let call = try CallContext.required()
-        let signatories = try await SignatoryStore.list(in: self.database, logger: call.logger)
-        return .with { $0.signatories = signatories.map(\.message) }
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListSignatories")
+        let rows = try await SignatoryStore.list(after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger)
+        let (signatories, next) = page.finish(rows) { [$0.principal] }
+        return .with {
+            $0.signatories = signatories.map(\.message)
+            $0.nextPageToken = next
+        }
     }
 }

@@ -165,8 +165,16 @@ extension EvidenceHandlers {
     ) async throws -> Conform_Evidence_V1_ListSignaturesResponse {
         let call = try CallContext.required()
         let target = try SignatureTarget(request.target)
-        let records = try await SignatureStore.list(targets: [target.text], in: self.database, logger: call.logger)
-        return .with { $0.signatures = records.map(\.message) }
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListSignatures|\(target.text)", keys: [.integer])
+        let rows = try await SignatureStore.list(
+            targets: [target.text], after: try page.after(0).map { try EvidenceHandlers.itemID($0) }, limit: page.readLimit,
+            in: self.database, logger: call.logger
+        )
+        let (records, next) = page.finish(rows) { [String($0.id)] }
+        return .with {
+            $0.signatures = records.map(\.message)
+            $0.nextPageToken = next
+        }
     }
 
     func exportSignature(

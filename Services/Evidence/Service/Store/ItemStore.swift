@@ -45,22 +45,28 @@ enum ItemStore {
         }
     }
 
-    /// A batch's items in upload order; superseded ones only when asked.
-    static func list(batch: String, includeSuperseded: Bool, in database: Database, logger: Logger) async throws -> [EvidenceItem] {
+    /// A batch's items in upload order after item `after` (from the first when nil), at most
+    /// `limit` (all when nil); superseded ones only when asked.
+    static func list(
+        batch: String, includeSuperseded: Bool, after: Int64? = nil, limit: Int? = nil, in database: Database, logger: Logger
+    ) async throws -> [EvidenceItem] {
         try await database.read(logger: logger) { connection in
-            let items = try await Self.load(id: nil, batch: batch, on: connection, logger: logger)
-            return includeSuperseded ? items : items.filter { $0.supersededBy == nil }
+            try await Self.load(id: nil, batch: batch, currentOnly: !includeSuperseded, after: after, limit: limit, on: connection, logger: logger)
         }
     }
 
-    private static func load(id: Int64?, batch: String?, on connection: PostgresConnection, logger: Logger) async throws -> [EvidenceItem] {
+    private static func load(
+        id: Int64?, batch: String?, currentOnly: Bool = false, after: Int64? = nil, limit: Int? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [EvidenceItem] {
         let rows = try await connection.query(
             """
             SELECT i.id, i.batch, i.kind, i.type, i.media_type, i.file_name, i.sha256, i.size, i.metadata, i.satisfies, i.uploaded_by,
                    i.uploaded_at_micros, i.uploader_certifications, i.supersedes, i.correction_reason, s.id, i.concerns
             FROM evidence_items i LEFT JOIN evidence_items s ON s.supersedes = i.id
             WHERE (\(id)::bigint IS NULL OR i.id = \(id)) AND (\(batch)::text IS NULL OR i.batch = \(batch))
+              AND (NOT \(currentOnly) OR s.id IS NULL) AND (\(after)::bigint IS NULL OR i.id > \(after))
             ORDER BY i.id
+            LIMIT \(limit)
             """,
             logger: logger
         )

@@ -55,17 +55,22 @@ enum SignatoryStore {
         }
     }
 
-    static func list(in database: Database, logger: Logger) async throws -> [Signatory] {
+    /// Signatories by principal after `after` (from the first when nil), at most `limit`.
+    static func list(after: String?, limit: Int, in database: Database, logger: Logger) async throws -> [Signatory] {
         try await database.read(logger: logger) { connection in
-            try await Self.load(principal: nil, on: connection, logger: logger)
+            try await Self.load(principal: nil, after: after, limit: limit, on: connection, logger: logger)
         }
     }
 
-    private static func load(principal: String?, on connection: PostgresConnection, logger: Logger) async throws -> [Signatory] {
+    private static func load(
+        principal: String?, after: String? = nil, limit: Int? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Signatory] {
         let rows = try await connection.query(
             """
             SELECT principal, printed_name, public_key_pem, key_fingerprint FROM signatories
-            WHERE \(principal)::text IS NULL OR principal = \(principal) ORDER BY principal
+            WHERE (\(principal)::text IS NULL OR principal = \(principal)) AND (\(after)::text IS NULL OR principal > \(after))
+            ORDER BY principal
+            LIMIT \(limit)
             """,
             logger: logger
         )

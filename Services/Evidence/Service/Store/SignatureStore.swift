@@ -60,22 +60,24 @@ enum SignatureStore {
         }
     }
 
-    /// The signatures on these records, oldest first.
-    static func list(targets: [String], in database: Database, logger: Logger) async throws -> [SignatureRecord] {
+    /// The signatures on these records, oldest first, after signature `after` (from the first
+    /// when nil), at most `limit` (all when nil).
+    static func list(targets: [String], after: Int64? = nil, limit: Int? = nil, in database: Database, logger: Logger) async throws -> [SignatureRecord] {
         try await database.read(logger: logger) { connection in
-            try await Self.load(id: nil, targets: targets, on: connection, logger: logger)
+            try await Self.load(id: nil, targets: targets, after: after, limit: limit, on: connection, logger: logger)
         }
     }
 
     private static func load(
-        id: Int64?, targets: [String]?, manifest: String? = nil, on connection: PostgresConnection, logger: Logger
+        id: Int64?, targets: [String]?, manifest: String? = nil, after: Int64? = nil, limit: Int? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> [SignatureRecord] {
         let rows = try await connection.query(
             """
             SELECT id, manifest, signature, key_fingerprint, roles_held, certifications_held, target FROM signatures
             WHERE (\(id)::bigint IS NULL OR id = \(id)) AND (\(targets)::text[] IS NULL OR target = ANY(\(targets)))
-              AND (\(manifest)::text IS NULL OR manifest = \(manifest))
+              AND (\(manifest)::text IS NULL OR manifest = \(manifest)) AND (\(after)::bigint IS NULL OR id > \(after))
             ORDER BY id
+            LIMIT \(limit)
             """,
             logger: logger
         )

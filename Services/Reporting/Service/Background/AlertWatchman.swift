@@ -33,11 +33,26 @@ struct AlertWatchman: Service {
         if escalated > 0 {
             self.logger.notice("alerts escalated to management", metadata: ["count": "\(escalated)", "after_days": "\(policy.escalateAfterDays)"])
         }
-        let due = try await self.peers.call(.supplier) { client, metadata, options in
-            try await Conform_Supplier_V1_SupplierService.Client(wrapping: client).listDue(
-                .with { $0.withinDays = UInt32(max(1, policy.auditDueWithinDays)) }, metadata: metadata, options: options
-            )
-        }
+        // Every page: reconciling resolves the supplier alerts that are not listed, so a page
+        // left unread would resolve alerts that still hold.
+        var due = Conform_Supplier_V1_ListDueResponse()
+        var token = ""
+        repeat {
+            let after = token
+            let page = try await self.peers.call(.supplier) { client, metadata, options in
+                try await Conform_Supplier_V1_SupplierService.Client(wrapping: client).listDue(
+                    .with {
+                        $0.withinDays = UInt32(max(1, policy.auditDueWithinDays))
+                        $0.pageSize = UInt32(KeysetPage.maxSize)
+                        $0.pageToken = after
+                    },
+                    metadata: metadata, options: options
+                )
+            }
+            due.audits += page.audits
+            due.expiredApprovals += page.expiredApprovals
+            token = page.nextPageToken
+        } while !token.isEmpty
         let drafts = AlertRules.supplierAlerts(
             audits: due.audits.compactMap { audit in Day(audit.nextDue).map { DueAudit(supplier: audit.supplier, nextDue: $0) } },
             expired: due.expiredApprovals.compactMap { entry in Day(entry.validUntil).map { ExpiredApproval(supplier: entry.supplier, validUntil: $0) } }

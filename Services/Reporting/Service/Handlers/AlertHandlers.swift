@@ -11,9 +11,18 @@ extension ReportingHandlers {
         let call = try CallContext.required()
         let customer = try call.customerFilter(request.customer)
         if let customer { try await self.checkCustomerExists(customer, call: call) }
-        let alerts = try await AlertStore.list(customer: customer, includeResolved: request.includeResolved, in: self.database, logger: call.logger)
+        let page = try KeysetPage(
+            size: request.pageSize, token: request.pageToken, scope: "ListAlerts|\(customer ?? "")|\(request.includeResolved ? "all" : "open")", keys: [.integer]
+        )
+        let rows = try await AlertStore.list(
+            customer: customer, includeResolved: request.includeResolved, after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger
+        )
+        let (alerts, next) = page.finish(rows) { ["\($0.id)"] }
         let today = Day.today
-        return .with { $0.alerts = alerts.map { $0.message(today: today) } }
+        return .with {
+            $0.alerts = alerts.map { $0.message(today: today) }
+            $0.nextPageToken = next
+        }
     }
 
     func acknowledgeAlert(request: Conform_Reporting_V1_AcknowledgeAlertRequest, context: ServerContext) async throws -> Conform_Reporting_V1_Alert {

@@ -30,6 +30,15 @@ extension ReportingHandlers {
             throw DomainError.invalid(field: "sample_size", reason: "\(request.sampleSize) is more than 1000; the complete archive follows the sample anyway")
         }
         try await self.checkCustomerExists(customer, call: call)
+        // Each report holds a database connection and its data while it streams: only so many at once.
+        guard let slot = self.reportSlots.take() else {
+            throw RPCError(
+                code: .resourceExhausted,
+                message: "\(self.reportSlots.limit) audit reports are being built already, the most at once (CONFORM_REPORTING_MAX_REPORTS); try again in about 10 seconds",
+                metadata: ["grpc-retry-pushback-ms": "10000"]
+            )
+        }
+        defer { slot.release() }
         let sampleSize = request.sampleSize == 0 ? 5 : Int(request.sampleSize)
         let seed = request.seed == 0 ? UInt64.random(in: 1...UInt64(Int64.max)) : request.seed
 
@@ -77,9 +86,20 @@ extension ReportingHandlers {
             try await response.write(.with { $0.archive = .with { $0.items = page.map(\.message) } })
         }
         if request.html {
-            let html = Data(AuditReportHTML.render(report).utf8)
-            for start in stride(from: 0, to: html.count, by: Self.htmlChunkBytes) {
-                try await response.write(.with { $0.html = html[start..<min(start + Self.htmlChunkBytes, html.count)] })
+            // Rendered a few hundred rows at a time and sent as it grows: the document is never
+            // held whole (a two-year report runs to tens of megabytes).
+            var chunk = ""
+            for step in AuditReportHTML.steps(report) {
+                step(&chunk)
+                if chunk.utf8.count >= Self.htmlChunkBytes {
+                    let bytes = Data(chunk.utf8)
+                    chunk = ""
+                    try await response.write(.with { $0.html = bytes })
+                }
+            }
+            if !chunk.isEmpty {
+                let bytes = Data(chunk.utf8)
+                try await response.write(.with { $0.html = bytes })
             }
         }
     }

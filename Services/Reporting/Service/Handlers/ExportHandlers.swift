@@ -48,12 +48,19 @@ extension ReportingHandlers {
     ) async throws -> Conform_Reporting_V1_ListExportDefinitionsResponse {
         let call = try CallContext.required()
         let customer = try call.customerFilter(request.customer)
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListExportDefinitions|\(customer ?? "")", keys: [.text, .text])
         let logger = call.logger
-        let definitions = try await self.database.read(logger: logger) { connection in
-            try await ExportStore.definitions(customer: customer, on: connection, logger: logger)
+        let rows = try await self.database.read(logger: logger) { connection in
+            try await ExportStore.definitions(
+                customer: customer, afterCustomer: page.after(0), afterName: page.after(1), limit: page.readLimit, on: connection, logger: logger
+            )
         }
-        if definitions.isEmpty, let customer { try await self.checkCustomerExists(customer, call: call) }
-        return .with { $0.definitions = definitions.map { $0.0.message(by: $0.by, at: $0.at) } }
+        if rows.isEmpty, page.after == nil, let customer { try await self.checkCustomerExists(customer, call: call) }
+        let (definitions, next) = page.finish(rows) { [$0.0.customer, $0.0.name] }
+        return .with {
+            $0.definitions = definitions.map { $0.0.message(by: $0.by, at: $0.at) }
+            $0.nextPageToken = next
+        }
     }
 
     func runExport(request: Conform_Reporting_V1_RunExportRequest, context: ServerContext) async throws -> Conform_Reporting_V1_CustomerExport {
@@ -92,9 +99,14 @@ extension ReportingHandlers {
     func listExports(request: Conform_Reporting_V1_ListExportsRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListExportsResponse {
         let call = try CallContext.required()
         let customer = try call.customerFilter(request.customer)
-        let exports = try await ExportStore.exports(customer: customer, in: self.database, logger: call.logger)
-        if exports.isEmpty, let customer { try await self.checkCustomerExists(customer, call: call) }
-        return .with { $0.exports = exports.map(\.message) }
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListExports|\(customer ?? "")", keys: [.integer])
+        let rows = try await ExportStore.exports(customer: customer, after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger)
+        if rows.isEmpty, page.after == nil, let customer { try await self.checkCustomerExists(customer, call: call) }
+        let (exports, next) = page.finish(rows) { ["\($0.id)"] }
+        return .with {
+            $0.exports = exports.map(\.message)
+            $0.nextPageToken = next
+        }
     }
 
     func getExportContent(request: Conform_Reporting_V1_GetExportContentRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ExportContent {
@@ -117,8 +129,13 @@ extension ReportingHandlers {
     func listDeliveries(request: Conform_Reporting_V1_ListDeliveriesRequest, context: ServerContext) async throws -> Conform_Reporting_V1_ListDeliveriesResponse {
         let call = try CallContext.required()
         let customer = try call.customerFilter(request.customer)
-        let deliveries = try await ExportStore.deliveries(customer: customer, in: self.database, logger: call.logger)
-        return .with { $0.deliveries = deliveries.map(\.message) }
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListDeliveries|\(customer ?? "")", keys: [.integer])
+        let rows = try await ExportStore.deliveries(customer: customer, after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger)
+        let (deliveries, next) = page.finish(rows) { ["\($0.id)"] }
+        return .with {
+            $0.deliveries = deliveries.map(\.message)
+            $0.nextPageToken = next
+        }
     }
 }
 

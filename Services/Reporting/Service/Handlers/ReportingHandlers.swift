@@ -11,6 +11,8 @@ struct ReportingHandlers: Conform_Reporting_V1_ReportingService.SimpleServicePro
     /// feed has not shown yet.
     let peers: Peers
     let problems: FeedProblems
+    /// Caps the audit reports built at once.
+    let reportSlots: ReportSlots
     /// Signalled when the reporting feed has new events, alert changes among them.
     let feedChanges: ChangeSignal
     /// How long an alert watch waits for that signal before it looks anyway: also how soon it

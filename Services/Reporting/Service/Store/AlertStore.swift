@@ -121,15 +121,18 @@ enum AlertStore {
         return try await Self.decode(rows)
     }
 
-    /// Alerts of one customer (every customer's and suppliers' when nil): every open one, or
-    /// the 500 newest of all.
-    static func list(customer: String?, includeResolved: Bool, in database: Database, logger: Logger) async throws -> [Alert] {
+    /// Alerts of one customer (every customer's and suppliers' when nil), open ones or all,
+    /// newest first: those older than alert `after`, at most `limit` (every one when nil).
+    static func list(
+        customer: String?, includeResolved: Bool, after: String? = nil, limit: Int? = nil, in database: Database, logger: Logger
+    ) async throws -> [Alert] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM alerts
                 WHERE (\(customer)::text IS NULL OR customer = \(customer)) AND (\(includeResolved) OR resolved_at_micros = 0)
-                ORDER BY id DESC LIMIT \(includeResolved ? 500 : Int.max)
+                  AND (\(after)::bigint IS NULL OR id < \(after)::bigint)
+                ORDER BY id DESC LIMIT \(limit)
                 """,
                 logger: logger
             )

@@ -77,15 +77,21 @@ enum ExportStore {
         try await Self.definitions(customer: customer, name: name, on: connection, logger: logger).first
     }
 
-    /// The current version of every definition (of one customer, of one name).
-    static func definitions(customer: String?, name: String? = nil, on connection: PostgresConnection, logger: Logger) async throws -> [(ExportDefinition, by: String, at: Int64)] {
+    /// The current version of every definition (of one customer, of one name), by customer and
+    /// name: those after `afterCustomer`'s `afterName`, at most `limit` (every one when nil).
+    static func definitions(
+        customer: String?, name: String? = nil, afterCustomer: String? = nil, afterName: String? = nil, limit: Int? = nil,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [(ExportDefinition, by: String, at: Int64)] {
         let rows = try await connection.query(
             """
             SELECT DISTINCT ON (customer, name) customer, name, version, schedule, root_element, record_element, field_elements, field_sources,
                    defined_by, defined_at_micros
             FROM export_definitions
             WHERE (\(customer)::text IS NULL OR customer = \(customer)) AND (\(name)::text IS NULL OR name = \(name))
+              AND (\(afterCustomer)::text IS NULL OR (customer, name) > (\(afterCustomer)::text, \(afterName)::text))
             ORDER BY customer, name, version DESC
+            LIMIT \(limit)
             """,
             logger: logger
         )
@@ -220,22 +226,26 @@ enum ExportStore {
         try await Self.exports(id: id, customer: customer, on: connection, logger: logger).first
     }
 
-    /// Every export (of one customer), newest period first, each at its current revision.
-    static func exports(customer: String?, in database: Database, logger: Logger) async throws -> [ExportRecord] {
+    /// Exports (of one customer), newest first (by id), each at its current revision: those
+    /// older than export `after`, at most `limit`.
+    static func exports(customer: String?, after: String?, limit: Int, in database: Database, logger: Logger) async throws -> [ExportRecord] {
         try await database.read(logger: logger) { connection in
-            try await Self.exports(id: nil, customer: customer, on: connection, logger: logger)
+            try await Self.exports(id: nil, customer: customer, after: after, limit: limit, on: connection, logger: logger)
         }
     }
 
-    private static func exports(id: Int64?, customer: String?, on connection: PostgresConnection, logger: Logger) async throws -> [ExportRecord] {
+    private static func exports(
+        id: Int64?, customer: String?, after: String? = nil, limit: Int? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [ExportRecord] {
         let rows = try await connection.query(
             """
             SELECT x.id, x.customer, x.name, x.period, r.revision, r.definition_version, r.file_name, r.sha256, r.records,
                    r.generated_by, r.generated_at_micros
             FROM customer_exports x JOIN export_revisions r ON r.export_id = x.id AND r.revision = x.revision
             WHERE (\(id)::bigint IS NULL OR x.id = \(id)) AND (\(customer)::text IS NULL OR x.customer = \(customer))
-            ORDER BY x.period DESC, x.customer, x.name
-            LIMIT 1000
+              AND (\(after)::bigint IS NULL OR x.id < \(after)::bigint)
+            ORDER BY x.id DESC
+            LIMIT \(limit)
             """,
             logger: logger
         )
@@ -249,7 +259,7 @@ enum ExportStore {
         }
         guard !exports.isEmpty else { return exports }
         // The current revision's delivery of each, in one query.
-        let deliveries = try await Self.deliveries(exportID: id, revision: nil, customer: customer, on: connection, logger: logger)
+        let deliveries = try await Self.deliveries(exportIDs: exports.map(\.id), on: connection, logger: logger)
         let byRevision = Dictionary(deliveries.map { ("\($0.exportID)/\($0.revision)", $0) }, uniquingKeysWith: { first, _ in first })
         for index in exports.indices {
             exports[index].delivery = byRevision["\(exports[index].id)/\(exports[index].revision)"]
@@ -273,16 +283,30 @@ enum ExportStore {
 }
 
 extension ExportStore {
-    /// Deliveries (of one export revision, of one customer), newest first.
-    static func deliveries(exportID: Int64?, revision: Int?, customer: String?, on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryRecord] {
+    /// Deliveries (of one customer), newest first: those older than delivery `after`, at most `limit`.
+    static func deliveries(customer: String?, after: String?, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryRecord] {
         let rows = try await connection.query(
             """
             SELECT id, export_id, revision, customer, file_name, status, attempts, last_error, path, queued_at_micros, delivered_at_micros,
                    next_attempt_at_micros
             FROM deliveries
-            WHERE (\(exportID)::bigint IS NULL OR export_id = \(exportID)) AND (\(revision.map(Int32.init))::int IS NULL OR revision = \(revision.map(Int32.init)))
-              AND (\(customer)::text IS NULL OR customer = \(customer))
-            ORDER BY id DESC LIMIT \(exportID == nil && customer == nil ? 1000 : Int.max)
+            WHERE (\(customer)::text IS NULL OR customer = \(customer)) AND (\(after)::bigint IS NULL OR id < \(after)::bigint)
+            ORDER BY id DESC LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        return try await Self.decodeDeliveries(rows)
+    }
+
+    /// Every delivery of the exports `exportIDs`, newest first.
+    static func deliveries(exportIDs: [Int64], on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryRecord] {
+        let rows = try await connection.query(
+            """
+            SELECT id, export_id, revision, customer, file_name, status, attempts, last_error, path, queued_at_micros, delivered_at_micros,
+                   next_attempt_at_micros
+            FROM deliveries
+            WHERE export_id = ANY(\(exportIDs))
+            ORDER BY id DESC
             """,
             logger: logger
         )
@@ -302,9 +326,9 @@ extension ExportStore {
         return deliveries
     }
 
-    static func deliveries(customer: String?, in database: Database, logger: Logger) async throws -> [DeliveryRecord] {
+    static func deliveries(customer: String?, after: String?, limit: Int, in database: Database, logger: Logger) async throws -> [DeliveryRecord] {
         try await database.read(logger: logger) { connection in
-            try await Self.deliveries(exportID: nil, revision: nil, customer: customer, on: connection, logger: logger)
+            try await Self.deliveries(customer: customer, after: after, limit: limit, on: connection, logger: logger)
         }
     }
 

@@ -45,9 +45,14 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
             throw DomainError.invalid(field: "customer", reason: "or product is required: name the customer, the product, or both")
         }
         if let customer { try call.requireAccess(toCustomer: customer) }
-        let links = try await CatalogStore.links(customer: customer ?? call.principal.customerScope?.uppercased(), product: product, in: self.database, logger: call.logger)
+        let only = customer ?? call.principal.customerScope?.uppercased()
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListCustomerProducts|\(only ?? "")|\(product ?? "")", keys: [.text, .text, .text])
+        let rows = try await CatalogStore.links(
+            customer: only, product: product, afterCustomer: page.after(0), afterProduct: page.after(1), afterContract: page.after(2),
+            limit: page.readLimit, in: self.database, logger: call.logger
+        )
         // No links is an answer only about a customer and a product that exist.
-        if links.isEmpty {
+        if rows.isEmpty, page.after == nil {
             if let customer, try await CustomerStore.find(code: customer, in: self.database, logger: call.logger) == nil {
                 throw DomainError.notFound(CatalogRules.noCustomer(customer))
             }
@@ -56,7 +61,11 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
                 throw DomainError.notFound("no product \(product) (product); ListProducts shows the products there are")
             }
         }
-        return .with { $0.links = links.map(\.message) }
+        let (links, next) = page.finish(rows) { [$0.customer, $0.product, $0.contractReference] }
+        return .with {
+            $0.links = links.map(\.message)
+            $0.nextPageToken = next
+        }
     }
 
     func createRequirement(
@@ -135,12 +144,17 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         let call = try CallContext.required()
         let customer = try Codes.customer(request.customer)
         try call.requireAccess(toCustomer: customer)
-        let requirements = try await RequirementStore.list(customer: customer, in: self.database, logger: call.logger)
-        if requirements.isEmpty, try await CustomerStore.find(code: customer, in: self.database, logger: call.logger) == nil {
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListRequirements|\(customer)")
+        let rows = try await RequirementStore.list(customer: customer, after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger)
+        if rows.isEmpty, page.after == nil, try await CustomerStore.find(code: customer, in: self.database, logger: call.logger) == nil {
             throw DomainError.notFound(CatalogRules.noCustomer(customer))
         }
+        let (requirements, next) = page.finish(rows) { [$0.id] }
         let validations = try await self.validations()
-        return .with { $0.requirements = requirements.map { $0.message(on: Day.today, validations: validations) } }
+        return .with {
+            $0.requirements = requirements.map { $0.message(on: Day.today, validations: validations) }
+            $0.nextPageToken = next
+        }
     }
 
     func recordValidation(
@@ -166,8 +180,13 @@ struct CatalogHandlers: Conform_Requirement_V1_RequirementCatalog.SimpleServiceP
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_ListValidationsResponse {
         let call = try CallContext.required()
-        let validations = try await CatalogStore.validations(in: self.database, logger: call.logger)
-        return .with { $0.validations = validations.map { $0.0.message(recordedAtMicros: $0.1) } }
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListValidations")
+        let rows = try await CatalogStore.validations(after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger)
+        let (validations, next) = page.finish(rows) { [$0.0.capability] }
+        return .with {
+            $0.validations = validations.map { $0.0.message(recordedAtMicros: $0.1) }
+            $0.nextPageToken = next
+        }
     }
 
     func resolve(

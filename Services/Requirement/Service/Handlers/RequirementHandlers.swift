@@ -51,12 +51,13 @@ struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServ
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_ListCustomersResponse {
         let call = try CallContext.required()
-        let page = try PageRequest.validate(pageSize: request.pageSize, pageToken: request.pageToken, maxCodeLength: CustomerRules.maxCodeLength)
         let only = call.principal.customerScope?.uppercased()
-        let result = try await CustomerStore.list(page, only: only, in: self.database, logger: call.logger)
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListCustomers|\(only ?? "")")
+        let rows = try await CustomerStore.list(after: page.after(0), limit: page.readLimit, only: only, in: self.database, logger: call.logger)
+        let (customers, next) = page.finish(rows) { [$0.code] }
         return .with {
-            $0.customers = result.items.map(Conform_Requirement_V1_Customer.init)
-            $0.nextPageToken = result.nextPageToken
+            $0.customers = customers.map(Conform_Requirement_V1_Customer.init)
+            $0.nextPageToken = next
         }
     }
 
@@ -91,12 +92,13 @@ struct RequirementHandlers: Conform_Requirement_V1_RequirementService.SimpleServ
         context: ServerContext
     ) async throws -> Conform_Requirement_V1_ListProductsResponse {
         let call = try CallContext.required()
-        let page = try PageRequest.validate(pageSize: request.pageSize, pageToken: request.pageToken, maxCodeLength: ProductRules.maxCodeLength)
         let family = request.family.isEmpty ? nil : try FieldRules.code(request.family, field: "family", maxLength: ProductRules.maxCodeLength)
-        let result = try await ProductStore.list(page, family: family, in: self.database, logger: call.logger)
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListProducts|\(family ?? "")")
+        let rows = try await ProductStore.list(after: page.after(0), limit: page.readLimit, family: family, in: self.database, logger: call.logger)
+        let (products, next) = page.finish(rows) { [$0.code] }
         return .with {
-            $0.products = result.items.map(Conform_Requirement_V1_Product.init)
-            $0.nextPageToken = result.nextPageToken
+            $0.products = products.map(Conform_Requirement_V1_Product.init)
+            $0.nextPageToken = next
         }
     }
 }

@@ -60,13 +60,21 @@ enum CatalogStore {
         }
     }
 
-    static func links(customer: String?, product: String?, in database: Database, logger: Logger) async throws -> [Link] {
+    /// Links (of a customer, of a product) by customer, product and contract reference: those
+    /// after the link (`afterCustomer`, `afterProduct`, `afterContract`), at most `limit` (every one when nil).
+    static func links(
+        customer: String?, product: String?, afterCustomer: String? = nil, afterProduct: String? = nil, afterContract: String? = nil,
+        limit: Int? = nil, in database: Database, logger: Logger
+    ) async throws -> [Link] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT customer, product, contract_reference, created_at_micros, created_by FROM customer_products
                 WHERE (\(customer)::text IS NULL OR customer = \(customer)) AND (\(product)::text IS NULL OR product = \(product))
+                  AND (\(afterCustomer)::text IS NULL
+                       OR (customer, product, contract_reference) > (\(afterCustomer)::text, \(afterProduct)::text, \(afterContract)::text))
                 ORDER BY customer, product, contract_reference
+                LIMIT \(limit)
                 """,
                 logger: logger
             )
@@ -95,10 +103,15 @@ enum CatalogStore {
         return micros
     }
 
-    static func validations(in database: Database, logger: Logger) async throws -> [(CapabilityValidation, Int64)] {
+    /// Validations by capability: those after capability `after`, at most `limit` (every one when nil).
+    static func validations(after: String? = nil, limit: Int? = nil, in database: Database, logger: Logger) async throws -> [(CapabilityValidation, Int64)] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
-                "SELECT capability, validated_on::text, validated_by, evidence_reference, recorded_at_micros FROM capability_validations ORDER BY capability",
+                """
+                SELECT capability, validated_on::text, validated_by, evidence_reference, recorded_at_micros FROM capability_validations
+                WHERE \(after)::text IS NULL OR capability > \(after)
+                ORDER BY capability LIMIT \(limit)
+                """,
                 logger: logger
             )
             var validations: [(CapabilityValidation, Int64)] = []

@@ -42,20 +42,19 @@ enum CustomerStore {
         }
     }
 
-    /// A page of customers ordered by code; `only` restricts to one code (a customer-scoped caller).
-    static func list(_ page: PageRequest, only: String?, in database: Database, logger: Logger) async throws -> Page<Customer> {
+    /// Customers ordered by code after `after` (from the first when nil), at most `limit`;
+    /// `only` restricts to one code (a customer-scoped caller).
+    static func list(after: String?, limit: Int, only: String?, in database: Database, logger: Logger) async throws -> [Customer] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM customers
-                WHERE code > \(page.afterCode ?? "") AND (\(only)::text IS NULL OR code = \(only))
-                ORDER BY code LIMIT \(page.size + 1)
+                WHERE (\(after)::text IS NULL OR code > \(after)) AND (\(only)::text IS NULL OR code = \(only))
+                ORDER BY code LIMIT \(limit)
                 """,
                 logger: logger
             )
-            let customers = try await Self.decode(rows)
-            let items = Array(customers.prefix(page.size))
-            return Page(items: items, nextPageToken: customers.count > page.size ? items.last?.code ?? "" : "")
+            return try await Self.decode(rows)
         }
     }
 

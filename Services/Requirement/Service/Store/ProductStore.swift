@@ -39,20 +39,19 @@ enum ProductStore {
         }
     }
 
-    /// A page of products ordered by code, optionally of one family.
-    static func list(_ page: PageRequest, family: String?, in database: Database, logger: Logger) async throws -> Page<Product> {
+    /// Products ordered by code after `after` (from the first when nil), at most `limit`,
+    /// optionally of one family.
+    static func list(after: String?, limit: Int, family: String?, in database: Database, logger: Logger) async throws -> [Product] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM products
-                WHERE code > \(page.afterCode ?? "") AND (\(family)::text IS NULL OR family = \(family))
-                ORDER BY code LIMIT \(page.size + 1)
+                WHERE (\(after)::text IS NULL OR code > \(after)) AND (\(family)::text IS NULL OR family = \(family))
+                ORDER BY code LIMIT \(limit)
                 """,
                 logger: logger
             )
-            let products = try await Self.decode(rows)
-            let items = Array(products.prefix(page.size))
-            return Page(items: items, nextPageToken: products.count > page.size ? items.last?.code ?? "" : "")
+            return try await Self.decode(rows)
         }
     }
 

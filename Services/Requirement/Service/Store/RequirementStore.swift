@@ -119,13 +119,15 @@ enum RequirementStore {
         }
     }
 
-    /// Every requirement of a customer, ordered by id.
-    static func list(customer: String, in database: Database, logger: Logger) async throws -> [Requirement] {
+    /// The requirements of a customer, ordered by id: those after requirement `after`, at most
+    /// `limit` (every one when nil).
+    static func list(customer: String, after: String? = nil, limit: Int? = nil, in database: Database, logger: Logger) async throws -> [Requirement] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.selectList)
-                FROM requirements WHERE customer = \(customer) ORDER BY requirement_id
+                FROM requirements WHERE customer = \(customer) AND (\(after)::text IS NULL OR requirement_id > \(after))
+                ORDER BY requirement_id LIMIT \(limit)
                 """,
                 logger: logger
             )

@@ -44,12 +44,19 @@ extension SupplierHandlers {
     func listReceipts(request: Conform_Supplier_V1_ListReceiptsRequest, context: ServerContext) async throws -> Conform_Supplier_V1_ListReceiptsResponse {
         let call = try CallContext.required()
         let supplier = request.supplier.isEmpty ? nil : try Self.code(request.supplier)
-        let receipts = try await ReceiptStore.list(lots: nil, supplier: supplier, in: self.database, logger: call.logger)
-        if receipts.isEmpty, let supplier {
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListReceipts|\(supplier ?? "")", keys: [.date, .text])
+        let rows = try await ReceiptStore.list(
+            lots: nil, supplier: supplier, afterDay: page.after(0), afterLot: page.after(1), limit: page.readLimit, in: self.database, logger: call.logger
+        )
+        if rows.isEmpty, page.after == nil, let supplier {
             let known = try await self.database.read(logger: call.logger) { try await SupplierStore.exists(supplier, on: $0, logger: call.logger) }
             guard known else { throw DomainError.notFound("no supplier \(supplier) (supplier); ListSuppliers shows the suppliers there are") }
         }
-        return .with { $0.receipts = receipts.map(\.message) }
+        let (receipts, next) = page.finish(rows) { [$0.receivedOn.description, $0.lot] }
+        return .with {
+            $0.receipts = receipts.map(\.message)
+            $0.nextPageToken = next
+        }
     }
 
     func requestException(request: Conform_Supplier_V1_RequestExceptionRequest, context: ServerContext) async throws -> Conform_Supplier_V1_Receipt {

@@ -45,8 +45,13 @@ struct SupplierHandlers: Conform_Supplier_V1_SupplierService.SimpleServiceProtoc
 
     func listSuppliers(request: Conform_Supplier_V1_ListSuppliersRequest, context: ServerContext) async throws -> Conform_Supplier_V1_ListSuppliersResponse {
         let call = try CallContext.required()
-        let suppliers = try await SupplierStore.suppliers(code: nil, in: self.database, logger: call.logger)
-        return .with { $0.suppliers = suppliers.map { $0.0.message(createdAtMicros: $0.1, createdBy: $0.2) } }
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListSuppliers")
+        let rows = try await SupplierStore.suppliers(code: nil, after: page.after(0), limit: page.readLimit, in: self.database, logger: call.logger)
+        let (suppliers, next) = page.finish(rows) { [$0.0.code] }
+        return .with {
+            $0.suppliers = suppliers.map { $0.0.message(createdAtMicros: $0.1, createdBy: $0.2) }
+            $0.nextPageToken = next
+        }
     }
 
     func setAslEntry(request: Conform_Supplier_V1_SetAslEntryRequest, context: ServerContext) async throws -> Conform_Supplier_V1_AslEntry {
@@ -69,10 +74,15 @@ struct SupplierHandlers: Conform_Supplier_V1_SupplierService.SimpleServiceProtoc
 
     func listAsl(request: Conform_Supplier_V1_ListAslRequest, context: ServerContext) async throws -> Conform_Supplier_V1_ListAslResponse {
         let call = try CallContext.required()
-        let entries = try await self.database.read(logger: call.logger) { connection in
-            try await SupplierStore.entries(supplier: nil, on: connection, logger: call.logger)
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListAsl")
+        let rows = try await self.database.read(logger: call.logger) { connection in
+            try await SupplierStore.entries(suppliers: nil, after: page.after(0), limit: page.readLimit, on: connection, logger: call.logger)
         }
-        return .with { $0.entries = entries.map(\.message) }
+        let (entries, next) = page.finish(rows) { [$0.supplier] }
+        return .with {
+            $0.entries = entries.map(\.message)
+            $0.nextPageToken = next
+        }
     }
 
     func recordAudit(request: Conform_Supplier_V1_RecordAuditRequest, context: ServerContext) async throws -> Conform_Supplier_V1_SupplierAudit {
@@ -94,10 +104,17 @@ struct SupplierHandlers: Conform_Supplier_V1_SupplierService.SimpleServiceProtoc
     func listAudits(request: Conform_Supplier_V1_ListAuditsRequest, context: ServerContext) async throws -> Conform_Supplier_V1_ListAuditsResponse {
         let call = try CallContext.required()
         let code = try Self.code(request.supplier)
-        let audits = try await self.database.read(logger: call.logger) { connection in
-            try await SupplierStore.audits(suppliers: [code], on: connection, logger: call.logger)
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListAudits|\(code)", keys: [.date, .integer])
+        let rows = try await self.database.read(logger: call.logger) { connection in
+            try await SupplierStore.audits(
+                suppliers: [code], afterDate: page.after(0), afterID: page.after(1), limit: page.readLimit, on: connection, logger: call.logger
+            )
         }
-        return .with { $0.audits = audits.map(\.message) }
+        let (audits, next) = page.finish(rows) { [$0.date.description, "\($0.id)"] }
+        return .with {
+            $0.audits = audits.map(\.message)
+            $0.nextPageToken = next
+        }
     }
 
     func setReceivingPolicy(request: Conform_Supplier_V1_SetReceivingPolicyRequest, context: ServerContext) async throws -> Conform_Supplier_V1_ReceivingPolicy {
@@ -129,14 +146,21 @@ struct SupplierHandlers: Conform_Supplier_V1_SupplierService.SimpleServiceProtoc
     func listDue(request: Conform_Supplier_V1_ListDueRequest, context: ServerContext) async throws -> Conform_Supplier_V1_ListDueResponse {
         let call = try CallContext.required()
         let within = request.withinDays == 0 ? 30 : Int(request.withinDays)
-        let (audits, entries) = try await self.database.read(logger: call.logger) { connection in
-            (
-                try await SupplierStore.audits(suppliers: nil, on: connection, logger: call.logger),
-                try await SupplierStore.entries(supplier: nil, on: connection, logger: call.logger)
+        // A page of suppliers, by code; what comes due is worked out from their audits and
+        // entries only.
+        let page = try KeysetPage(size: request.pageSize, token: request.pageToken, scope: "ListDue|\(within)")
+        let (next, audits, entries) = try await self.database.read(logger: call.logger) { connection -> (String, [SupplierAudit], [AslEntry]) in
+            let rows = try await SupplierStore.codes(after: page.after(0), limit: page.readLimit, on: connection, logger: call.logger)
+            let (codes, next) = page.finish(rows) { [$0] }
+            return (
+                next,
+                try await SupplierStore.audits(suppliers: codes, on: connection, logger: call.logger),
+                try await SupplierStore.entries(suppliers: codes, after: nil, limit: nil, on: connection, logger: call.logger)
             )
         }
         let today = Day.today
         return .with {
+            $0.nextPageToken = next
             $0.audits = DueList.audits(audits, within: within, today: today).map { due in
                 .with {
                     $0.supplier = due.supplier

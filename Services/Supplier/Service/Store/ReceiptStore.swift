@@ -40,20 +40,28 @@ enum ReceiptStore {
         try await Self.load(lots: [lot], supplier: nil, lock: forUpdate, on: connection, logger: logger).first
     }
 
-    static func list(lots: [String]?, supplier: String?, in database: Database, logger: Logger) async throws -> [Receipt] {
+    /// Receipts by date received, then lot; after the receipt received on `afterDay` as lot
+    /// `afterLot`, at most `limit`.
+    static func list(
+        lots: [String]?, supplier: String?, afterDay: String? = nil, afterLot: String? = nil, limit: Int? = nil, in database: Database, logger: Logger
+    ) async throws -> [Receipt] {
         try await database.read(logger: logger) { connection in
-            try await Self.load(lots: lots, supplier: supplier, lock: false, on: connection, logger: logger)
+            try await Self.load(lots: lots, supplier: supplier, afterDay: afterDay, afterLot: afterLot, limit: limit, lock: false, on: connection, logger: logger)
         }
     }
 
-    private static func load(lots: [String]?, supplier: String?, lock: Bool, on connection: PostgresConnection, logger: Logger) async throws -> [Receipt] {
+    private static func load(
+        lots: [String]?, supplier: String?, afterDay: String? = nil, afterLot: String? = nil, limit: Int? = nil, lock: Bool,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Receipt] {
         let rows = try await connection.query(
             """
             SELECT lot, supplier, material, quantity, received_on::text, coa_evidence, verdict, reasons, received_by, last_audit::text,
                    exception, justification, requested_by, approved_by, approval_manifest, approval_signature, approval_signature_id
             FROM receipts
             WHERE (\(lots)::text[] IS NULL OR lot = ANY(\(lots))) AND (\(supplier)::text IS NULL OR supplier = \(supplier))
-            ORDER BY received_on, lot \(unescaped: lock ? "FOR UPDATE" : "")
+              AND (\(afterDay)::date IS NULL OR (received_on, lot) > (\(afterDay)::date, \(afterLot)))
+            ORDER BY received_on, lot LIMIT \(limit) \(unescaped: lock ? "FOR UPDATE" : "")
             """,
             logger: logger
         )

@@ -21,12 +21,16 @@ enum SupplierStore {
         }
     }
 
-    static func suppliers(code: String?, in database: Database, logger: Logger) async throws -> [(Supplier, Int64, String)] {
+    /// Suppliers in code order (the one of `code` when given), after code `after`, at most `limit`.
+    static func suppliers(
+        code: String?, after: String? = nil, limit: Int? = nil, in database: Database, logger: Logger
+    ) async throws -> [(Supplier, Int64, String)] {
         try await database.read(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT code, name, sites, contacts, created_at_micros, created_by FROM suppliers
-                WHERE \(code)::text IS NULL OR code = \(code) ORDER BY code
+                WHERE (\(code)::text IS NULL OR code = \(code)) AND (\(after)::text IS NULL OR code > \(after))
+                ORDER BY code LIMIT \(limit)
                 """,
                 logger: logger
             )
@@ -38,6 +42,17 @@ enum SupplierStore {
             }
             return suppliers
         }
+    }
+
+    /// Supplier codes in order, after `after`, at most `limit`.
+    static func codes(after: String?, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        let rows = try await connection.query(
+            "SELECT code FROM suppliers WHERE \(after)::text IS NULL OR code > \(after) ORDER BY code LIMIT \(limit)",
+            logger: logger
+        )
+        var codes: [String] = []
+        for try await code in rows.decode(String.self) { codes.append(code) }
+        return codes
     }
 
     static func exists(_ code: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
@@ -61,10 +76,16 @@ enum SupplierStore {
     }
 
     static func entries(supplier: String?, on connection: PostgresConnection, logger: Logger) async throws -> [AslEntry] {
+        try await Self.entries(suppliers: supplier.map { [$0] }, after: nil, limit: nil, on: connection, logger: logger)
+    }
+
+    /// ASL entries in supplier order (of `suppliers` when given), after supplier `after`, at most `limit`.
+    static func entries(suppliers: [String]?, after: String?, limit: Int?, on connection: PostgresConnection, logger: Logger) async throws -> [AslEntry] {
         let rows = try await connection.query(
             """
             SELECT supplier, status, scope, approved_on::text, approved_by, valid_until::text, notes FROM asl_entries
-            WHERE \(supplier)::text IS NULL OR supplier = \(supplier) ORDER BY supplier
+            WHERE (\(suppliers)::text[] IS NULL OR supplier = ANY(\(suppliers))) AND (\(after)::text IS NULL OR supplier > \(after))
+            ORDER BY supplier LIMIT \(limit)
             """,
             logger: logger
         )
@@ -92,11 +113,17 @@ enum SupplierStore {
         throw DatabaseError(.failed, "the audit of \(audit.supplier) was not stored")
     }
 
-    static func audits(suppliers: [String]?, on connection: PostgresConnection, logger: Logger) async throws -> [SupplierAudit] {
+    /// Audits of `suppliers` (every supplier's when nil), by supplier, newest first; after the
+    /// audit of date `afterDate` and id `afterID` (a page of one supplier's), at most `limit`.
+    static func audits(
+        suppliers: [String]?, afterDate: String? = nil, afterID: String? = nil, limit: Int? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [SupplierAudit] {
         let rows = try await connection.query(
             """
             SELECT id, supplier, date::text, type, auditor, result, findings, next_due::text, recorded_by FROM supplier_audits
-            WHERE \(suppliers)::text[] IS NULL OR supplier = ANY(\(suppliers)) ORDER BY supplier, date DESC, id DESC
+            WHERE (\(suppliers)::text[] IS NULL OR supplier = ANY(\(suppliers)))
+              AND (\(afterDate)::date IS NULL OR (date, id) < (\(afterDate)::date, \(afterID)::bigint))
+            ORDER BY supplier, date DESC, id DESC LIMIT \(limit)
             """,
             logger: logger
         )
