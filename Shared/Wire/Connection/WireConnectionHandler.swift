@@ -175,6 +175,19 @@ final class WireConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.tearDown()
+        context.fireChannelInactive()
+    }
+
+    /// A channel closed before it ever became active never says channelInactive; its calls
+    /// and its listener's task must end all the same, or a server stop waits for ever.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if self.state != .closed {
+            self.tearDown()
+        }
+    }
+
+    private func tearDown() {
         self.state = .closed
         self.handshakeTimer?.cancel()
         self.idleTimer?.cancel()
@@ -196,7 +209,6 @@ final class WireConnectionHandler: ChannelDuplexHandler {
         }
         self.logger.debug("connection closed", metadata: ["reason": "\(self.closeReason ?? "closed by peer")"])
         self.context = nil
-        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -185,12 +185,20 @@ private final class HandshakeWatch: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive {
+            self.startDeadline(context: context)
+        }
+    }
+
+    /// The deadline runs from activation: a channel closed before it is active never becomes
+    /// active, and the transports wait for that.
+    private func startDeadline(context: ChannelHandlerContext) {
+        guard self.deadline == nil else { return }
         let timeout = self.connectionGuard.limits.handshakeTimeout
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         self.deadline = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             let (watch, context) = loopBound.value
-            // Not active yet (a loaded machine): closed now it would never become active.
-            guard !watch.settled, context.channel.isActive else { return }
+            guard !watch.settled else { return }
             watch.settled = true
             watch.connectionGuard.refuse(.handshakeTimeout, peer: context.channel.remoteAddress, detail: "no completed TLS handshake within \(timeout)")
             context.close(promise: nil)
@@ -202,6 +210,7 @@ private final class HandshakeWatch: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        self.startDeadline(context: context)
         context.fireChannelActive()
         // The server began to stop between accepting this connection and its activation.
         if self.connectionGuard.isClosing, !self.settled {
