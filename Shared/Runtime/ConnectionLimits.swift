@@ -50,9 +50,14 @@ public struct ConnectionLimits: Sendable {
                 // Failing the initializer, not closing here: the transport waits for each channel
                 // it is handed to become active, and a closed one never would.
                 guard connectionGuard.admit(channel) else { throw ConnectionRefused() }
-                let tlsHandler = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
-                try connectionGuard.watchHandshake(on: channel, after: tlsHandler) { channel in
-                    AuthenticatedPeers.record(channel)
+                do {
+                    let tlsHandler = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+                    try connectionGuard.watchHandshake(on: channel, after: tlsHandler) { channel in
+                        AuthenticatedPeers.record(channel)
+                    }
+                } catch {
+                    channel.close(promise: nil)
+                    throw error
                 }
             }
         }

@@ -19,6 +19,9 @@ final class OversizedRequestRefusal: ChannelDuplexHandler, RemovableChannelHandl
     /// Bytes of the current message's body still to come.
     private var remainingBody = 0
     private var refused = false
+    /// Whether the response's HEADERS went out already (a streaming call's answer): the
+    /// refusal then sends trailers alone.
+    private var sentHeaders = false
 
     init(limit: Int, onRefusal: @escaping @Sendable () -> Void) {
         self.limit = limit
@@ -53,16 +56,20 @@ final class OversizedRequestRefusal: ChannelDuplexHandler, RemovableChannelHandl
         context.fireChannelRead(data)
     }
 
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .headers = self.unwrapOutboundIn(data) {
+            self.sentHeaders = true
+        }
+        context.write(data, promise: promise)
+    }
+
     private func refuse(context: ChannelHandlerContext, length: Int) {
         self.refused = true
         self.onRefusal()
         let message = "the request message is \(length) bytes; this server accepts at most \(self.limit) bytes per message: send large content in chunks (see the upload calls)"
-        let trailers: HPACKHeaders = [
-            ":status": "200",
-            "content-type": "application/grpc",
-            "grpc-status": "8",
-            "grpc-message": Self.percentEncoded(message),
-        ]
+        var trailers: HPACKHeaders = self.sentHeaders ? [:] : [":status": "200", "content-type": "application/grpc"]
+        trailers.add(name: "grpc-status", value: "8")
+        trailers.add(name: "grpc-message", value: Self.percentEncoded(message))
         let headers = HTTP2Frame.FramePayload.headers(.init(headers: trailers, endStream: true))
         context.write(self.wrapOutboundOut(headers), promise: nil)
         // The rest of the request is not wanted. NO_ERROR, not CANCEL: the answer is complete,

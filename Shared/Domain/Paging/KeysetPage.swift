@@ -45,9 +45,10 @@ public struct KeysetPage: Sendable, Equatable {
 
     private static func fits(_ value: String, _ kind: KeyKind) -> Bool {
         switch kind {
-        case .text: return true
+        case .text: return !value.contains("\0")
         case .integer: return Int64(value) != nil
-        case .date: return Day(value) != nil
+        // Written back exactly as read, so PostgreSQL reads the same day.
+        case .date: return Day(value)?.description == value && !value.hasPrefix("0000")
         }
     }
 

@@ -152,15 +152,22 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
         guard connectionGuard.admit(channel) else {
             throw ConnectionRefused()
         }
-        let (accepted, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
-        let handler = WireConnectionHandler(role: .server(accepted: continuation), config: config, logger: logger)
-        let pipeline = channel.pipeline.syncOperations
-        let tlsHandler = NIOSSLServerHandler(context: sslContext)
-        try pipeline.addHandler(tlsHandler)
-        try connectionGuard.watchHandshake(on: channel, after: tlsHandler)
-        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: config.maxFrameSize)))
-        try pipeline.addHandler(handler)
-        return AcceptedConnection(handle: handler.handle, accepted: accepted)
+        // NIO neither closes nor serves a child whose initializer fails: close it here, so the
+        // guard's count goes down and the descriptor is freed.
+        do {
+            let (accepted, continuation) = AsyncStream.makeStream(of: AcceptedStream.self)
+            let handler = WireConnectionHandler(role: .server(accepted: continuation), config: config, logger: logger)
+            let pipeline = channel.pipeline.syncOperations
+            let tlsHandler = NIOSSLServerHandler(context: sslContext)
+            try pipeline.addHandler(tlsHandler)
+            try connectionGuard.watchHandshake(on: channel, after: tlsHandler)
+            try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: config.maxFrameSize)))
+            try pipeline.addHandler(handler)
+            return AcceptedConnection(handle: handler.handle, accepted: accepted)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
     }
 
     /// The calls open on all connections at this moment (for metrics and tests).
