@@ -121,16 +121,14 @@ struct ExportCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generated exports, newest first, with their delivery.")
         @Option(help: "Only this customer's.") var customer: String = ""
-        @Option(help: "Exports per page (at most 500).") var pageSize: UInt32 = 50
-        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
-        @Flag(help: "Fetch every page.") var all = false
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             let (exports, token) = try await self.connection.withClient(.reporting) { client in
-                try await collectPages(after: self.pageToken, all: self.all) { token in
+                try await self.paging.collect { pageSize, token in
                     let page = try await ExportCommand.client(client).listExports(
-                        .with { $0.customer = self.customer; $0.pageSize = self.pageSize; $0.pageToken = token },
+                        .with { $0.customer = self.customer; $0.pageSize = pageSize; $0.pageToken = token },
                         metadata: self.connection.metadata(), options: self.connection.callOptions()
                     )
                     return (page.exports, page.nextPageToken)
@@ -140,7 +138,7 @@ struct ExportCommand: AsyncParsableCommand {
             var table = Table("ID", "CUSTOMER", "NAME", "PERIOD", "REVISION", "LAYOUT", "RECORDS", "FILE", "DELIVERY")
             for export in exports { table.add(ExportCommand.row(export)) }
             print(table.render())
-            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
+            PageOptions.printMore(token)
         }
     }
 
@@ -168,16 +166,14 @@ struct ExportCommand: AsyncParsableCommand {
     struct Deliveries: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The delivery queue: each export revision, its attempts and status.")
         @Option(help: "Only this customer's.") var customer: String = ""
-        @Option(help: "Deliveries per page (at most 500).") var pageSize: UInt32 = 50
-        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
-        @Flag(help: "Fetch every page.") var all = false
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             let (deliveries, token) = try await self.connection.withClient(.reporting) { client in
-                try await collectPages(after: self.pageToken, all: self.all) { token in
+                try await self.paging.collect { pageSize, token in
                     let page = try await ExportCommand.client(client).listDeliveries(
-                        .with { $0.customer = self.customer; $0.pageSize = self.pageSize; $0.pageToken = token },
+                        .with { $0.customer = self.customer; $0.pageSize = pageSize; $0.pageToken = token },
                         metadata: self.connection.metadata(), options: self.connection.callOptions()
                     )
                     return (page.deliveries, page.nextPageToken)
@@ -190,7 +186,7 @@ struct ExportCommand: AsyncParsableCommand {
                           delivery.status == .delivered ? delivery.path : delivery.lastError)
             }
             print(table.render())
-            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
+            PageOptions.printMore(token)
         }
     }
 }

@@ -56,16 +56,14 @@ struct ReceiptCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List receipts, of one supplier or all, in the order they were received.")
         @Option(help: "Only this supplier's.") var supplier: String = ""
-        @Option(help: "Receipts per page (at most 500).") var pageSize: UInt32 = 50
-        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
-        @Flag(help: "Fetch every page.") var all = false
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             let (receipts, token) = try await SupplierCommand.call(self.connection) { client in
-                try await collectPages(after: self.pageToken, all: self.all) { token in
+                try await self.paging.collect { pageSize, token in
                     let page = try await client.listReceipts(
-                        .with { $0.supplier = self.supplier; $0.pageSize = self.pageSize; $0.pageToken = token },
+                        .with { $0.supplier = self.supplier; $0.pageSize = pageSize; $0.pageToken = token },
                         metadata: self.connection.metadata(), options: self.connection.callOptions()
                     )
                     return (page.receipts, page.nextPageToken)
@@ -77,7 +75,7 @@ struct ReceiptCommand: AsyncParsableCommand {
                 table.add(receipt.lot, receipt.supplier, receipt.material, receipt.receivedOn, receipt.verdict == .accepted ? "accepted" : "BLOCKED", receipt.exception.label)
             }
             print(table.render())
-            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
+            PageOptions.printMore(token)
         }
     }
 

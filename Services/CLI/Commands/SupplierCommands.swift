@@ -85,16 +85,14 @@ struct SupplierCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List suppliers, ordered by code.")
-        @Option(help: "Suppliers per page (at most 500).") var pageSize: UInt32 = 50
-        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
-        @Flag(help: "Fetch every page.") var all = false
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             let (suppliers, token) = try await SupplierCommand.call(self.connection) { client in
-                try await collectPages(after: self.pageToken, all: self.all) { token in
+                try await self.paging.collect { pageSize, token in
                     let page = try await client.listSuppliers(
-                        .with { $0.pageSize = self.pageSize; $0.pageToken = token }, metadata: self.connection.metadata(), options: self.connection.callOptions()
+                        .with { $0.pageSize = pageSize; $0.pageToken = token }, metadata: self.connection.metadata(), options: self.connection.callOptions()
                     )
                     return (page.suppliers, page.nextPageToken)
                 }
@@ -103,7 +101,7 @@ struct SupplierCommand: AsyncParsableCommand {
             var table = Table("CODE", "NAME", "SITES")
             for supplier in suppliers { table.add(supplier.code, supplier.name, supplier.sites.joined(separator: "; ")) }
             print(table.render())
-            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
+            PageOptions.printMore(token)
         }
     }
 
@@ -138,16 +136,14 @@ struct SupplierCommand: AsyncParsableCommand {
 
     struct ASL: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "asl", abstract: "The Approved Supplier List, ordered by supplier.")
-        @Option(help: "Entries per page (at most 500).") var pageSize: UInt32 = 50
-        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
-        @Flag(help: "Fetch every page.") var all = false
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             let (entries, token) = try await SupplierCommand.call(self.connection) { client in
-                try await collectPages(after: self.pageToken, all: self.all) { token in
+                try await self.paging.collect { pageSize, token in
                     let page = try await client.listAsl(
-                        .with { $0.pageSize = self.pageSize; $0.pageToken = token }, metadata: self.connection.metadata(), options: self.connection.callOptions()
+                        .with { $0.pageSize = pageSize; $0.pageToken = token }, metadata: self.connection.metadata(), options: self.connection.callOptions()
                     )
                     return (page.entries, page.nextPageToken)
                 }
@@ -156,7 +152,7 @@ struct SupplierCommand: AsyncParsableCommand {
             var table = Table("SUPPLIER", "STATUS", "SCOPE", "APPROVED", "BY", "VALID UNTIL")
             for entry in entries { table.add(entry.supplier, entry.status.label, entry.scope.joined(separator: ", "), entry.approvedOn, entry.approvedBy, entry.validUntil) }
             print(table.render())
-            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
+            PageOptions.printMore(token)
         }
     }
 
@@ -194,16 +190,14 @@ struct SupplierCommand: AsyncParsableCommand {
     struct Audits: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A supplier's audits, newest first.")
         @Argument(help: "The supplier's code.") var code: String
-        @Option(help: "Audits per page (at most 500).") var pageSize: UInt32 = 50
-        @Option(help: "Continue from this token (printed after a page).") var pageToken: String = ""
-        @Flag(help: "Fetch every page.") var all = false
+        @OptionGroup var paging: PageOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             let (audits, token) = try await SupplierCommand.call(self.connection) { client in
-                try await collectPages(after: self.pageToken, all: self.all) { token in
+                try await self.paging.collect { pageSize, token in
                     let page = try await client.listAudits(
-                        .with { $0.supplier = self.code; $0.pageSize = self.pageSize; $0.pageToken = token },
+                        .with { $0.supplier = self.code; $0.pageSize = pageSize; $0.pageToken = token },
                         metadata: self.connection.metadata(), options: self.connection.callOptions()
                     )
                     return (page.audits, page.nextPageToken)
@@ -211,7 +205,7 @@ struct SupplierCommand: AsyncParsableCommand {
             }
             if self.connection.json { return try printJSON(audits, asList: true) }
             print(SupplierCommand.auditTable(audits))
-            if !token.isEmpty { print("More: --page-token \(token) (or --all)") }
+            PageOptions.printMore(token)
         }
     }
 

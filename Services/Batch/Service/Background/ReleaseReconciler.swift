@@ -22,8 +22,7 @@ struct ReleaseReconciler: Service {
 
     /// One look: every stalled release taken on once.
     func look() async throws {
-        let cutoff = Timestamps.nowMicros() - self.stalledAfter.components.seconds * 1_000_000
-            - self.stalledAfter.components.attoseconds / 1_000_000_000_000
+        let cutoff = Timestamps.nowMicros() - Timestamps.micros(self.stalledAfter)
         for release in try await ReleaseStore.stalled(before: cutoff, limit: 20, in: self.handlers.database, logger: self.logger) {
             let context = CallContext.background(service: "batch", task: "release-reconciler", logger: self.logger)
             do {
