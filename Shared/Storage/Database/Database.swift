@@ -37,12 +37,15 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in a read-only transaction that sees one snapshot throughout: for reads of
-    /// several statements that must agree with each other while writers go on.
+    /// several statements that must agree with each other while writers go on. Retried once on
+    /// a fresh connection like `read`, unless `retrying` is false (a body that has already sent
+    /// part of its answer cannot run again).
     public func snapshot<Result: Sendable>(
         logger: Logger,
+        retrying: Bool = true,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await self.read(logger: logger) { connection in
+        let run: @Sendable (PostgresConnection) async throws -> Result = { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
                 let result = try await body(connection)
@@ -58,6 +61,7 @@ public final class Database: Sendable {
                 throw error
             }
         }
+        return retrying ? try await self.read(logger: logger, run) : try await self.withLeasedConnection(logger: logger, run)
     }
 
     /// Runs `body` on a pooled connection outside any transaction: each statement commits on

@@ -26,15 +26,22 @@ struct AuditReportHTMLTests {
         )
     }
 
+    static let signatures = [
+        SignatureManifestation(printedName: "Ann O'Neil", signer: "qa-anne", signedAtMicros: signedAt, meaning: "approved"),
+        SignatureManifestation(printedName: "Bob Smith", signer: "bob", signedAtMicros: signedAt, meaning: "reviewed"),
+    ]
+    static let certificate = item(id: 1, batch: "B-1", fileName: "coa.pdf", sha256: certificateHash, signatures: signatures)
+    static let photo = item(id: 2, batch: "B-2", fileName: "evil<script>&\".pdf", sha256: photoHash, supersededBy: 3)
+    static let corrected = item(id: 3, batch: "B-2", fileName: "photo.jpg", sha256: correctedHash)
+    static let archive = [certificate, photo, corrected]
+
+    /// The report's document with its archive streamed in, as the service sends it.
+    static func render(_ report: AuditReport = AuditReportHTMLTests.report(), archive: [ArchivedItem] = AuditReportHTMLTests.archive) -> String {
+        AuditReportHTML.render(report, archive: archive)
+    }
+
     static func report() -> AuditReport {
-        let signatures = [
-            SignatureManifestation(printedName: "Ann O'Neil", signer: "qa-anne", signedAtMicros: signedAt, meaning: "approved"),
-            SignatureManifestation(printedName: "Bob Smith", signer: "bob", signedAtMicros: signedAt, meaning: "reviewed"),
-        ]
-        let certificate = item(id: 1, batch: "B-1", fileName: "coa.pdf", sha256: certificateHash, signatures: signatures)
-        let photo = item(id: 2, batch: "B-2", fileName: "evil<script>&\".pdf", sha256: photoHash, supersededBy: 3)
-        let corrected = item(id: 3, batch: "B-2", fileName: "photo.jpg", sha256: correctedHash)
-        return AuditReport(
+        AuditReport(
             customer: "A", requirementIDs: ["CSR-A-0201"], from: Day("2026-10-01")!, to: Day("2026-12-31")!,
             generatedBy: "auditor", generatedAtMicros: generatedAt,
             batches: [
@@ -46,7 +53,7 @@ struct AuditReportHTMLTests {
                 ReportedBatch(number: "B-3", product: "XYZ", manufactureDate: Day("2026-10-06")!, status: "released", outcome: .compliant, reasons: []),
                 ReportedBatch(number: "B-4", product: "XYZ", manufactureDate: Day("2026-10-07")!, status: "open", outcome: .pending, reasons: []),
             ],
-            seed: 424_242, sample: [certificate, photo], archive: [certificate, photo, corrected],
+            seed: 424_242, sample: [certificate, photo], archiveCount: archive.count,
             overTime: [
                 CompliancePoint(weekStarting: Day("2026-10-01")!, batches: 2, compliant: 1),
                 CompliancePoint(weekStarting: Day("2026-10-05")!, batches: 2, compliant: 1),
@@ -57,7 +64,7 @@ struct AuditReportHTMLTests {
 
     @Test("text from the report is escaped: a file name cannot inject markup")
     func escapesText() {
-        let html = AuditReportHTML.render(Self.report())
+        let html = Self.render()
         #expect(!html.contains("<script"))
         #expect(html.contains("evil&lt;script&gt;&amp;&quot;.pdf"))
         #expect(html.contains("Ann O&#39;Neil"))
@@ -65,7 +72,7 @@ struct AuditReportHTMLTests {
 
     @Test("a complete, self-contained document without scripts or external resources")
     func selfContained() {
-        let html = AuditReportHTML.render(Self.report())
+        let html = Self.render()
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<html lang=\"en\">"))
         #expect(html.contains("<meta charset=\"utf-8\">"))
@@ -78,7 +85,7 @@ struct AuditReportHTMLTests {
 
     @Test("every archived item's SHA-256 and every signature's name, signer and meaning are shown")
     func itemsAndSignatures() {
-        let html = AuditReportHTML.render(Self.report())
+        let html = Self.render()
         for hash in [Self.certificateHash, Self.photoHash, Self.correctedHash] {
             #expect(html.contains(hash))
         }
@@ -89,7 +96,7 @@ struct AuditReportHTMLTests {
 
     @Test("timestamps are UTC, to the second, truncated")
     func timestamps() {
-        let html = AuditReportHTML.render(Self.report())
+        let html = Self.render()
         #expect(html.contains("2026-10-05 08:30:00 UTC"))
         #expect(html.contains("2026-10-06 14:05:09 UTC"))
         #expect(html.contains("2026-12-31 23:59:59 UTC"))
@@ -97,7 +104,7 @@ struct AuditReportHTMLTests {
 
     @Test("the summary shows the counts, the percentage with one decimal and the seed to reproduce the sample")
     func summary() {
-        let html = AuditReportHTML.render(Self.report())
+        let html = Self.render()
         #expect(html.contains("66.7 %"))
         #expect(html.contains("424242"))
         #expect(html.contains("The sample is reproducible: ask for the same period with seed 424242"))
@@ -107,7 +114,7 @@ struct AuditReportHTMLTests {
 
     @Test("compliance over time is an inline SVG chart with a hover title per week")
     func chart() {
-        let html = AuditReportHTML.render(Self.report())
+        let html = Self.render()
         #expect(html.contains("<svg"))
         #expect(html.contains("100 %"))
         #expect(html.contains("<title>Week of 2026-10-05: 1 of 2 batches compliant (50.0 %)</title>"))
@@ -118,9 +125,9 @@ struct AuditReportHTMLTests {
     func empty() {
         let report = AuditReport(
             customer: "A", requirementIDs: [], from: Day("2026-10-01")!, to: Day("2026-10-31")!,
-            generatedBy: "auditor", generatedAtMicros: 0, batches: [], seed: 7, sample: [], archive: [], overTime: []
+            generatedBy: "auditor", generatedAtMicros: 0, batches: [], seed: 7, sample: [], archiveCount: 0, overTime: []
         )
-        let html = AuditReportHTML.render(report)
+        let html = Self.render(report, archive: [])
         #expect(html.contains("No batches were made in this period."))
         #expect(html.contains("all of the customer's requirements"))
         #expect(html.contains("1970-01-01 00:00:00 UTC"))
@@ -131,10 +138,11 @@ struct AuditReportHTMLTests {
     @Test("an archive of 15,000 items renders every row")
     func largeArchive() {
         var report = Self.report()
-        report.archive = (1...15_000).map { index in
+        let archive = (1...15_000).map { index in
             Self.item(id: Int64(index), batch: "B-\(index % 50)", fileName: "file-\(index).pdf", sha256: "hash-\(index)-end")
         }
-        let html = AuditReportHTML.render(report)
+        report.archiveCount = archive.count
+        let html = Self.render(report, archive: archive)
         #expect(html.contains("Complete archive (15000 items)"))
         #expect(html.contains(">hash-1-end<"))
         #expect(html.contains(">hash-15000-end<"))

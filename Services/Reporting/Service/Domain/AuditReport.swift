@@ -121,13 +121,14 @@ public struct AuditReport: Sendable, Equatable {
     /// The seed the sample was drawn with; the same seed on the same archive draws the same sample.
     public var seed: UInt64
     public var sample: [ArchivedItem]
-    /// Every evidence item of those batches, superseded ones included, by id.
-    public var archive: [ArchivedItem]
+    /// How many evidence items those batches have, superseded ones included. The items
+    /// themselves are streamed, never held by the report: a two-year archive is too big.
+    public var archiveCount: Int
     public var overTime: [CompliancePoint]
 
     public init(
         customer: String, requirementIDs: [String], from: Day, to: Day, generatedBy: String, generatedAtMicros: Int64,
-        batches: [ReportedBatch], seed: UInt64, sample: [ArchivedItem], archive: [ArchivedItem], overTime: [CompliancePoint]
+        batches: [ReportedBatch], seed: UInt64, sample: [ArchivedItem], archiveCount: Int, overTime: [CompliancePoint]
     ) {
         self.customer = customer
         self.requirementIDs = requirementIDs
@@ -138,7 +139,7 @@ public struct AuditReport: Sendable, Equatable {
         self.batches = batches
         self.seed = seed
         self.sample = sample
-        self.archive = archive
+        self.archiveCount = archiveCount
         self.overTime = overTime
     }
 

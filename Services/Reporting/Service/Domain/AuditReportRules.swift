@@ -66,17 +66,17 @@ public enum AuditReportRules {
         return points.values.sorted { $0.weekStarting < $1.weekStarting }
     }
 
-    /// `size` current items of `archive`, drawn with `seed`: the same seed on the same archive
-    /// draws the same items, so an auditor can ask for the sample again.
-    public static func sample(_ archive: [ArchivedItem], size: Int, seed: UInt64) -> [ArchivedItem] {
-        var candidates = archive.filter { $0.supersededBy == 0 }.sorted { $0.id < $1.id }
+    /// `size` of the `current` items' ids (those not superseded), drawn with `seed`: the same
+    /// seed on the same archive draws the same items, so an auditor can ask for the sample again.
+    public static func sample(current: [Int64], size: Int, seed: UInt64) -> [Int64] {
+        var candidates = current.sorted()
         guard candidates.count > size else { return candidates }
         var generator = SplitMix64(seed: seed)
         for index in 0..<size {
             let pick = index + Int(generator.next() % UInt64(candidates.count - index))
             candidates.swapAt(index, pick)
         }
-        return candidates[0..<size].sorted { $0.id < $1.id }
+        return candidates[0..<size].sorted()
     }
 }
 

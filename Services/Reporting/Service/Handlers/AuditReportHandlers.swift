@@ -45,63 +45,107 @@ extension ReportingHandlers {
         // The report's requirements are the customer's own, whatever other customers call theirs.
         let asked = Set(requirementIDs.map { RequirementRef(customer: customer, id: $0) })
         let logger = call.logger
-        let (found, archive) = try await self.database.transaction(logger: logger) { connection in
-            // One snapshot for both reads, so the archive lists the items of exactly these batches.
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            return (
-                try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger),
-                try await AuditReportStore.archive(
-                    customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
-                )
+        let generatedBy = call.principal.name
+        // One snapshot for every read, so the summary, the sample and both passes over the
+        // archive describe exactly the same batches and items. The archive is streamed from it
+        // as the caller reads, never held whole: the transaction stays open while parts are
+        // sent, which holds a read snapshot, not a lock on anything a writer needs; the report
+        // slots above bound how many such snapshots there are. Not retried: parts already sent
+        // cannot be taken back.
+        try await self.database.snapshot(logger: logger, retrying: false) { connection in
+            let batches = try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger)
+                .compactMap { batch, states -> ReportedBatch? in
+                    // Asked about particular requirements, a batch that carries none of them is not in
+                    // the report; one not evaluated yet cannot be told apart, so it is listed as pending.
+                    if !asked.isEmpty, batch.isEvaluated, !states.contains(where: { asked.contains($0.requirement) }) { return nil }
+                    let (outcome, reasons) = AuditReportRules.outcome(of: states, evaluated: batch.isEvaluated, asking: asked)
+                    return ReportedBatch(
+                        number: batch.number, product: batch.product, manufactureDate: batch.manufactureDate, status: batch.status,
+                        outcome: outcome, reasons: reasons, amendments: batch.amendments
+                    )
+                }
+            let identities = try await AuditReportStore.archiveIdentities(
+                customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
             )
-        }
-        let batches = found.compactMap { batch, states -> ReportedBatch? in
-            // Asked about particular requirements, a batch that carries none of them is not in
-            // the report; one not evaluated yet cannot be told apart, so it is listed as pending.
-            if !asked.isEmpty, batch.isEvaluated, !states.contains(where: { asked.contains($0.requirement) }) { return nil }
-            let (outcome, reasons) = AuditReportRules.outcome(of: states, evaluated: batch.isEvaluated, asking: asked)
-            return ReportedBatch(
-                number: batch.number, product: batch.product, manufactureDate: batch.manufactureDate, status: batch.status,
-                outcome: outcome, reasons: reasons, amendments: batch.amendments
+            let sampled = AuditReportRules.sample(current: identities.filter(\.isCurrent).map(\.id), size: sampleSize, seed: seed)
+            var sample: [ArchivedItem] = []
+            if !sampled.isEmpty {
+                try await AuditReportStore.forEachArchivedItem(
+                    customer: customer, from: period.from, to: period.to, requirements: asked, only: sampled, on: connection, logger: logger
+                ) { sample.append($0) }
+            }
+            let report = AuditReport(
+                customer: customer, requirementIDs: requirementIDs, from: period.from, to: period.to, generatedBy: generatedBy,
+                generatedAtMicros: Timestamps.nowMicros(), batches: batches, seed: seed, sample: sample, archiveCount: identities.count,
+                overTime: AuditReportRules.overTime(batches, from: period.from, to: period.to)
             )
-        }
-        let report = AuditReport(
-            customer: customer, requirementIDs: requirementIDs, from: period.from, to: period.to, generatedBy: call.principal.name,
-            generatedAtMicros: Timestamps.nowMicros(), batches: batches, seed: seed,
-            sample: AuditReportRules.sample(archive, size: sampleSize, seed: seed), archive: archive,
-            overTime: AuditReportRules.overTime(batches, from: period.from, to: period.to)
-        )
-        call.logger.info(
-            "audit report",
-            metadata: ["customer": "\(customer)", "from": "\(period.from)", "to": "\(period.to)", "batches": "\(batches.count)", "items": "\(archive.count)"]
-        )
+            logger.info(
+                "audit report",
+                metadata: ["customer": "\(customer)", "from": "\(period.from)", "to": "\(period.to)", "batches": "\(batches.count)", "items": "\(identities.count)"]
+            )
 
-        try await response.write(.with { $0.summary = report.summaryMessage })
-        for start in stride(from: 0, to: report.batches.count, by: Self.reportPageSize) {
-            let page = report.batches[start..<min(start + Self.reportPageSize, report.batches.count)]
-            try await response.write(.with { $0.batches = .with { $0.batches = page.map(\.message) } })
-        }
-        for start in stride(from: 0, to: report.archive.count, by: Self.reportPageSize) {
-            let page = report.archive[start..<min(start + Self.reportPageSize, report.archive.count)]
-            try await response.write(.with { $0.archive = .with { $0.items = page.map(\.message) } })
-        }
-        if request.html {
-            // Rendered a few hundred rows at a time and sent as it grows: the document is never
-            // held whole (a two-year report runs to tens of megabytes).
-            var chunk = ""
-            for step in AuditReportHTML.steps(report) {
-                step(&chunk)
-                if chunk.utf8.count >= Self.htmlChunkBytes {
-                    let bytes = Data(chunk.utf8)
-                    chunk = ""
-                    try await response.write(.with { $0.html = bytes })
+            try await response.write(.with { $0.summary = report.summaryMessage })
+            for start in stride(from: 0, to: report.batches.count, by: Self.reportPageSize) {
+                let page = report.batches[start..<min(start + Self.reportPageSize, report.batches.count)]
+                try await response.write(.with { $0.batches = .with { $0.batches = page.map(\.message) } })
+            }
+            var page: [Conform_Reporting_V1_ArchivedItem] = []
+            try await AuditReportStore.forEachArchivedItem(
+                customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
+            ) { item in
+                page.append(item.message)
+                if page.count == Self.reportPageSize {
+                    let items = page
+                    page = []
+                    try await response.write(.with { $0.archive = .with { $0.items = items } })
                 }
             }
-            if !chunk.isEmpty {
-                let bytes = Data(chunk.utf8)
-                try await response.write(.with { $0.html = bytes })
+            if !page.isEmpty {
+                let items = page
+                try await response.write(.with { $0.archive = .with { $0.items = items } })
             }
+            guard request.html else { return }
+            // Rendered a few hundred rows at a time and sent as it grows: the document is never
+            // held whole (a two-year report runs to tens of megabytes). Its archive table is a
+            // second pass over the archive, from the same snapshot.
+            var html = HTMLParts(response: response)
+            for step in AuditReportHTML.opening(report) { try await html.write(step) }
+            if report.archiveCount > 0 {
+                try await html.write { AuditReportHTML.appendItemTableHead(to: &$0) }
+                try await AuditReportStore.forEachArchivedItem(
+                    customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
+                ) { item in
+                    try await html.write { AuditReportHTML.appendItemRow(item, to: &$0) }
+                }
+                try await html.write { AuditReportHTML.appendItemTableFoot(to: &$0) }
+            }
+            for step in AuditReportHTML.closing(report) { try await html.write(step) }
+            try await html.flush()
         }
+    }
+}
+
+/// An HTML document sent as it is written, in parts of about `htmlChunkBytes`.
+private struct HTMLParts {
+    let response: RPCWriter<Conform_Reporting_V1_AuditReportPart>
+    private var text = ""
+
+    init(response: RPCWriter<Conform_Reporting_V1_AuditReportPart>) {
+        self.response = response
+    }
+
+    /// Appends what `step` writes, sending a part once enough has gathered.
+    mutating func write(_ step: AuditReportHTML.Step) async throws {
+        step(&self.text)
+        if self.text.utf8.count >= ReportingHandlers.htmlChunkBytes { try await self.flush() }
+    }
+
+    /// Sends what has gathered, if anything.
+    mutating func flush() async throws {
+        guard !self.text.isEmpty else { return }
+        let bytes = Data(self.text.utf8)
+        self.text = ""
+        try await self.response.write(.with { $0.html = bytes })
     }
 }
 
@@ -128,7 +172,7 @@ extension AuditReport {
                     $0.compliant = UInt32(point.compliant)
                 }
             }
-            $0.archiveItems = UInt32(self.archive.count)
+            $0.archiveItems = UInt32(self.archiveCount)
             $0.batches = UInt32(self.batches.count)
         }
     }
