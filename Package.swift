@@ -331,6 +331,7 @@ let package = Package(
                 "ConformDomain",
                 "ConformRuntime",
                 "ConformWire",
+                "ConformWireFrames",
                 "ConformCertificates",
                 "ConformProtos",
                 "RequirementService",

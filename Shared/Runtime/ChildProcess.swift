@@ -26,38 +26,69 @@ public enum ChildProcess {
     public static func run(
         _ executable: String, arguments: [String], environment: [String: String], output: String, errors: String?, timeout: Duration? = nil
     ) async throws -> Ending {
-        let pid = try self.spawn(executable, arguments: arguments, environment: environment, output: output, errors: errors)
-        // Until it is reaped the pid is the child's, so killing it cannot hit another process.
-        let reaped = Reaped()
+        let child = try self.start(executable, arguments: arguments, environment: environment, output: output, errors: errors)
         let killer = timeout.map { limit in
             Task {
                 try await Task.sleep(for: limit)
-                reaped.state.withLock { done in if !done { kill(pid, SIGKILL) } }
+                child.signal(SIGKILL)
             }
         }
         defer { killer?.cancel() }
-        // waitpid blocks: on a thread of its own, never on the cooperative pool.
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                var status: Int32 = 0
-                while true {
-                    // Reaped under the lock, so the killer never signals a reused pid.
-                    let result = reaped.state.withLock { done -> Int32 in
-                        let result = waitpid(pid, &status, WNOHANG)
-                        if result == pid { done = true }
-                        return result
+        return try await child.ending()
+    }
+
+    /// Starts `executable` as `run` does and returns at once: for a program that runs until
+    /// it is told to stop, such as a service.
+    public static func start(
+        _ executable: String, arguments: [String], environment: [String: String], output: String, errors: String?
+    ) throws -> Running {
+        Running(pid: try self.spawn(executable, arguments: arguments, environment: environment, output: output, errors: errors), executable: executable)
+    }
+
+    /// A child that was started and not yet awaited.
+    public final class Running: Sendable {
+        /// Its process id; the child's until `ending()` has returned.
+        public let pid: Int32
+        private let executable: String
+        private let reaped = Mutex(false)
+
+        fileprivate init(pid: pid_t, executable: String) {
+            self.pid = pid
+            self.executable = executable
+        }
+
+        /// Sends `signal`, unless the child has been reaped (its pid may belong to another process by then).
+        public func signal(_ signal: Int32) {
+            self.reaped.withLock { done in if !done { kill(self.pid, signal) } }
+        }
+
+        /// Waits until the child ends and says how. Call it once.
+        public func ending() async throws -> Ending {
+            let pid = self.pid
+            let executable = self.executable
+            // waitpid blocks: on a thread of its own, never on the cooperative pool.
+            return try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread {
+                    var status: Int32 = 0
+                    while true {
+                        // Reaped under the lock, so `signal` never reaches a reused pid.
+                        let result = self.reaped.withLock { done -> Int32 in
+                            let result = waitpid(pid, &status, WNOHANG)
+                            if result == pid { done = true }
+                            return result
+                        }
+                        if result == pid { break }
+                        guard result == 0 || (result == -1 && errno == EINTR) else {
+                            continuation.resume(throwing: ChildProcessError("waitpid for \(executable) failed: errno \(errno)"))
+                            return
+                        }
+                        // Not ended yet: wait for a change of state without holding the lock.
+                        var info = siginfo_t()
+                        _ = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
                     }
-                    if result == pid { break }
-                    guard result == 0 || (result == -1 && errno == EINTR) else {
-                        continuation.resume(throwing: ChildProcessError("waitpid for \(executable) failed: errno \(errno)"))
-                        return
-                    }
-                    // Not ended yet: wait for a change of state without holding the lock.
-                    var info = siginfo_t()
-                    _ = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
+                    let signal = status & 0x7f
+                    continuation.resume(returning: signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal))
                 }
-                let signal = status & 0x7f
-                continuation.resume(returning: signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal))
             }
         }
     }
@@ -87,6 +118,7 @@ public enum ChildProcess {
         } else {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
+        self.closeInheritedDescriptors(&actions)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -103,9 +135,28 @@ public enum ChildProcess {
     }
 }
 
-/// Whether a child has been reaped, shared by its waiter and its killer.
-private final class Reaped: Sendable {
-    let state = Mutex(false)
+extension ChildProcess {
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's
+    /// Glibc module does not declare.
+    private static let closeFrom: CloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: CloseFrom.self) }
+
+    /// The child gets stdin, stdout and stderr, nothing else: descriptors opened without
+    /// close-on-exec (thousands of sockets, in a test of many connections) would otherwise
+    /// count against its own limit; PostgreSQL refused to start with 13 to spare.
+    fileprivate static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        if let closeFrom = self.closeFrom {
+            _ = closeFrom(&actions, 3)
+            return
+        }
+        // An older C library: close what is open now, as listed by the kernel.
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+    }
 }
 
 /// A program could not be started or waited for.

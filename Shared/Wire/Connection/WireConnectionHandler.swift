@@ -185,6 +185,9 @@ final class WireConnectionHandler: ChannelDuplexHandler {
         if self.state != .closed {
             self.tearDown()
         }
+        // The handler holds itself through `loopBound`: let go, or every connection ever
+        // made stays in memory. Handles made earlier keep it only while they are in use.
+        self.loopBound = nil
     }
 
     private func tearDown() {

@@ -17,9 +17,11 @@ func reportingCall<Result: Sendable>(
     }
 }
 
-/// Polls `read` until `done` holds of what it returns (or 30 s pass), and returns the last.
-func eventually<Value: Sendable>(_ read: () async throws -> Value, until done: (Value) -> Bool) async throws -> Value {
-    let deadline = ContinuousClock.now + .seconds(30)
+/// Polls `read` until `done` holds of what it returns (or `timeout` passes), and returns the last.
+func eventually<Value: Sendable>(
+    timeout: Duration = .seconds(30), _ read: () async throws -> Value, until done: (Value) -> Bool
+) async throws -> Value {
+    let deadline = ContinuousClock.now + timeout
     var value = try await read()
     while !done(value), ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(200))
