@@ -24,7 +24,8 @@ extension ServiceDefinition {
             grpcServiceNames: [Conform_Reporting_V1_ReportingService.descriptor.fullyQualifiedService],
             peers: ReportingSources.all,
             makeHandlers: { resources in
-                let slots = ReportSlots(limit: ReportingSettings.resolved(resources.settings).maxReports)
+                let settings = ReportingSettings.resolved(resources.settings)
+                let slots = ReportSlots(limit: settings.maxReports, timeout: settings.reportTimeout)
                 return [
                     ReportingHandlers(database: resources.database, peers: resources.peers, problems: problems, reportSlots: slots, feedChanges: resources.feedChanges)
                 ]
@@ -77,6 +78,9 @@ struct ReportingSettings {
     var deliveryTick: Duration
     /// Audit reports built at once by one replica (CONFORM_REPORTING_MAX_REPORTS, default 2).
     var maxReports: Int
+    /// How long one audit report may take, its caller's reading included
+    /// (CONFORM_REPORTING_REPORT_TIMEOUT_MS, default 10 minutes).
+    var reportTimeout: Duration
 
     init(_ environment: [String: String]) throws {
         if let directory = environment["CONFORM_EXPORT_DIR"], directory.isEmpty {
@@ -87,6 +91,7 @@ struct ReportingSettings {
         self.tick = .milliseconds(milliseconds)
         self.deliveryTick = .milliseconds(min(milliseconds, 5_000))
         self.maxReports = try EnvironmentSetting(environment).positive("CONFORM_REPORTING_MAX_REPORTS", default: 2)
+        self.reportTimeout = .milliseconds(try EnvironmentSetting(environment).positive("CONFORM_REPORTING_REPORT_TIMEOUT_MS", default: 600_000))
     }
 
     /// The settings of a service whose start checked them.

@@ -39,7 +39,7 @@ struct ConnectionMemoryTests {
             let afterIdle = try service.residentBytes()
 
             let opened = OpenedStreams()
-            let release = StreamRelease()
+            let release = Gate()
             let streams = Task {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<Self.streamConnections {
@@ -115,30 +115,6 @@ struct ConnectionMemoryTests {
 /// How many of the held streams have begun.
 private final class OpenedStreams: Sendable {
     let count = Atomic<Int>(0)
-}
-
-/// Lets the held streams go, all at once.
-private final class StreamRelease: Sendable {
-    private let latch = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let open = self.latch.withLock { state in
-                if !state.open { state.waiters.append(continuation) }
-                return state.open
-            }
-            if open { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = self.latch.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
 }
 
 /// Wire connections that finish their TLS handshake and the wire's own, then say nothing.

@@ -50,77 +50,79 @@ extension ReportingHandlers {
         // archive describe exactly the same batches and items. The archive is streamed from it
         // as the caller reads, never held whole: the transaction stays open while parts are
         // sent, which holds a read snapshot, not a lock on anything a writer needs; the report
-        // slots above bound how many such snapshots there are. Not retried: parts already sent
-        // cannot be taken back.
-        try await self.database.snapshot(logger: logger, retrying: false) { connection in
-            let batches = try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger)
-                .compactMap { batch, states -> ReportedBatch? in
-                    // Asked about particular requirements, a batch that carries none of them is not in
-                    // the report; one not evaluated yet cannot be told apart, so it is listed as pending.
-                    if !asked.isEmpty, batch.isEvaluated, !states.contains(where: { asked.contains($0.requirement) }) { return nil }
-                    let (outcome, reasons) = AuditReportRules.outcome(of: states, evaluated: batch.isEvaluated, asking: asked)
-                    return ReportedBatch(
-                        number: batch.number, product: batch.product, manufactureDate: batch.manufactureDate, status: batch.status,
-                        outcome: outcome, reasons: reasons, amendments: batch.amendments
-                    )
+        // slots above bound how many such snapshots there are, and their timeout how long one
+        // lasts. Not retried: parts already sent cannot be taken back.
+        try await self.reportSlots.withinTimeout {
+            try await self.database.snapshot(logger: logger, retrying: false) { connection in
+                let batches = try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger)
+                    .compactMap { batch, states -> ReportedBatch? in
+                        // Asked about particular requirements, a batch that carries none of them is not in
+                        // the report; one not evaluated yet cannot be told apart, so it is listed as pending.
+                        if !asked.isEmpty, batch.isEvaluated, !states.contains(where: { asked.contains($0.requirement) }) { return nil }
+                        let (outcome, reasons) = AuditReportRules.outcome(of: states, evaluated: batch.isEvaluated, asking: asked)
+                        return ReportedBatch(
+                            number: batch.number, product: batch.product, manufactureDate: batch.manufactureDate, status: batch.status,
+                            outcome: outcome, reasons: reasons, amendments: batch.amendments
+                        )
+                    }
+                let identities = try await AuditReportStore.archiveIdentities(
+                    customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
+                )
+                let sampled = AuditReportRules.sample(current: identities.filter(\.isCurrent).map(\.id), size: sampleSize, seed: seed)
+                var sample: [ArchivedItem] = []
+                if !sampled.isEmpty {
+                    try await AuditReportStore.forEachArchivedItem(
+                        customer: customer, from: period.from, to: period.to, requirements: asked, only: sampled, on: connection, logger: logger
+                    ) { sample.append($0) }
                 }
-            let identities = try await AuditReportStore.archiveIdentities(
-                customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
-            )
-            let sampled = AuditReportRules.sample(current: identities.filter(\.isCurrent).map(\.id), size: sampleSize, seed: seed)
-            var sample: [ArchivedItem] = []
-            if !sampled.isEmpty {
-                try await AuditReportStore.forEachArchivedItem(
-                    customer: customer, from: period.from, to: period.to, requirements: asked, only: sampled, on: connection, logger: logger
-                ) { sample.append($0) }
-            }
-            let report = AuditReport(
-                customer: customer, requirementIDs: requirementIDs, from: period.from, to: period.to, generatedBy: generatedBy,
-                generatedAtMicros: Timestamps.nowMicros(), batches: batches, seed: seed, sample: sample, archiveCount: identities.count,
-                overTime: AuditReportRules.overTime(batches, from: period.from, to: period.to)
-            )
-            logger.info(
-                "audit report",
-                metadata: ["customer": "\(customer)", "from": "\(period.from)", "to": "\(period.to)", "batches": "\(batches.count)", "items": "\(identities.count)"]
-            )
+                let report = AuditReport(
+                    customer: customer, requirementIDs: requirementIDs, from: period.from, to: period.to, generatedBy: generatedBy,
+                    generatedAtMicros: Timestamps.nowMicros(), batches: batches, seed: seed, sample: sample, archiveCount: identities.count,
+                    overTime: AuditReportRules.overTime(batches, from: period.from, to: period.to)
+                )
+                logger.info(
+                    "audit report",
+                    metadata: ["customer": "\(customer)", "from": "\(period.from)", "to": "\(period.to)", "batches": "\(batches.count)", "items": "\(identities.count)"]
+                )
 
-            try await response.write(.with { $0.summary = report.summaryMessage })
-            for start in stride(from: 0, to: report.batches.count, by: Self.reportPageSize) {
-                let page = report.batches[start..<min(start + Self.reportPageSize, report.batches.count)]
-                try await response.write(.with { $0.batches = .with { $0.batches = page.map(\.message) } })
-            }
-            var page: [Conform_Reporting_V1_ArchivedItem] = []
-            try await AuditReportStore.forEachArchivedItem(
-                customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
-            ) { item in
-                page.append(item.message)
-                if page.count == Self.reportPageSize {
-                    let items = page
-                    page = []
-                    try await response.write(.with { $0.archive = .with { $0.items = items } })
+                try await response.write(.with { $0.summary = report.summaryMessage })
+                for start in stride(from: 0, to: report.batches.count, by: Self.reportPageSize) {
+                    let page = report.batches[start..<min(start + Self.reportPageSize, report.batches.count)]
+                    try await response.write(.with { $0.batches = .with { $0.batches = page.map(\.message) } })
                 }
-            }
-            if !page.isEmpty {
-                let items = page
-                try await response.write(.with { $0.archive = .with { $0.items = items } })
-            }
-            guard request.html else { return }
-            // Rendered a few hundred rows at a time and sent as it grows: the document is never
-            // held whole (a two-year report runs to tens of megabytes). Its archive table is a
-            // second pass over the archive, from the same snapshot.
-            var html = HTMLParts(response: response)
-            for step in AuditReportHTML.opening(report) { try await html.write(step) }
-            if report.archiveCount > 0 {
-                try await html.write { AuditReportHTML.appendItemTableHead(to: &$0) }
+                var page: [Conform_Reporting_V1_ArchivedItem] = []
                 try await AuditReportStore.forEachArchivedItem(
                     customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
                 ) { item in
-                    try await html.write { AuditReportHTML.appendItemRow(item, to: &$0) }
+                    page.append(item.message)
+                    if page.count == Self.reportPageSize {
+                        let items = page
+                        page = []
+                        try await response.write(.with { $0.archive = .with { $0.items = items } })
+                    }
                 }
-                try await html.write { AuditReportHTML.appendItemTableFoot(to: &$0) }
+                if !page.isEmpty {
+                    let items = page
+                    try await response.write(.with { $0.archive = .with { $0.items = items } })
+                }
+                guard request.html else { return }
+                // Rendered a few hundred rows at a time and sent as it grows: the document is never
+                // held whole (a two-year report runs to tens of megabytes). Its archive table is a
+                // second pass over the archive, from the same snapshot.
+                var html = HTMLParts(response: response)
+                for step in AuditReportHTML.opening(report) { try await html.write(step) }
+                if report.archiveCount > 0 {
+                    try await html.write { AuditReportHTML.appendItemTableHead(to: &$0) }
+                    try await AuditReportStore.forEachArchivedItem(
+                        customer: customer, from: period.from, to: period.to, requirements: asked, on: connection, logger: logger
+                    ) { item in
+                        try await html.write { AuditReportHTML.appendItemRow(item, to: &$0) }
+                    }
+                    try await html.write { AuditReportHTML.appendItemTableFoot(to: &$0) }
+                }
+                for step in AuditReportHTML.closing(report) { try await html.write(step) }
+                try await html.flush()
             }
-            for step in AuditReportHTML.closing(report) { try await html.write(step) }
-            try await html.flush()
         }
     }
 }

@@ -1,0 +1,93 @@
+import ConformProtos
+import Foundation
+import GRPCCore
+import PostgresNIO
+import Testing
+
+/// What one replica spends on audit reports is bounded: how many at once, and how long each.
+@Suite("Audit report limits", .timeLimit(.minutes(5)))
+struct AuditReportLimitsTests {
+    static let batches = 2_000
+    static let itemsPerBatch = 3
+
+    /// Batches of customer A made in the last 30 days, each with items whose long file names
+    /// make the report several times the wire's 1 MiB window: a caller that stops reading
+    /// stops the report.
+    static func seedLargeArchive(_ reporting: RunningService) async throws {
+        do {
+            try await self.insertLargeArchive(reporting)
+        } catch let error as PSQLError {
+            throw TestSetupError("seeding the archive failed: \(String(reflecting: error))")
+        }
+    }
+
+    private static func insertLargeArchive(_ reporting: RunningService) async throws {
+        try await reporting.postgres.asAdministrator(in: reporting.database.database) { connection in
+            try await connection.query(
+                """
+                INSERT INTO reporting.batch_summaries (number, customer, product, status, manufacture_date, updated_at_micros, evaluated_at_micros)
+                SELECT 'LIMIT-' || i, 'A', 'FAST-M8', 'released', current_date - (i % 20)::int, 0, 1
+                FROM generate_series(1, \(Self.batches)) AS i
+                """,
+                logger: .test
+            )
+            try await connection.query(
+                """
+                INSERT INTO reporting.evidence_items (id, batch, type, file_name, media_type, sha256, size, uploaded_by, uploaded_at_micros,
+                                                      concerns, requirement_ids, supersedes)
+                SELECT 900000000 + i * 16 + k, 'LIMIT-' || i, 'certificate-of-analysis',
+                       repeat('long-file-name-', 20) || i || '-' || k || '.pdf', 'application/pdf',
+                       md5(i::text || '/' || k) || md5(k::text || '/' || i), 1000, 'operator', 0, '{}'::text[], '{}'::text[], 0
+                FROM generate_series(1, \(Self.batches)) AS i, generate_series(1, \(Self.itemsPerBatch)) AS k
+                """,
+                logger: .test
+            )
+        }
+    }
+
+    @Test("one report past CONFORM_REPORTING_MAX_REPORTS is refused with a retry hint; a report whose caller stops reading ends at CONFORM_REPORTING_REPORT_TIMEOUT_MS and gives its slot back")
+    func slotsAndTimeout() async throws {
+        let settings = ["CONFORM_REPORTING_MAX_REPORTS": "1", "CONFORM_REPORTING_REPORT_TIMEOUT_MS": "8000"]
+        try await withServiceStack(suite: "report_limits", reporting: true, reportingSettings: settings) { stack in
+            let reporting = try #require(stack.reporting)
+            try await BatchScenario.seed(stack)
+            try await Self.seedLargeArchive(reporting)
+
+            let holding = Gate()
+            let resume = Gate()
+            let stalled = Task {
+                try await reportingCall(reporting, as: "auditor") { client in
+                    try await client.getAuditReport(.with { $0.customer = "A"; $0.days = 30; $0.html = true }) { response in
+                        var parts = response.messages.makeAsyncIterator()
+                        _ = try await parts.next()
+                        // The summary came: the report has its slot. Read nothing more for now.
+                        holding.open()
+                        await resume.wait()
+                        var received = 0
+                        while try await parts.next() != nil { received += 1 }
+                        return received
+                    }
+                }
+            }
+            await holding.wait()
+
+            let refused = await #expect(throws: RPCError.self) { try await AuditReportTests.report(reporting) { _ in } }
+            #expect(refused?.code == .resourceExhausted)
+            #expect(refused?.message.contains("CONFORM_REPORTING_MAX_REPORTS") == true, "said: \(refused?.message ?? "")")
+            #expect(refused.map { Array($0.metadata[stringValues: "grpc-retry-pushback-ms"]) } == ["10000"])
+
+            // The stalled report ends at its timeout, and the next report gets the slot.
+            let next = try await eventually(timeout: .seconds(90)) {
+                try? await AuditReportTests.report(reporting) { _ in }
+            } until: { $0 != nil }
+            let report = try #require(next, "no report was served after the stalled one's timeout")
+            #expect(report.summary.archiveItems >= UInt32(Self.batches * Self.itemsPerBatch))
+            #expect(report.archive.count == Int(report.summary.archiveItems))
+
+            resume.open()
+            let ended = await #expect(throws: RPCError.self) { try await stalled.value }
+            #expect(ended?.code == .deadlineExceeded, "the stalled report ended with \(String(describing: ended))")
+            #expect(ended?.message.contains("CONFORM_REPORTING_REPORT_TIMEOUT_MS") == true)
+        }
+    }
+}
