@@ -5,7 +5,8 @@
    reports errors with their path, line and column.
 2. What the specification cannot see: every long-running service has a healthcheck and a
    restart policy (one-shot jobs have restart "no"), no secret is written in the file, and only
-   the documented ports are published.
+   the documented ports are published, and every service is told where each peer it asks
+   answers (CONFORM_<PEER>_ADDRESS; without it a service asks 127.0.0.1, itself, in a container).
 """
 import pathlib
 import re
@@ -20,6 +21,19 @@ ENV = ROOT / "Compose" / ".env.example"
 DOCUMENTED_PORTS = {str(port) for port in list(range(7101, 7106)) + list(range(7201, 7206))}
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE_?KEY|API_?KEY)", re.IGNORECASE)
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+
+
+PEER_LIST = re.compile(r"(?:peers:|\[PeerService\] =)\s*\[([^\]]*)\]")
+
+
+def service_peers():
+    """Each service's peers, as its ServiceDefinition in Services/ declares them."""
+    peers = {}
+    for definition in (ROOT / "Services").glob("*/Service/*ServiceDefinition.swift"):
+        service = definition.parent.parent.name.lower()
+        found = PEER_LIST.search(definition.read_text())
+        peers[service] = re.findall(r"\.([a-z]+)", found.group(1)) if found else []
+    return peers
 
 
 def load_env(path):
@@ -50,7 +64,7 @@ def interpolate(text, env):
     return VARIABLE.sub(replace, text), problems
 
 
-def check_rules(document):
+def check_rules(document, peers):
     problems = []
     services = document.get("services", {})
     for name, service in services.items():
@@ -68,6 +82,12 @@ def check_rules(document):
                 problems.append(f"services.{name}.environment.{key}: a secret in the file; pass a file (…_FILE) or a Docker secret")
             elif value is not None and SECRET_NAME.search(str(value)) and "/" not in str(value):
                 problems.append(f"services.{name}.environment.{key}: looks like a secret written in the file")
+        command = service.get("command") or []
+        binary = pathlib.PurePosixPath(command[0]).name if command else ""
+        for peer in peers.get(binary.removeprefix("conform-"), []) if binary.startswith("conform-") else []:
+            variable = f"CONFORM_{peer.upper()}_ADDRESS"
+            if variable not in environment:
+                problems.append(f"services.{name}.environment: no {variable}; {binary} asks the {peer} service, and without it asks 127.0.0.1")
         for port in service.get("ports", []):
             text = str(port.get("published", "")) if isinstance(port, dict) else str(port)
             published = text.split(":")[-2] if text.count(":") >= 2 else text.split(":")[0]
@@ -82,12 +102,13 @@ def self_test():
         "services": {
             "web": {"ports": ["127.0.0.1:9999:9999"], "environment": {"DB_PASSWORD": "hunter2"}},
             "job": {"restart": "no"},
+            "app": {"restart": "no", "command": ["/usr/local/bin/conform-app"]},
         }
     }
-    found = check_rules(bad)
-    expected = ["no restart policy", "no healthcheck", "a secret in the file", "undocumented port"]
+    found = check_rules(bad, {"app": ["ledger"]})
+    expected = ["no restart policy", "no healthcheck", "a secret in the file", "undocumented port", "no CONFORM_LEDGER_ADDRESS"]
     missing = [what for what in expected if not any(what in problem for problem in found)]
-    if missing or any("services.job" in problem for problem in found):
+    if missing or any("services.job" in problem for problem in found) or not service_peers().get("batch"):
         print(f"check-compose: the rules themselves are broken: missed {missing}, found {found}")
         return False
     return True
@@ -102,7 +123,7 @@ def main():
         PyCompose.from_yaml(text)
     except ValueError as error:
         problems.append(f"{COMPOSE.relative_to(ROOT)}: not valid under the compose specification: {error}")
-    problems += check_rules(yaml.safe_load(text))
+    problems += check_rules(yaml.safe_load(text), service_peers())
     if problems:
         print(f"check-compose: {len(problems)} problem(s) in {COMPOSE.relative_to(ROOT)}:")
         for problem in problems:
