@@ -31,7 +31,10 @@ def service_peers():
     peers = {}
     for definition in (ROOT / "Services").glob("*/Service/*ServiceDefinition.swift"):
         service = definition.parent.parent.name.lower()
-        found = PEER_LIST.search(definition.read_text())
+        text = definition.read_text()
+        found = PEER_LIST.search(text)
+        if found is None and "peers:" in text:
+            raise SystemExit(f"check-compose: cannot read the peers in {definition.relative_to(ROOT)}; teach PEER_LIST its form")
         peers[service] = re.findall(r"\.([a-z]+)", found.group(1)) if found else []
     return peers
 

@@ -2,14 +2,23 @@
 # Runs the worked example of the partner API (examples/python/partner_client.py): a stock
 # Python gRPC client, stubs generated from Protos/, against the real services over HTTP/2.
 #
-# Usage: dev/partner-example.sh
+# Usage: dev/partner-example.sh [--tls-dir DIR]
 # Uses the running demo (dev/start.sh) if there is one, else starts it and stops it after.
+# With --tls-dir, uses the services already answering on 127.0.0.1 (7201-7205) with the
+# principals' certificates in DIR, e.g. the compose stack (dev/compose-test.sh).
 # The Python packages (examples/python/requirements.txt, from PyPI) go to a virtual
 # environment in .conform/python, made once and remade when the requirements change.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+tls_dir=""
+if [ "${1:-}" = --tls-dir ] && [ $# -eq 2 ]; then
+    tls_dir="$(cd "$OLDPWD" && cd "$2" && pwd)"
+elif [ $# -gt 0 ]; then
+    echo "usage: dev/partner-example.sh [--tls-dir DIR]" >&2
+    exit 2
+fi
 venv="$root/.conform/python"
 stubs="$root/.conform/python-stubs"
 
@@ -29,7 +38,9 @@ rm -rf "$stubs"
 PYTHON="$venv/bin/python" examples/python/generate.sh "$stubs" >/dev/null
 
 started=false
-if dev/start.sh status >/dev/null 2>&1; then
+if [ -n "$tls_dir" ]; then
+    echo "partner-example: using the services answering on 127.0.0.1 with the certificates in $tls_dir"
+elif dev/start.sh status >/dev/null 2>&1; then
     echo "partner-example: using the demo that is running (dev/start.sh stop first to test this build)"
 else
     dev/start.sh start >/dev/null
@@ -38,4 +49,4 @@ fi
 stop_demo() { if $started; then dev/start.sh stop >/dev/null 2>&1 || true; fi; }
 trap stop_demo EXIT
 
-"$venv/bin/python" examples/python/partner_client.py --tls-dir "$root/.conform/tls" --stubs "$stubs"
+"$venv/bin/python" examples/python/partner_client.py --tls-dir "${tls_dir:-$root/.conform/tls}" --stubs "$stubs"

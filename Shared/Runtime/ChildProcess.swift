@@ -72,14 +72,14 @@ public enum ChildProcess {
                     var status: Int32 = 0
                     while true {
                         // Reaped under the lock, so `signal` never reaches a reused pid.
-                        let result = self.reaped.withLock { done -> Int32 in
+                        let (result, failure) = self.reaped.withLock { done -> (Int32, Int32) in
                             let result = waitpid(pid, &status, WNOHANG)
                             if result == pid { done = true }
-                            return result
+                            return (result, errno)
                         }
                         if result == pid { break }
-                        guard result == 0 || (result == -1 && errno == EINTR) else {
-                            continuation.resume(throwing: ChildProcessError("waitpid for \(executable) failed: errno \(errno)"))
+                        guard result == 0 || (result == -1 && failure == EINTR) else {
+                            continuation.resume(throwing: ChildProcessError("waitpid for \(executable) failed: errno \(failure)"))
                             return
                         }
                         // Not ended yet: wait for a change of state without holding the lock.
@@ -147,8 +147,7 @@ extension ChildProcess {
     /// close-on-exec (thousands of sockets, in a test of many connections) would otherwise
     /// count against its own limit; PostgreSQL refused to start with 13 to spare.
     fileprivate static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
-        if let closeFrom = self.closeFrom {
-            _ = closeFrom(&actions, 3)
+        if let closeFrom = self.closeFrom, closeFrom(&actions, 3) == 0 {
             return
         }
         // An older C library: close what is open now, as listed by the kernel.

@@ -8,11 +8,11 @@ import Testing
 @Suite("Audit report limits", .timeLimit(.minutes(5)))
 struct AuditReportLimitsTests {
     static let batches = 2_000
-    static let itemsPerBatch = 3
+    static let itemsPerBatch = 10
 
     /// Batches of customer A made in the last 30 days, each with items whose long file names
-    /// make the report several times the wire's 1 MiB window: a caller that stops reading
-    /// stops the report.
+    /// make the archive (18 MB) larger than the wire's 1 MiB window and every socket buffer
+    /// between the service and PostgreSQL: a caller that stops reading stops the query.
     static func seedLargeArchive(_ reporting: RunningService) async throws {
         do {
             try await self.insertLargeArchive(reporting)
@@ -26,7 +26,7 @@ struct AuditReportLimitsTests {
             try await connection.query(
                 """
                 INSERT INTO reporting.batch_summaries (number, customer, product, status, manufacture_date, updated_at_micros, evaluated_at_micros)
-                SELECT 'LIMIT-' || i, 'A', 'FAST-M8', 'released', current_date - (i % 20)::int, 0, 1
+                SELECT 'LIMIT-' || i, 'A', 'FAST-M8', 'released', (now() AT TIME ZONE 'UTC')::date - (i % 20)::int, 0, 1
                 FROM generate_series(1, \(Self.batches)) AS i
                 """,
                 logger: .test
@@ -36,7 +36,7 @@ struct AuditReportLimitsTests {
                 INSERT INTO reporting.evidence_items (id, batch, type, file_name, media_type, sha256, size, uploaded_by, uploaded_at_micros,
                                                       concerns, requirement_ids, supersedes)
                 SELECT 900000000 + i * 16 + k, 'LIMIT-' || i, 'certificate-of-analysis',
-                       repeat('long-file-name-', 20) || i || '-' || k || '.pdf', 'application/pdf',
+                       repeat('long-file-name-', 60) || i || '-' || k || '.pdf', 'application/pdf',
                        md5(i::text || '/' || k) || md5(k::text || '/' || i), 1000, 'operator', 0, '{}'::text[], '{}'::text[], 0
                 FROM generate_series(1, \(Self.batches)) AS i, generate_series(1, \(Self.itemsPerBatch)) AS k
                 """,
@@ -45,48 +45,65 @@ struct AuditReportLimitsTests {
         }
     }
 
-    @Test("one report past CONFORM_REPORTING_MAX_REPORTS is refused with a retry hint; a report whose caller stops reading ends at CONFORM_REPORTING_REPORT_TIMEOUT_MS and gives its slot back")
+    /// A report that reads the summary, then nothing until `resume` opens; `holding` opens
+    /// once the report has its slot. Returns how many more parts it read.
+    static func stalledReport(_ reporting: RunningService, holding: Gate, resume: Gate) -> Task<Int, any Error> {
+        Task {
+            defer { holding.open() }
+            return try await reportingCall(reporting, as: "auditor") { client in
+                try await client.getAuditReport(.with { $0.customer = "A"; $0.days = 30 }) { response in
+                    var parts = response.messages.makeAsyncIterator()
+                    _ = try await parts.next()
+                    holding.open()
+                    await resume.wait()
+                    var received = 0
+                    while try await parts.next() != nil { received += 1 }
+                    return received
+                }
+            }
+        }
+    }
+
+    @Test("one report past CONFORM_REPORTING_MAX_REPORTS is refused with a retry hint; a slow reader is served past the database's statement timeout; one that stops reading ends at CONFORM_REPORTING_REPORT_TIMEOUT_MS and gives its slot back")
     func slotsAndTimeout() async throws {
-        let settings = ["CONFORM_REPORTING_MAX_REPORTS": "1", "CONFORM_REPORTING_REPORT_TIMEOUT_MS": "8000"]
+        let settings = ["CONFORM_REPORTING_MAX_REPORTS": "1", "CONFORM_REPORTING_REPORT_TIMEOUT_MS": "40000"]
         try await withServiceStack(suite: "report_limits", reporting: true, reportingSettings: settings) { stack in
             let reporting = try #require(stack.reporting)
             try await BatchScenario.seed(stack)
             try await Self.seedLargeArchive(reporting)
 
-            let holding = Gate()
-            let resume = Gate()
-            let stalled = Task {
-                try await reportingCall(reporting, as: "auditor") { client in
-                    try await client.getAuditReport(.with { $0.customer = "A"; $0.days = 30; $0.html = true }) { response in
-                        var parts = response.messages.makeAsyncIterator()
-                        _ = try await parts.next()
-                        // The summary came: the report has its slot. Read nothing more for now.
-                        holding.open()
-                        await resume.wait()
-                        var received = 0
-                        while try await parts.next() != nil { received += 1 }
-                        return received
-                    }
-                }
-            }
-            await holding.wait()
+            // A slow reader: it pauses longer than the service's statement timeout (10 s in
+            // the tests), then reads the rest. The pause is the behaviour under test.
+            let slowHolding = Gate(), slowResume = Gate()
+            defer { slowResume.open() }
+            let slow = Self.stalledReport(reporting, holding: slowHolding, resume: slowResume)
+            await slowHolding.wait()
 
             let refused = await #expect(throws: RPCError.self) { try await AuditReportTests.report(reporting) { _ in } }
             #expect(refused?.code == .resourceExhausted)
             #expect(refused?.message.contains("CONFORM_REPORTING_MAX_REPORTS") == true, "said: \(refused?.message ?? "")")
             #expect(refused.map { Array($0.metadata[stringValues: "grpc-retry-pushback-ms"]) } == ["10000"])
 
-            // The stalled report ends at its timeout, and the next report gets the slot.
-            let next = try await eventually(timeout: .seconds(90)) {
+            try await Task.sleep(for: .seconds(12))
+            slowResume.open()
+            let slowParts = try await slow.value
+            #expect(slowParts > 2, "the slow reader got \(slowParts) parts after its pause")
+
+            // A reader that stops: its report ends at the timeout, and the next one gets the slot.
+            let stoppedHolding = Gate(), stoppedResume = Gate()
+            defer { stoppedResume.open() }
+            let stopped = Self.stalledReport(reporting, holding: stoppedHolding, resume: stoppedResume)
+            await stoppedHolding.wait()
+            let next = try await eventually(timeout: .seconds(120)) {
                 try? await AuditReportTests.report(reporting) { _ in }
             } until: { $0 != nil }
-            let report = try #require(next, "no report was served after the stalled one's timeout")
+            let report = try #require(next, "no report was served after the stopped one's timeout")
             #expect(report.summary.archiveItems >= UInt32(Self.batches * Self.itemsPerBatch))
             #expect(report.archive.count == Int(report.summary.archiveItems))
 
-            resume.open()
-            let ended = await #expect(throws: RPCError.self) { try await stalled.value }
-            #expect(ended?.code == .deadlineExceeded, "the stalled report ended with \(String(describing: ended))")
+            stoppedResume.open()
+            let ended = await #expect(throws: RPCError.self) { try await stopped.value }
+            #expect(ended?.code == .deadlineExceeded, "the stopped report ended with \(String(describing: ended))")
             #expect(ended?.message.contains("CONFORM_REPORTING_REPORT_TIMEOUT_MS") == true)
         }
     }

@@ -40,6 +40,8 @@ struct ConnectionMemoryTests {
 
             let opened = OpenedStreams()
             let release = Gate()
+            // Opened whatever happens below, so a failed expectation never leaves calls hanging.
+            defer { release.open() }
             let streams = Task {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<Self.streamConnections {
@@ -112,12 +114,19 @@ struct ConnectionMemoryTests {
     }
 }
 
+/// The connections opened so far, to be closed if opening the rest fails.
+private final class OpenedChannels: Sendable {
+    let channels = Mutex<[any Channel]>([])
+}
+
 /// How many of the held streams have begun.
 private final class OpenedStreams: Sendable {
     let count = Atomic<Int>(0)
 }
 
 /// Wire connections that finish their TLS handshake and the wire's own, then say nothing.
+/// They do not answer the service's keepalive PINGs, so the service closes them after about
+/// 40 s (30 s interval, 10 s timeout): each burst holds them for a few seconds only.
 private struct IdleWireConnections {
     let channels: [any Channel]
 
@@ -132,7 +141,17 @@ private struct IdleWireConnections {
         settings.initialStreamWindow = 1 << 20
         FrameEncoder.write(Frame(type: .settings, streamID: 0, payload: ByteBuffer(bytes: try settings.serializedBytes() as [UInt8])), into: &hello)
         let greeting = hello
-        var channels: [any Channel] = []
+        let opened = OpenedChannels()
+        do {
+            try await Self.open(count, port: port, context: context, greeting: greeting, into: opened)
+        } catch {
+            await IdleWireConnections(channels: opened.channels.withLock { $0 }).close()
+            throw error
+        }
+        return IdleWireConnections(channels: opened.channels.withLock { $0 })
+    }
+
+    private static func open(_ count: Int, port: Int, context: NIOSSLContext, greeting: ByteBuffer, into opened: OpenedChannels) async throws {
         for start in stride(from: 0, to: count, by: 100) {
             try await withThrowingTaskGroup(of: (any Channel).self) { group in
                 for _ in start..<min(start + 100, count) {
@@ -146,17 +165,21 @@ private struct IdleWireConnections {
                             }
                             .connect(host: "127.0.0.1", port: port)
                             .get()
-                        let answered = try await channel.pipeline.handler(type: FirstAnswer.self).map(\.promise.futureResult).get()
-                        // Written before the TLS handshake ends: NIOSSL holds it until then.
-                        try await channel.writeAndFlush(greeting)
-                        try await answered.get()
-                        return channel
+                        do {
+                            let answered = try await channel.pipeline.handler(type: FirstAnswer.self).map(\.promise.futureResult).get()
+                            // Written before the TLS handshake ends: NIOSSL holds it until then.
+                            try await channel.writeAndFlush(greeting)
+                            try await answered.get()
+                            return channel
+                        } catch {
+                            try? await channel.close()
+                            throw error
+                        }
                     }
                 }
-                for try await channel in group { channels.append(channel) }
+                for try await channel in group { opened.channels.withLock { $0.append(channel) } }
             }
         }
-        return IdleWireConnections(channels: channels)
     }
 
     func close() async {
@@ -181,10 +204,18 @@ private final class FirstAnswer: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !self.answered {
-            self.answered = true
-            self.promise.fail(ChannelError.ioOnClosedChannel)
-        }
+        self.failUnanswered()
         context.fireChannelInactive()
+    }
+
+    /// A channel that never became active is never inactive either: its promise fails here.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.failUnanswered()
+    }
+
+    private func failUnanswered() {
+        guard !self.answered else { return }
+        self.answered = true
+        self.promise.fail(ChannelError.ioOnClosedChannel)
     }
 }

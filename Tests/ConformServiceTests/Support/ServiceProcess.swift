@@ -50,8 +50,14 @@ struct ServiceProcess: Sendable {
             let service = ServiceProcess(child: child, wirePort: ports.wire, grpcPort: ports.grpc, metricsPort: ports.metrics)
             let result = try await body(service)
             child.signal(SIGTERM)
+            // A stop that hangs is a failure, not a test that never ends.
+            let killer = Task {
+                try await Task.sleep(for: .seconds(60))
+                child.signal(SIGKILL)
+            }
+            defer { killer.cancel() }
             let ending = try await ended.value
-            #expect(ending == .exited(0), "the service did not stop cleanly: \(ending); its log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            #expect(ending == .exited(0), "the service did not stop within 60 s of SIGTERM, or not cleanly: \(ending); its log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             return result
         } catch {
             child.signal(SIGKILL)
@@ -62,6 +68,7 @@ struct ServiceProcess: Sendable {
 
     /// The ports of the service's "serving" log line, once it is written.
     private static func servingPorts(log: String) async throws -> (wire: Int, grpc: Int, metrics: Int) {
+        // A service that cannot start logs why at level critical and exits.
         let text = try await eventually(timeout: .seconds(120)) {
             (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         } until: { text in

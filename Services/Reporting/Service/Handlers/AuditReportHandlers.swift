@@ -48,12 +48,18 @@ extension ReportingHandlers {
         let generatedBy = call.principal.name
         // One snapshot for every read, so the summary, the sample and both passes over the
         // archive describe exactly the same batches and items. The archive is streamed from it
-        // as the caller reads, never held whole: the transaction stays open while parts are
-        // sent, which holds a read snapshot, not a lock on anything a writer needs; the report
-        // slots above bound how many such snapshots there are, and their timeout how long one
-        // lasts. Not retried: parts already sent cannot be taken back.
+        // as the caller reads, never held whole. The read-only transaction stays open while
+        // parts are sent: writers go on, but a migration's ALTER waits for it and vacuum
+        // cannot clean behind it, so the report slots above bound how many there are and
+        // their timeout how long one lasts. Not retried: parts already sent cannot be taken back.
+        let timeout = self.reportSlots.timeout
         try await self.reportSlots.withinTimeout {
             try await self.database.snapshot(logger: logger, retrying: false) { connection in
+                // A query's clock runs while PostgreSQL waits for a slow reader: the report's
+                // own timeout governs it (a minute later, so its message is the one a caller
+                // gets), not the service's statement timeout of a few seconds.
+                let milliseconds = "\(timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000 + 60_000)ms"
+                try await connection.query("SELECT set_config('statement_timeout', \(milliseconds), true)", logger: logger)
                 let batches = try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger)
                     .compactMap { batch, states -> ReportedBatch? in
                         // Asked about particular requirements, a batch that carries none of them is not in

@@ -63,7 +63,7 @@ enum AuditReportStore {
     /// and an item that concerns only other customers' is theirs, not in this customer's archive.
     ///
     /// Rows are read as `body` consumes them (PostgresNIO applies backpressure), so however
-    /// large the archive, only a few hundred items are in memory at once.
+    /// large the archive, only PostgresNIO's buffer of rows (at most 16,384) is in memory at once.
     static func forEachArchivedItem(
         customer: String, from: Day, to: Day, requirements: Set<RequirementRef>, only: [Int64]? = nil,
         on connection: PostgresConnection, logger: Logger, _ body: (ArchivedItem) async throws -> Void
@@ -122,7 +122,7 @@ enum AuditReportStore {
               AND (cardinality(\(asked)::text[]) = 0
                    OR EXISTS (SELECT 1 FROM unnest(e.own) r WHERE split_part(r, ' ', 1) = ANY(\(asked)::text[])))
               AND (\(only == nil) OR e.id = ANY(\(only ?? [])::bigint[]))
-            ORDER BY e.id, s.signed_at_micros
+            ORDER BY e.id, s.signed_at_micros, s.id
             """
     }
 }
