@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the compose file and shell scripts, the build, the worked
 # example of the partner API (a stock Python gRPC client against the demo, dev/partner-example.sh),
-# then XCTest and Swift Testing against a private throwaway PostgreSQL. Each stage prints its time.
+# then XCTest and Swift Testing against a private throwaway PostgreSQL, then the compose deployment
+# run for real under podman (dev/compose-test.sh: images, the stack, the demo and the partner
+# example through its published ports, batch scaled to 3 with a replica killed under load, data
+# kept across down and up, a schema's backup and restore). Each stage prints its time.
 #
 # Usage: dev/test.sh [--check-generated] [-- SWIFT-TEST-ARGS...]
 #   --check-generated  also fail if Shared/Generated/ drifted from Protos/ (always on in CI;
 #                      installs protoc and builds the two plugins on first use).
 # Extra arguments after `--` go to `swift test` (e.g. -- --filter Customer); the partner example
-# then does not run.
+# and the compose deployment then do not run.
 # PostgreSQL (Debian's package, installed when missing) runs from .conform/test-postgres on
 # 127.0.0.1:${CONFORM_TEST_PG_PORT:-7499} for the run and is deleted afterwards.
 set -euo pipefail
@@ -77,3 +80,8 @@ export CONFORM_PG_FAST=1
 
 stage "tests"
 swift test --skip-build "${extra[@]}"
+
+if [ ${#extra[@]} -eq 0 ]; then
+    stage "the compose deployment under podman (dev/compose-test.sh)"
+    dev/compose-test.sh
+fi

@@ -60,7 +60,7 @@ final class WireClientConnection: Sendable {
         do {
             let channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(TimeAmount(config.connectTimeout))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = WireConnectionHandler(

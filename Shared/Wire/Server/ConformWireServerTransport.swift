@@ -73,7 +73,7 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
             listener = try await ServerBootstrap(group: self.group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 256)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .bind(host: self.host, port: self.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try Self.configure(channel, sslContext: sslContext, config: config, connectionGuard: connectionGuard, logger: logger)
