@@ -30,6 +30,13 @@ services=(requirement batch evidence supplier reporting)
 note() { echo "$me: $*"; }
 fail() { echo "$me: FAILED: $*" >&2; exit 1; }
 skip() { echo "$me: SKIPPED: $*"; exit 0; }
+# The stack's volumes are read from the host and its containers reached by their addresses:
+# rootful podman only.
+[ "$(id -u)" = 0 ] || skip "it needs root: it reads the stack's volumes and reaches its containers from the host (rootful podman)"
+# One run at a time: a second would share, and tear down, the first one's stack.
+mkdir -p "$state"
+exec 9>"$state/lock"
+flock -n 9 || fail "another dev/compose-test.sh is running (lock $state/lock)"
 began=$SECONDS
 stage_name=""
 stage_began=$SECONDS
@@ -41,7 +48,6 @@ stage() {
     echo "== $me: $1"
 }
 
-mkdir -p "$state"
 
 # ---- tools ----------------------------------------------------------------------------
 stage "tools: podman, runc, debootstrap, podman-compose"
@@ -95,6 +101,8 @@ if ! podman image exists "$base_image"; then
     rm -rf "$state/rootfs"
 fi
 if ! probe=$(podman run --rm "$base_image" true 2>&1); then
+    # In CI the machine is one that runs containers: a failure there is a failure.
+    [ "${CI:-}" = true ] && fail "podman cannot run a container: $probe"
     skip "this machine cannot run containers: $probe"
 fi
 
@@ -143,10 +151,12 @@ compose() { "$venv/bin/podman-compose" --env-file "$state/env" -p "$project" -f 
 # Whatever happens from here on, the stack and its volumes go.
 secret_made=false
 checker=""
+workers=()
 teardown() {
     local status=$?
     trap - EXIT
-    if [ -n "$checker" ]; then kill "$checker" 2>/dev/null || true; fi
+    if [ -n "$checker" ]; then kill "$checker" 2>/dev/null || true; wait "$checker" 2>/dev/null || true; fi
+    if [ ${#workers[@]} -gt 0 ]; then kill "${workers[@]}" 2>/dev/null || true; wait 2>/dev/null || true; fi
     echo "== $me: tearing down"
     if [ "$status" != 0 ]; then
         for container in $(podman ps -a --filter "label=io.podman.compose.project=$project" --format '{{.Names}}'); do
@@ -163,8 +173,12 @@ teardown() {
     exit "$status"
 }
 trap teardown EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 stage "compose up"
+# What a run killed before its teardown left behind would hold the ports.
+compose down -v >/dev/null 2>&1 || true
 for port in 7101 7102 7103 7104 7105 7201 7202 7203 7204 7205; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         fail "port $port is in use (dev/start.sh's demo? 'dev/start.sh stop' first): the stack publishes 7101-7105 and 7201-7205"
@@ -174,7 +188,6 @@ if [ ! -f Compose/secrets/postgres-admin-password ]; then
     head -c 24 /dev/urandom | base64 | tr -d '/+=' >Compose/secrets/postgres-admin-password
     secret_made=true
 fi
-compose down -v >/dev/null 2>&1 || true
 
 # podman runs healthchecks through systemd timers, absent here: this loop runs them, so that
 # `depends_on: condition: service_healthy` can be met.
@@ -276,7 +289,6 @@ worker() {
         done
     done
 }
-workers=()
 for w in 1 2 3 4; do worker "$w" & workers+=($!); done
 deadline=$((SECONDS + 120))
 until [ "$(cat "$state/load/done-"* 2>/dev/null | wc -l)" -ge 20 ]; do
@@ -284,14 +296,18 @@ until [ "$(cat "$state/load/done-"* 2>/dev/null | wc -l)" -ge 20 ]; do
     sleep 0.2
 done
 victim=$(podman ps --filter "label=io.podman.compose.project=$project" --filter "label=io.podman.compose.service=batch" --format '{{.Names}}' | head -1)
-note "killing $victim (SIGKILL) with $(cat "$state/load/done-"* | wc -l) of 80 batches created"
+done_before=$(cat "$state/load/done-"* | wc -l)
+[ "$done_before" -lt 80 ] || fail "the load ended before the replica could be killed under it"
+note "killing $victim (SIGKILL) with $done_before of 80 batches created"
 podman kill --signal KILL "$victim" >/dev/null
 for pid in "${workers[@]}"; do wait "$pid"; done
+workers=()
 [ ! -s "$state/load/failed" ] || fail "calls a retry with their idempotency key could not finish: $(cat "$state/load/failed")"
 created=$(cat "$state/load/done-"* | wc -l)
 retried=$(awk '$2 > 1' "$state/load/done-"* | wc -l)
 [ "$created" = 80 ] || fail "$created of 80 batches created"
-listed=$("$bin/conform" batch list --customer A --all --json | grep -c "\"CT-$run-" || true)
+"$bin/conform" batch list --customer A --all --json >"$state/load/listed" || fail "batch list failed"
+listed=$(grep -c "\"CT-$run-" "$state/load/listed" || true)
 [ "$listed" = 80 ] || fail "batch list shows $listed of the 80 batches, each exactly once expected"
 note "80 of 80 batches created, $retried after a retry with their key; each listed once"
 
@@ -311,12 +327,13 @@ CONFORM_PG_PORT=5432 CONFORM_PG_ADMIN_USER=conform_admin CONFORM_PG_ADMIN_PASSWO
 export CONFORM_PG_HOST CONFORM_PG_PORT CONFORM_PG_ADMIN_USER CONFORM_PG_ADMIN_PASSWORD
 dev/backup.sh backup requirement "$state/requirement.dump"
 "$bin/conform" customer add "CT$run" --name "Added after the backup" --industry automotive --idempotency-key "compose-test-customer-$run" >/dev/null
-compose stop requirement >/dev/null 2>&1
+compose stop requirement >/dev/null 2>&1 || fail "stopping the requirement service failed"
 dev/backup.sh restore requirement "$state/requirement.dump"
-compose start requirement >/dev/null 2>&1
+compose start requirement >/dev/null 2>&1 || fail "starting the requirement service failed"
 wait_healthy requirement
 "$bin/conform" customer get A >/dev/null || fail "customer A is missing after the restore"
-if "$bin/conform" customer get "CT$run" >/dev/null 2>&1; then fail "customer CT$run, added after the backup, survived the restore"; fi
+if "$bin/conform" customer get "CT$run" >"$state/restored" 2>&1; then fail "customer CT$run, added after the backup, survived the restore"; fi
+grep -i "no customer" "$state/restored" >/dev/null || fail "asking for customer CT$run after the restore failed otherwise: $(cat "$state/restored")"
 note "restored: customer A is there, the customer added after the backup is not"
 
 stage "done"

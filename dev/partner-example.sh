@@ -14,7 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 tls_dir=""
 if [ "${1:-}" = --tls-dir ] && [ $# -eq 2 ]; then
-    tls_dir="$(cd "$OLDPWD" && cd "$2" && pwd)"
+    tls_dir="$(CDPATH="" cd "$OLDPWD" && CDPATH="" cd "$2" && pwd)"
 elif [ $# -gt 0 ]; then
     echo "usage: dev/partner-example.sh [--tls-dir DIR]" >&2
     exit 2

@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --check-generated) check_generated=true ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "dev/test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -65,7 +65,7 @@ stage "build (debug, with tests)"
 swift build --build-tests
 
 pg_dir="$root/.conform/test-postgres"
-trap 'finish; dev/postgres.sh destroy "$pg_dir" >/dev/null 2>&1 || true' EXIT
+trap 'finish || true; dev/postgres.sh destroy "$pg_dir" >/dev/null 2>&1 || true' EXIT
 
 if [ ${#extra[@]} -eq 0 ]; then
     stage "the partner API from a stock Python gRPC client (examples/python)"

@@ -7,7 +7,7 @@ if [ "${1:-}" = postgres ]; then shift; fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
     password_file=$(mktemp)
     head -n 1 "$POSTGRES_PASSWORD_FILE" > "$password_file"
-    initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$password_file" --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+    initdb -D "$PGDATA" -U "$POSTGRES_USER" --encoding=UTF8 --locale=C.UTF-8 --pwfile="$password_file" --auth-local=trust --auth-host=scram-sha-256 >/dev/null
     rm -f "$password_file"
     echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
     pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null

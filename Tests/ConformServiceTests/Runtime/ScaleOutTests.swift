@@ -54,7 +54,9 @@ struct ScaleOutTests {
 
     @Test("with a call held inside its transaction on one replica, calls on another replica complete")
     func heldCallDoesNotStopAnotherReplica() async throws {
-        try await withRequirementService(suite: "replicas") { first in
+        // The held import's statement waits while the other calls run: on a loaded machine
+        // that took longer than the tests' 10 s statement timeout.
+        try await withRequirementService(suite: "replicas", settings: { $0.statementTimeout = .seconds(120) }) { first in
             try await RequirementCatalogTests.seed(first)
             try await withRequirementService(suite: "replicas", postgres: first.postgres, existing: first.database) { second in
                 try await first.postgres.asAdministrator(in: first.database.database) { holder in

@@ -58,7 +58,9 @@ extension ReportingHandlers {
                 // A query's clock runs while PostgreSQL waits for a slow reader: the report's
                 // own timeout governs it (a minute later, so its message is the one a caller
                 // gets), not the service's statement timeout of a few seconds.
-                let milliseconds = "\(timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000 + 60_000)ms"
+                // PostgreSQL takes at most 2^31-1 ms (about 24 days).
+                let seconds = min(max(timeout.components.seconds, 0), Int64(Int32.max) / 1_000)
+                let milliseconds = "\(min(seconds * 1_000 + 60_000, Int64(Int32.max)))ms"
                 try await connection.query("SELECT set_config('statement_timeout', \(milliseconds), true)", logger: logger)
                 let batches = try await AuditReportStore.batches(customer: customer, from: period.from, to: period.to, on: connection, logger: logger)
                     .compactMap { batch, states -> ReportedBatch? in
