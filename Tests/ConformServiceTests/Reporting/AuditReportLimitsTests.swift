@@ -84,7 +84,23 @@ struct AuditReportLimitsTests {
             #expect(refused?.message.contains("CONFORM_REPORTING_MAX_REPORTS") == true, "said: \(refused?.message ?? "")")
             #expect(refused.map { Array($0.metadata[stringValues: "grpc-retry-pushback-ms"]) } == ["10000"])
 
-            try await Task.sleep(for: .seconds(12))
+            // Read on only once PostgreSQL has waited on this reader longer than the 10 s
+            // statement timeout: the report's query blocked writing its rows (ClientWrite).
+            let blocked = try await eventually(timeout: .seconds(90)) {
+                try await reporting.postgres.asAdministrator(in: reporting.database.database) { connection in
+                    let rows = try await connection.query(
+                        """
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event = 'ClientWrite' AND now() - query_start > interval '11 seconds'
+                        """,
+                        logger: .test
+                    )
+                    var count: Int64 = 0
+                    for try await (value) in rows.decode(Int64.self) { count = value }
+                    return count
+                }
+            } until: { $0 > 0 }
+            #expect(blocked > 0, "the report's query never waited on the reader past the statement timeout")
             slowResume.open()
             let slowParts = try await slow.value
             #expect(slowParts > 2, "the slow reader got \(slowParts) parts after its pause")
