@@ -10,6 +10,8 @@ public struct ServiceConfiguration: Sendable {
     public var wirePort: Int
     public var grpcPort: Int
     public var metricsPort: Int
+    /// The plaintext port serving only grpc.health.v1, for orchestrators' probes; nil: none.
+    public var probePort: Int?
     public var tlsDirectory: String
     public var database: DatabaseSettings
     public var logLevel: Logger.Level
@@ -31,6 +33,7 @@ public struct ServiceConfiguration: Sendable {
         wirePort: Int,
         grpcPort: Int,
         metricsPort: Int,
+        probePort: Int? = nil,
         tlsDirectory: String,
         database: DatabaseSettings,
         logLevel: Logger.Level,
@@ -42,6 +45,7 @@ public struct ServiceConfiguration: Sendable {
         self.wirePort = wirePort
         self.grpcPort = grpcPort
         self.metricsPort = metricsPort
+        self.probePort = probePort
         self.tlsDirectory = tlsDirectory
         self.database = database
         self.logLevel = logLevel
@@ -116,6 +120,7 @@ extension ServiceOptions {
             wirePort: try settings.port(self.wirePort, flag: "--wire-port", env: "CONFORM_WIRE_PORT", default: service.ports.wire),
             grpcPort: try settings.port(self.grpcPort, flag: "--grpc-port", env: "CONFORM_GRPC_PORT", default: service.ports.grpc),
             metricsPort: try settings.port(self.metricsPort, flag: "--metrics-port", env: "CONFORM_METRICS_PORT", default: service.ports.metrics),
+            probePort: try settings.optionalPort(self.probePort, flag: "--probe-port", env: "CONFORM_PROBE_PORT"),
             tlsDirectory: tlsDirectory,
             database: database,
             logLevel: level,
@@ -139,6 +144,14 @@ private struct SettingReader {
 
     func port(_ flag: Int?, flag name: String, env: String, default value: Int) throws -> Int {
         let port = try self.integer(flag, flag: name, env: env) ?? value
+        guard (0...65_535).contains(port) else {
+            throw ConfigurationError("\(name) / \(env) is \(port); a port is 0 (any free port) to 65535")
+        }
+        return port
+    }
+
+    func optionalPort(_ flag: Int?, flag name: String, env: String) throws -> Int? {
+        guard let port = try self.integer(flag, flag: name, env: env) else { return nil }
         guard (0...65_535).contains(port) else {
             throw ConfigurationError("\(name) / \(env) is \(port); a port is 0 (any free port) to 65535")
         }

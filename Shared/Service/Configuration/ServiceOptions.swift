@@ -16,6 +16,9 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(help: "Port for Prometheus metrics at /metrics (plain HTTP). [env: CONFORM_METRICS_PORT; default: the service's]")
     public var metricsPort: Int?
 
+    @Option(help: "Port for grpc.health.v1 alone, plaintext, for Kubernetes' gRPC probes (ask \"liveness\" for liveness, \"\" for readiness). [env: CONFORM_PROBE_PORT; default: none]")
+    public var probePort: Int?
+
     @Option(help: "Folder with ca.pem, <service>.pem and <service>-key.pem ('conform certs init' makes them). [env: CONFORM_TLS_DIR]")
     public var tlsDir: String?
 

@@ -18,6 +18,7 @@ public final class ServiceHost: Sendable {
     private let group: ServiceGroup
     private let ready: Latch<Void>
     private let metricsBound: Latch<Int>
+    private let probeBound: Latch<Int>
 
     /// - Parameters:
     ///   - tls: the service's TLS identity; read from the configuration's TLS folder when nil.
@@ -35,8 +36,10 @@ public final class ServiceHost: Sendable {
         self.configuration = configuration
         let ready = Latch<Void>()
         let metricsBound = Latch<Int>()
+        let probeBound = Latch<Int>()
         self.ready = ready
         self.metricsBound = metricsBound
+        self.probeBound = probeBound
         try definition.checkSettings(configuration.environment)
         let database = Database(settings: configuration.database, logger: logger)
         self.database = database
@@ -50,7 +53,8 @@ public final class ServiceHost: Sendable {
         let resources = ServiceResources(
             database: database, peers: peers, logger: logger, settings: configuration.environment, replica: replica, feedChanges: feedChanges
         )
-        let health = HealthService(database: database, serviceNames: Set(definition.grpcServiceNames), logger: logger)
+        let state = ServingState(.starting)
+        let health = HealthService(database: database, serviceNames: Set(definition.grpcServiceNames), state: state, logger: logger)
         var services: [any RegistrableRPCService] = definition.makeHandlers(resources) + [
             health,
             EventFeedService(database: database, serviceName: definition.name, changes: feedChanges),
@@ -97,10 +101,21 @@ public final class ServiceHost: Sendable {
             logger: logger,
             onBound: { metricsBound.resolve(.success($0)) }
         )
+        var probes: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let probePort = configuration.probePort {
+            let probe = ProbeEndpoint(
+                host: configuration.listenHost, port: probePort, health: health, logger: logger,
+                onBound: { probeBound.resolve(.success($0)) }
+            )
+            probes.append(.init(service: probe, serviceName: "probes"))
+        } else {
+            probeBound.resolve(.failure(ConfigurationError("no probe port: set CONFORM_PROBE_PORT or --probe-port")))
+        }
         let schemaReady = Latch<Void>()
         let serving = ServingService(
             server: server,
             database: database,
+            state: state,
             migrator: Migrator(migrations: definition.allMigrations),
             ready: ready,
             schemaReady: schemaReady,
@@ -112,7 +127,7 @@ public final class ServiceHost: Sendable {
                     // Shut down in reverse: calls drain first, the pool closes last.
                     .init(service: database.client, serviceName: "postgres"),
                     .init(service: metrics, serviceName: "metrics"),
-                ] + peers.lifecycle + (ordering + definition.makeBackground(resources)).enumerated().map { index, work in
+                ] + probes + peers.lifecycle + (ordering + definition.makeBackground(resources)).enumerated().map { index, work in
                     .init(service: AfterMigrations(work: work, schemaReady: schemaReady), serviceName: "\(definition.name)-background-\(index)")
                 } + [
                     .init(
@@ -135,10 +150,12 @@ public final class ServiceHost: Sendable {
         } catch {
             self.ready.resolve(.failure(error))
             self.metricsBound.resolve(.failure(error))
+            self.probeBound.resolve(.failure(error))
             throw error
         }
         self.ready.resolve(.failure(CancellationError()))
         self.metricsBound.resolve(.failure(CancellationError()))
+        self.probeBound.resolve(.failure(CancellationError()))
     }
 
     /// Begins the graceful drain.
@@ -155,6 +172,11 @@ public final class ServiceHost: Sendable {
     /// The bound metrics port, once listening.
     public func metricsPort() async throws -> Int {
         try await self.metricsBound.value()
+    }
+
+    /// The bound probe port, once listening; fails when the configuration names none.
+    public func probePort() async throws -> Int {
+        try await self.probeBound.value()
     }
 }
 
@@ -174,6 +196,7 @@ private struct AfterMigrations: Service {
 private struct ServingService: Service {
     let server: ConformServer
     let database: Database
+    let state: ServingState
     let migrator: Migrator
     let ready: Latch<Void>
     let schemaReady: Latch<Void>
@@ -199,6 +222,7 @@ private struct ServingService: Service {
                 group.addTask {
                     _ = try await self.server.wirePort
                     _ = try await self.server.grpcPort
+                    self.state.markServing()
                     self.ready.resolve(.success(()))
                 }
                 // The first failure (e.g. a port in use) ends the service at once.
@@ -213,6 +237,7 @@ private struct ServingService: Service {
             }
         } onGracefulShutdown: {
             self.logger.info("draining: no new calls; in-flight calls may finish")
+            self.state.markDraining()
             self.server.beginGracefulShutdown()
         }
     }

@@ -37,14 +37,15 @@ public enum ServiceMain {
         let announce = Task {
             let ports = try await host.listeningPorts()
             let metrics = try await host.metricsPort()
-            logger.notice(
-                "serving",
-                metadata: [
-                    "wire": "\(configuration.listenHost):\(ports.wire)",
-                    "grpc": "\(configuration.listenHost):\(ports.grpc)",
-                    "metrics": "http://\(configuration.listenHost):\(metrics)/metrics",
-                ]
-            )
+            var addresses: Logger.Metadata = [
+                "wire": "\(configuration.listenHost):\(ports.wire)",
+                "grpc": "\(configuration.listenHost):\(ports.grpc)",
+                "metrics": "http://\(configuration.listenHost):\(metrics)/metrics",
+            ]
+            if configuration.probePort != nil {
+                addresses["probes"] = "\(configuration.listenHost):\(try await host.probePort())"
+            }
+            logger.notice("serving", metadata: addresses)
         }
         defer { announce.cancel() }
         try await host.run()
@@ -65,7 +66,8 @@ public enum ServiceMain {
         (conform.events.v1.EventFeed) and its audit trail (conform.audit.v1.AuditTrail), over the \
         Conform wire (default port \(definition.ports.wire)) and standard gRPC over HTTP/2 \
         (\(definition.ports.grpc)), both with mutual TLS; Prometheus metrics at \
-        http://HOST:\(definition.ports.metrics)/metrics. It connects to PostgreSQL as its own role, \
+        http://HOST:\(definition.ports.metrics)/metrics; with --probe-port, grpc.health.v1 alone in \
+        plaintext for Kubernetes' gRPC probes. It connects to PostgreSQL as its own role, \
         applies its migrations at start, and drains gracefully on SIGTERM.\(Self.peersText(definition))
         """
     }

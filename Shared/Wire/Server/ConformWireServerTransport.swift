@@ -56,6 +56,13 @@ public final class ConformWireServerTransport: ServerTransport, Sendable {
         self.address = eventLoopGroup.any().makePromise(of: SocketAddress.self)
     }
 
+    deinit {
+        // A transport dropped before it listened (its server's start cancelled early) leaves no
+        // waiter hanging, and no unfulfilled promise, which NIO's debug builds treat as a crash.
+        // Once it has listened this changes nothing: a completed promise ignores it.
+        self.address.fail(RuntimeError(code: .transportError, message: "the Conform wire transport was discarded before it listened"))
+    }
+
     /// The address the transport listens on, once it does.
     public var listeningAddress: SocketAddress {
         get async throws { try await self.address.futureResult.get() }

@@ -91,6 +91,7 @@ func withRequirementService<Result: Sendable>(
     peerAddresses: [PeerService: PeerAddress] = [:],
     tls: ServiceTLS? = nil,
     environment: [String: String] = [:],
+    probePort: Int? = nil,
     _ body: (RunningService) async throws -> Result
 ) async throws -> Result {
     let postgres = try postgres ?? TestPostgres.fromEnvironment()
@@ -106,6 +107,7 @@ func withRequirementService<Result: Sendable>(
         wirePort: wirePort,
         grpcPort: 0,
         metricsPort: 0,
+        probePort: probePort,
         tlsDirectory: "",
         database: settings,
         logLevel: .critical,
