@@ -18,6 +18,6 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     echo "check-compose: installing shellcheck" >&2
     apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null
 fi
-scripts=(dev/*.sh .ci/run)
-shellcheck "${scripts[@]}"
+scripts=(dev/*.sh dev/lib/*.sh .ci/run)
+shellcheck -x -P SCRIPTDIR "${scripts[@]}"
 echo "check-compose: ${#scripts[@]} shell scripts pass shellcheck."

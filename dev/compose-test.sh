@@ -27,27 +27,11 @@ haproxy_image="localhost/conform-haproxy:bookworm"
 conform_tag="compose-test"
 services=(requirement batch evidence supplier reporting)
 
-note() { echo "$me: $*"; }
-fail() { echo "$me: FAILED: $*" >&2; exit 1; }
-skip() { echo "$me: SKIPPED: $*"; exit 0; }
+# shellcheck source=lib/harness.sh
+. "$root/dev/lib/harness.sh"
 # The stack's volumes are read from the host and its containers reached by their addresses:
 # rootful podman only.
 [ "$(id -u)" = 0 ] || skip "it needs root: it reads the stack's volumes and reaches its containers from the host (rootful podman)"
-# One run at a time: a second would share, and tear down, the first one's stack.
-mkdir -p "$state"
-exec 9>"$state/lock"
-flock -n 9 || fail "another dev/compose-test.sh is running (lock $state/lock)"
-began=$SECONDS
-stage_name=""
-stage_began=$SECONDS
-# stage NAME: ends the stage before (printing its time) and begins NAME.
-stage() {
-    if [ -n "$stage_name" ]; then echo "-- $stage_name: $((SECONDS - stage_began)) s"; fi
-    stage_name="$1"
-    stage_began=$SECONDS
-    echo "== $me: $1"
-}
-
 
 # ---- tools ----------------------------------------------------------------------------
 stage "tools: podman, runc, debootstrap, podman-compose"
@@ -116,7 +100,7 @@ build_image() {
         return 0
     fi
     note "building $tag"
-    podman build --quiet --label "conform.source=$digest" --build-arg "BASE_IMAGE=$base_image" "$@" -t "$tag" "$dir" >/dev/null
+    podman build --quiet --format docker --label "conform.source=$digest" --build-arg "BASE_IMAGE=$base_image" "$@" -t "$tag" "$dir" >/dev/null
 }
 build_image "$postgres_image" Compose/images/postgres
 build_image "$haproxy_image" Compose/images/haproxy
@@ -132,7 +116,7 @@ for product in conform conform-requirement conform-batch conform-evidence confor
     [ -x "$bin/$product" ] || fail "the release build did not make $product"
     cp "$bin/$product" "$state/image/bin/"
 done
-podman build --quiet -f Compose/Dockerfile --target prebuilt --build-arg "RUNTIME_IMAGE=$base_image" \
+podman build --quiet --format docker -f Compose/Dockerfile --target prebuilt --build-arg "RUNTIME_IMAGE=$base_image" \
     -t "localhost/conform:$conform_tag" "$state/image" >/dev/null
 note "images: $base_image, $postgres_image, $haproxy_image, localhost/conform:$conform_tag"
 
@@ -166,6 +150,10 @@ teardown() {
     fi
     compose down -v >/dev/null 2>&1 || true
     podman pod rm -f "pod_$project" >/dev/null 2>&1 || true
+    # What down leaves when a container outlived it (the scaled replicas): volumes hold keys.
+    podman ps -a -q --filter "label=io.podman.compose.project=$project" | xargs -r podman rm -f >/dev/null 2>&1 || true
+    podman volume ls -q --filter "label=io.podman.compose.project=$project" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+    podman network ls -q --filter "label=io.podman.compose.project=$project" | xargs -r podman network rm -f >/dev/null 2>&1 || true
     if $secret_made; then rm -f Compose/secrets/postgres-admin-password; fi
     # Every principal's key was copied out of the stack: it goes with it.
     rm -rf "$state/tls"

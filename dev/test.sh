@@ -4,13 +4,15 @@
 # then XCTest and Swift Testing against a private throwaway PostgreSQL, then the compose deployment
 # run for real under podman (dev/compose-test.sh: images, the stack, the demo and the partner
 # example through its published ports, batch scaled to 3 with a replica killed under load, data
-# kept across down and up, a schema's backup and restore). Each stage prints its time.
+# kept across down and up, a schema's backup and restore), then the Kubernetes manifests
+# (dev/kube-test.sh: validated, scanned with checkov, and run with podman kube play, probes
+# included). Each stage prints its time.
 #
 # Usage: dev/test.sh [--check-generated] [-- SWIFT-TEST-ARGS...]
 #   --check-generated  also fail if Shared/Generated/ drifted from Protos/ (always on in CI;
 #                      installs protoc and builds the two plugins on first use).
 # Extra arguments after `--` go to `swift test` (e.g. -- --filter Customer); the partner example
-# and the compose deployment then do not run.
+# and the compose and Kubernetes deployments then do not run.
 # PostgreSQL (Debian's package, installed when missing) runs from .conform/test-postgres on
 # 127.0.0.1:${CONFORM_TEST_PG_PORT:-7499} for the run and is deleted afterwards.
 set -euo pipefail
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --check-generated) check_generated=true ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "dev/test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -84,4 +86,6 @@ swift test --skip-build "${extra[@]}"
 if [ ${#extra[@]} -eq 0 ]; then
     stage "the compose deployment under podman (dev/compose-test.sh)"
     dev/compose-test.sh
+    stage "the Kubernetes manifests: validated, scanned, run with podman kube play (dev/kube-test.sh)"
+    dev/kube-test.sh
 fi
