@@ -38,6 +38,9 @@ esac
 . "$root/dev/lib/harness.sh"
 work="$state/run"
 rm -rf "$work" && mkdir -p "$work"
+# The run's CA, keys and decoded Secrets are only ever readable by this user, and go at its end.
+umask 077
+trap 'rm -rf "$work/kubernetes/overlays/dev/secrets" "$work/play" "$work"/*.yaml "$work/checkov-kubernetes.json"' EXIT
 
 # ---- tools ------------------------------------------------------------------------------
 stage "tools: kubectl (kustomize), kubernetes-validate, checkov, grpcio"
@@ -45,17 +48,8 @@ command -v kubectl >/dev/null 2>&1 || fail "kubectl is missing: it renders the k
 kubectl kustomize --help >/dev/null 2>&1 || fail "this kubectl has no 'kustomize' command: one from Kubernetes 1.27 or later is needed"
 venv="$state/venv"
 wanted="checkov==3.3.30 kubernetes-validate==1.37.0 grpcio==1.85.1 grpcio-health-checking==1.85.1 protobuf==7.36.2"
-if [ "$(cat "$venv/.requirements" 2>/dev/null || true)" != "$wanted" ]; then
-    if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-        apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
-    fi
-    note "installing $wanted from PyPI into $venv"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    # shellcheck disable=SC2086
-    "$venv/bin/pip" install --quiet --disable-pip-version-check $wanted
-    echo "$wanted" >"$venv/.requirements"
-fi
+# shellcheck disable=SC2086 # one package a word
+python_venv "$venv" "$wanted" $wanted
 conform="${CONFORM_BIN:-}"
 if [ -z "$conform" ]; then
     for candidate in "$root/.build-static/release/conform" "$root/.build/debug/conform"; do
@@ -158,7 +152,7 @@ for image in "$conform_image" "$postgres_image"; do
 done
 for port in 7101 7102 7103 7104 7105 7201 7202 7203 7204 7205; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        fail "port $port is in use (dev/start.sh's demo? 'dev/start.sh stop' first): the pods' API ports are published there"
+        fail "port $port is in use (dev/start.sh's demo, or a compose stack? stop it first): the pods' API ports are published there"
     fi
 done
 # The images this machine has, by the names the manifests use.
@@ -187,9 +181,11 @@ jobs=$(names Job)
 services=""
 for name in $deployments; do [ "$name" = postgres ] || services="$services $name"; done
 
+checks=()
 teardown() {
     local status=$?
     trap - EXIT
+    if [ ${#checks[@]} -gt 0 ]; then kill "${checks[@]}" 2>/dev/null || true; wait 2>/dev/null || true; fi
     echo "== $me: tearing down"
     if [ "$status" != 0 ]; then
         for pod in $deployments $jobs; do
@@ -202,6 +198,8 @@ teardown() {
     for pod in $deployments $jobs; do podman pod rm -f "$pod" >/dev/null 2>&1 || true; done
     for volume in $(volumes); do podman volume rm -f "$volume" >/dev/null 2>&1 || true; done
     podman network rm -f "$network" >/dev/null 2>&1 || true
+    # Keys go with the pods: the generated CA and certificates, and the Secrets rendered in clear.
+    rm -rf "$work/kubernetes/overlays/dev/secrets" "$work/play" "$work"/*.yaml "$work/checkov-kubernetes.json"
     echo "$me: done in $((SECONDS - began)) s$([ "$status" = 0 ] || echo " (failed)")"
     exit "$status"
 }
@@ -251,9 +249,9 @@ dev/partner-example.sh --tls-dir "$CONFORM_TLS_DIR"
 stage "readiness follows the database, liveness does not"
 # The container, not its pod: the pod keeps its address, as a Service's would stay the same.
 podman stop --time 10 postgres-postgres >/dev/null
-checks=()
 for name in $services; do probes not-ready "$name" --within 120 & checks+=($!); done
 for check in "${checks[@]}"; do wait "$check" || fail "a service stayed ready without its database, or was no longer alive"; done
+checks=()
 podman start postgres-postgres >/dev/null
 probes up postgres
 # shellcheck disable=SC2086

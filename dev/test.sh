@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the compose file and shell scripts, the build, the worked
 # example of the partner API (a stock Python gRPC client against the demo, dev/partner-example.sh),
+# a release's spans received over OTLP as one trace across the services (dev/tracing-test.sh),
 # then XCTest and Swift Testing against a private throwaway PostgreSQL, then the compose deployment
 # run for real under podman (dev/compose-test.sh: images, the stack, the demo and the partner
 # example through its published ports, batch scaled to 3 with a replica killed under load, data
@@ -11,8 +12,8 @@
 # Usage: dev/test.sh [--check-generated] [-- SWIFT-TEST-ARGS...]
 #   --check-generated  also fail if Shared/Generated/ drifted from Protos/ (always on in CI;
 #                      installs protoc and builds the two plugins on first use).
-# Extra arguments after `--` go to `swift test` (e.g. -- --filter Customer); the partner example
-# and the compose and Kubernetes deployments then do not run.
+# Extra arguments after `--` go to `swift test` (e.g. -- --filter Customer); the partner example,
+# the tracing test and the compose and Kubernetes deployments then do not run.
 # PostgreSQL (Debian's package, installed when missing) runs from .conform/test-postgres on
 # 127.0.0.1:${CONFORM_TEST_PG_PORT:-7499} for the run and is deleted afterwards.
 set -euo pipefail
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --check-generated) check_generated=true ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "dev/test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -72,6 +73,8 @@ trap 'finish || true; dev/postgres.sh destroy "$pg_dir" >/dev/null 2>&1 || true'
 if [ ${#extra[@]} -eq 0 ]; then
     stage "the partner API from a stock Python gRPC client (examples/python)"
     dev/partner-example.sh
+    stage "one trace across the services for a release, over OTLP (dev/tracing-test.sh)"
+    dev/tracing-test.sh
 fi
 
 stage "PostgreSQL for the tests"

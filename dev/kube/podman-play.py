@@ -24,6 +24,7 @@ and OUT_DIR/workloads.json. What podman 4.3 lacks, and what is done about it:
   fails a second play ("volume already exists").
 - initContainers: podman runs them "once" and then removes them, which 4.3 tries while they still
   run ("cannot remove container ... as it is running"); its annotation makes them "always".
+- lifecycle hooks: podman 4.3 has none; the services' preStop pause is left out.
 - Probes: podman turns exec and tcpSocket liveness probes into healthchecks run by systemd,
   which is absent; it ignores the others. They are removed here and run by the harness.
 """
@@ -102,6 +103,7 @@ def main():
             container["ports"] = [p for p in container.get("ports", []) if p.get("name") in ("wire", "grpc")]
             if not container["ports"]:
                 del container["ports"]
+            container.pop("lifecycle", None)
             found = {which: container.pop(f"{which}Probe") for which in ("startup", "readiness", "liveness") if f"{which}Probe" in container}
             if found:
                 probes.append({"container": container["name"], **found})

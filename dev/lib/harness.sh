@@ -24,3 +24,19 @@ stage() {
     stage_began=$SECONDS
     echo "== $me: $1"
 }
+
+# python_venv DIR STAMP PIP-ARGS...: a virtual environment in DIR with PIP-ARGS installed from
+# PyPI, made again only when STAMP (what is wanted) changes. Debian's Python refuses packages
+# installed beside its own.
+python_venv() {
+    local venv="$1" stamp="$2"; shift 2
+    [ "$(cat "$venv/.requirements" 2>/dev/null || true)" = "$stamp" ] && return 0
+    if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+        apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    fi
+    note "installing $* from PyPI into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+    echo "$stamp" >"$venv/.requirements"
+}

@@ -86,6 +86,11 @@ struct ConnectionOptions: ParsableArguments {
         var metadata: Metadata = [:]
         metadata.addString(Self.requestID, forKey: "x-request-id")
         if let idempotencyKey { metadata.addString(idempotencyKey, forKey: "idempotency-key") }
+        // A trace to continue, as OpenTelemetry's environment carrier gives it (W3C trace context):
+        // a script's own span becomes the parent of the call.
+        let environment = ProcessInfo.processInfo.environment
+        if let parent = environment["TRACEPARENT"], !parent.isEmpty { metadata.addString(parent, forKey: "traceparent") }
+        if let state = environment["TRACESTATE"], !state.isEmpty { metadata.addString(state, forKey: "tracestate") }
         return metadata
     }
 

@@ -5,7 +5,7 @@ import Foundation
 import GRPCCore
 public import Logging
 public import Prometheus
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Runs one Conform service: its database pool, its migrations, its handlers behind the
 /// access and metrics interceptors on both transports, its metrics endpoint, and graceful
@@ -24,12 +24,14 @@ public final class ServiceHost: Sendable {
     ///   - tls: the service's TLS identity; read from the configuration's TLS folder when nil.
     ///   - registry: where metrics are kept for the endpoint.
     ///   - handleSignals: drain on SIGTERM/SIGINT (an executable); off in tests.
+    ///   - tracing: the span exporter `TraceExport.bootstrap` made; nil when tracing is off.
     public init(
         definition: ServiceDefinition,
         configuration: ServiceConfiguration,
         tls: ServiceTLS? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         handleSignals: Bool = true,
+        tracing: (any Service)? = nil,
         logger: Logger
     ) throws {
         self.definition = definition
@@ -47,7 +49,10 @@ public final class ServiceHost: Sendable {
 
         let peers = definition.peers.isEmpty
             ? Peers.none
-            : try Peers(needed: definition.peers, addresses: configuration.peerAddresses, tls: tls)
+            : try Peers(
+                needed: definition.peers, addresses: configuration.peerAddresses, tls: tls,
+                interceptors: tracing == nil ? [] : [TracingClientInterceptor()]
+            )
         let feedChanges = ChangeSignal()
         let replica = "\(definition.name)@\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8))"
         let resources = ServiceResources(
@@ -79,7 +84,8 @@ public final class ServiceHost: Sendable {
                 interval: housekeeping.interval, keptFor: housekeeping.keysKeptFor
             ),
         ]
-        let interceptors: [any ServerInterceptor] = [
+        // Tracing outermost, so a call's span covers its access check and its audit entry.
+        let interceptors: [any ServerInterceptor] = (tracing == nil ? [] : [TracingServerInterceptor()]) + [
             MetricsInterceptor(service: definition.name),
             AccessInterceptor(policy: definition.accessPolicy.merging(SharedAccessRules.policy), database: database, logger: logger),
         ]
@@ -111,6 +117,12 @@ public final class ServiceHost: Sendable {
         } else {
             probeBound.resolve(.failure(ConfigurationError("no probe port: set CONFORM_PROBE_PORT or --probe-port")))
         }
+        // First in the group, so it stops last and flushes the drained calls' spans; a
+        // collector that fails never takes the service down.
+        var exporters: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let tracing {
+            exporters.append(.init(service: tracing, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore, serviceName: "tracing"))
+        }
         let schemaReady = Latch<Void>()
         let serving = ServingService(
             server: server,
@@ -123,7 +135,7 @@ public final class ServiceHost: Sendable {
         )
         self.group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
+                services: exporters + [
                     // Shut down in reverse: calls drain first, the pool closes last.
                     .init(service: database.client, serviceName: "postgres"),
                     .init(service: metrics, serviceName: "metrics"),
@@ -229,6 +241,7 @@ private struct ServingService: Service {
                 do {
                     while try await group.next() != nil {}
                 } catch {
+                    self.state.markDraining()
                     self.ready.resolve(.failure(error))
                     self.server.beginGracefulShutdown()
                     group.cancelAll()

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 /// The body of every service executable: resolve the settings, set up logging and metrics,
 /// run until SIGTERM or SIGINT.
@@ -28,9 +29,15 @@ public enum ServiceMain {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "conform.\(definition.name)")
+        let tracing: (any Service)?
+        do {
+            tracing = try TraceExport.bootstrap(service: definition.name, logger: logger, environment: configuration.environment)
+        } catch {
+            throw ValidationError("tracing (OTEL_* settings): \(error)")
+        }
         let host: ServiceHost
         do {
-            host = try ServiceHost(definition: definition, configuration: configuration, registry: registry, logger: logger)
+            host = try ServiceHost(definition: definition, configuration: configuration, registry: registry, tracing: tracing, logger: logger)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }

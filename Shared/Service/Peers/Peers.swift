@@ -13,14 +13,17 @@ public final class Peers: Sendable {
     private let addresses: [PeerService: PeerAddress]
 
     /// Clients to `needed` at `addresses`, as `tls`.
-    public init(needed: [PeerService], addresses: [PeerService: PeerAddress], tls: ServiceTLS) throws {
+    /// - Parameter interceptors: on every call to a peer (the tracing one carries the trace).
+    public init(
+        needed: [PeerService], addresses: [PeerService: PeerAddress], tls: ServiceTLS, interceptors: [any ClientInterceptor] = []
+    ) throws {
         var clients: [PeerService: GRPCClient<ConformWireClientTransport>] = [:]
         for peer in needed {
             guard let address = addresses[peer] else {
                 throw ConfigurationError("no address for the \(peer.rawValue) service: set \(peer.addressVariable) to HOST:PORT")
             }
             let transport = try ConformWireClientTransport(host: address.host, port: address.port, tls: try tls.wireClient(serverHostname: nil))
-            clients[peer] = GRPCClient(transport: transport)
+            clients[peer] = GRPCClient(transport: transport, interceptors: interceptors)
         }
         self.clients = clients
         self.addresses = addresses

@@ -1,6 +1,7 @@
 public import Logging
 public import PostgresNIO
 import Synchronization
+import Tracing
 
 /// A service's connection pool to its own schema, with bounded waits: when PostgreSQL is
 /// down a call fails as unavailable after the connect timeout instead of hanging.
@@ -28,10 +29,18 @@ public final class Database: Sendable {
         logger: Logger,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        try await self.traced("read") { try await self.retryingRead(logger: logger, body) }
+    }
+
+    private func retryingRead<Result: Sendable>(
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         do {
             return try await self.withLeasedConnection(logger: logger, body)
         } catch let error as DatabaseError where error.kind == .unavailable {
             logger.debug("retrying a read on a fresh connection", metadata: ["error": "\(error)"])
+            DatabaseTracing.retried()
             return try await self.withLeasedConnection(logger: logger, body)
         }
     }
@@ -61,7 +70,9 @@ public final class Database: Sendable {
                 throw error
             }
         }
-        return retrying ? try await self.read(logger: logger, run) : try await self.withLeasedConnection(logger: logger, run)
+        return try await self.traced("snapshot") {
+            retrying ? try await self.retryingRead(logger: logger, run) : try await self.withLeasedConnection(logger: logger, run)
+        }
     }
 
     /// Runs `body` on a pooled connection outside any transaction: each statement commits on
@@ -70,7 +81,7 @@ public final class Database: Sendable {
         logger: Logger,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await self.withLeasedConnection(logger: logger, body)
+        try await self.traced("statement") { try await self.withLeasedConnection(logger: logger, body) }
     }
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
@@ -82,7 +93,7 @@ public final class Database: Sendable {
         signalling: Bool = true,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let result = try await self.plainTransaction(logger: logger, body)
+        let result = try await self.traced("transaction") { try await self.plainTransaction(logger: logger, body) }
         if signalling { self.commits.signal() }
         return result
     }
