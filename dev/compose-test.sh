@@ -107,7 +107,7 @@ build_image "$haproxy_image" Compose/images/haproxy
 
 note "release build with the Swift runtime linked in (.build-static)"
 if ! swift build -c release --static-swift-stdlib --scratch-path .build-static >"$state/build.log" 2>&1; then
-    grep -E "error:" "$state/build.log" | head -20 >&2
+    grep -E "error:" "$state/build.log" | sed -n 1,20p >&2
     fail "the release build failed (log: $state/build.log)"
 fi
 bin="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)"
@@ -283,7 +283,8 @@ until [ "$(cat "$state/load/done-"* 2>/dev/null | wc -l)" -ge 20 ]; do
     [ $SECONDS -lt $deadline ] || fail "20 batches were not created within 120 s through batch-lb"
     sleep 0.2
 done
-victim=$(podman ps --filter "label=io.podman.compose.project=$project" --filter "label=io.podman.compose.service=batch" --format '{{.Names}}' | head -1)
+# sed, not head: sed reads to the end, where head would end podman with SIGPIPE (fatal under pipefail).
+victim=$(podman ps --filter "label=io.podman.compose.project=$project" --filter "label=io.podman.compose.service=batch" --format '{{.Names}}' | sed -n 1p)
 done_before=$(cat "$state/load/done-"* | wc -l)
 [ "$done_before" -lt 80 ] || fail "the load ended before the replica could be killed under it"
 note "killing $victim (SIGKILL) with $done_before of 80 batches created"
