@@ -19,7 +19,7 @@ public struct TracingServerInterceptor: ServerInterceptor {
     ) async throws -> StreamingServerResponse<Output> {
         let descriptor = context.descriptor
         // A subscription lives for hours and polls all along: traced only when a caller asks.
-        if Self.longLived.contains(descriptor.fullyQualifiedMethod), request.metadata[stringValues: "traceparent"].first(where: { _ in true }) == nil {
+        if Self.longLived.contains(descriptor.fullyQualifiedMethod), Array(request.metadata[stringValues: "traceparent"]).isEmpty {
             return try await next(request, context)
         }
         var parent = ServiceContext.topLevel
